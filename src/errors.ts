@@ -1,0 +1,84 @@
+/**
+ * One error hierarchy for the whole gateway. Each failure has a stable `code`; the table at the
+ * bottom is the only place that maps codes to gRPC and HTTP statuses. `cause` goes to the log,
+ * never to the client.
+ */
+import { status } from '@grpc/grpc-js';
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+const define = (code: ErrorCode) =>
+  class extends GatewayError {
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(code, message, options);
+    }
+  };
+
+export class InvalidArgument extends define('ERR_INVALID_ARGUMENT') {}
+export class InvalidCertificate extends define('ERR_INVALID_CERTIFICATE') {}
+export class Unauthenticated extends define('ERR_UNAUTHENTICATED') {}
+export class CertificateMismatch extends define('ERR_CERT_NOT_PEER') {}
+export class CertificateExpired extends define('ERR_CERT_EXPIRED') {}
+export class CertificateNotYetValid extends define('ERR_CERT_NOT_YET_VALID') {}
+export class CertificateUntrusted extends define('ERR_CERT_UNTRUSTED') {}
+export class CertificateBlacklisted extends define('ERR_CERT_BLACKLISTED') {}
+export class TokenMissing extends define('ERR_TOKEN_MISSING') {}
+export class TokenInvalid extends define('ERR_TOKEN_INVALID') {}
+export class TokenExpired extends define('ERR_TOKEN_EXPIRED') {}
+export class TokenRevoked extends define('ERR_TOKEN_REVOKED') {}
+export class TokenBindingMismatch extends define('ERR_TOKEN_BINDING') {}
+export class PermissionDenied extends define('ERR_PERMISSION_DENIED') {}
+export class TenantNotFound extends define('ERR_TENANT_NOT_FOUND') {}
+export class GatewayNotFound extends define('ERR_GATEWAY_NOT_FOUND') {}
+export class CertificateNotFound extends define('ERR_CERT_NOT_FOUND') {}
+export class AlreadyExists extends define('ERR_ALREADY_EXISTS') {}
+export class FailedPrecondition extends define('ERR_FAILED_PRECONDITION') {}
+export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
+export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
+export class Internal extends define('ERR_INTERNAL') {}
+
+/** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
+export const ERROR_TABLE = {
+  ERR_INVALID_ARGUMENT: [status.INVALID_ARGUMENT, 400],
+  ERR_INVALID_CERTIFICATE: [status.INVALID_ARGUMENT, 400],
+  ERR_UNAUTHENTICATED: [status.UNAUTHENTICATED, 401],
+  ERR_CERT_NOT_PEER: [status.UNAUTHENTICATED, 401],
+  ERR_CERT_EXPIRED: [status.UNAUTHENTICATED, 401],
+  ERR_CERT_NOT_YET_VALID: [status.UNAUTHENTICATED, 401],
+  ERR_CERT_UNTRUSTED: [status.UNAUTHENTICATED, 401],
+  ERR_CERT_BLACKLISTED: [status.UNAUTHENTICATED, 401],
+  ERR_TOKEN_MISSING: [status.UNAUTHENTICATED, 401],
+  ERR_TOKEN_INVALID: [status.UNAUTHENTICATED, 401],
+  ERR_TOKEN_EXPIRED: [status.UNAUTHENTICATED, 401],
+  ERR_TOKEN_REVOKED: [status.UNAUTHENTICATED, 401],
+  ERR_TOKEN_BINDING: [status.UNAUTHENTICATED, 401],
+  ERR_PERMISSION_DENIED: [status.PERMISSION_DENIED, 403],
+  ERR_TENANT_NOT_FOUND: [status.NOT_FOUND, 404],
+  ERR_GATEWAY_NOT_FOUND: [status.NOT_FOUND, 404],
+  ERR_CERT_NOT_FOUND: [status.NOT_FOUND, 404],
+  ERR_ALREADY_EXISTS: [status.ALREADY_EXISTS, 409],
+  ERR_FAILED_PRECONDITION: [status.FAILED_PRECONDITION, 412],
+  ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
+  ERR_CONFIG_INVALID: [status.INTERNAL, 500],
+  ERR_INTERNAL: [status.UNKNOWN, 500],
+} as const satisfies Record<string, readonly [status, number]>;
+
+/** What a client may see of any thrown value: our errors keep their message, anything else is generic. */
+export function toPublic(err: unknown): { code: ErrorCode; grpc: status; http: number; message: string } {
+  if (err instanceof GatewayError) {
+    const [grpc, http] = ERROR_TABLE[err.code];
+    return { code: err.code, grpc, http, message: err.message };
+  }
+  const [grpc, http] = ERROR_TABLE.ERR_INTERNAL;
+  return { code: 'ERR_INTERNAL', grpc, http, message: 'internal error' };
+}

@@ -1,0 +1,329 @@
+/**
+ * The embedded store: SQLite through better-sqlite3, one file in the data directory. Every
+ * method runs in one transaction (WAL, synchronous=FULL), so a crash leaves the old state or the
+ * new one. Other processes on the same file (the CLI beside a running server) are noticed through
+ * PRAGMA data_version.
+ */
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AlreadyExists, GatewayNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
+import { PkiName } from '../../pki/profile';
+import {
+  BlacklistEntry,
+  CertificateFilter,
+  CertificateRecord,
+  GatewayRecord,
+  RevokedToken,
+  SigningKeyRecord,
+  Store,
+  StoreTopic,
+  TenantRecord,
+} from '../store';
+import { MIGRATIONS } from './migrations';
+
+const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates'];
+
+interface CertRow {
+  serial: string;
+  kind: CertificateRecord['kind'];
+  tenant_id: string | null;
+  gateway_id: string | null;
+  subject: string;
+  issued_at: number;
+  expires_at: number;
+  fingerprint: string;
+  blacklisted: number;
+}
+
+export interface SqliteStoreOptions {
+  /** How often to look for commits made by other processes, in ms (0 = never). */
+  pollMs?: number;
+}
+
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (cause) {
+    throw new StoreUnavailable(`cannot open the embedded database ${file}`, { cause });
+  }
+  return new SqliteStore(db, options.pollMs ?? 500);
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const apply = db.transaction(() => {
+    const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, unixNow());
+    }
+  });
+  // IMMEDIATE takes the write lock first, so two processes starting at once migrate one after the other.
+  apply.immediate();
+}
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly events = new EventEmitter();
+  private dataVersion: number;
+  private readonly timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Database.Database,
+    pollMs: number,
+  ) {
+    this.events.setMaxListeners(0);
+    this.dataVersion = this.readDataVersion();
+    if (pollMs > 0) {
+      this.timer = setInterval(() => this.pollExternalChanges(), pollMs);
+      this.timer.unref();
+    }
+  }
+
+  private readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  private pollExternalChanges(): void {
+    if (!this.db.open) return;
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    for (const topic of ALL_TOPICS) this.events.emit('change', topic);
+  }
+
+  private write<T>(topics: StoreTopic[], fn: () => T): T {
+    const result = this.db.transaction(fn).immediate();
+    for (const topic of topics) this.events.emit('change', topic);
+    return result;
+  }
+
+  async listTenants(): Promise<string[]> {
+    return this.db.prepare('SELECT tenant_id FROM tenants ORDER BY tenant_id').pluck().all() as string[];
+  }
+
+  async getTenants(tenantIds: string[]): Promise<TenantRecord[]> {
+    const exists = this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').pluck();
+    const gateways = this.db.prepare('SELECT gateway_id FROM gateways WHERE tenant_id = ? ORDER BY gateway_id').pluck();
+    return tenantIds
+      .filter((id) => exists.get(id) !== undefined)
+      .map((tenantId) => ({ tenantId, gatewayIds: gateways.all(tenantId) as string[] }));
+  }
+
+  async addTenants(tenants: TenantRecord[]): Promise<void> {
+    this.write(['tenants'], () => {
+      const now = unixNow();
+      const insert = this.db.prepare('INSERT INTO tenants (tenant_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+      for (const tenant of tenants) {
+        if (insert.run(tenant.tenantId, now).changes === 0) {
+          throw new AlreadyExists(`tenant ${tenant.tenantId} already exists`);
+        }
+        this.insertGateways(tenant.tenantId, tenant.gatewayIds, now);
+      }
+    });
+  }
+
+  private insertGateways(tenantId: string, gatewayIds: string[], now: number): void {
+    const insert = this.db.prepare('INSERT INTO gateways (gateway_id, tenant_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    for (const gatewayId of gatewayIds) {
+      if (insert.run(gatewayId, tenantId, now).changes === 0) {
+        throw new AlreadyExists(`gateway ${gatewayId} is already registered`);
+      }
+    }
+  }
+
+  async deleteTenants(tenantIds: string[]): Promise<void> {
+    this.write(['tenants'], () => {
+      const remove = this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?');
+      for (const id of tenantIds) {
+        if (remove.run(id).changes === 0) throw new TenantNotFound(`tenant ${id} does not exist`);
+      }
+    });
+  }
+
+  async listGateways(tenantId?: string): Promise<GatewayRecord[]> {
+    const rows = (
+      tenantId === undefined
+        ? this.db.prepare('SELECT gateway_id, tenant_id FROM gateways ORDER BY gateway_id').all()
+        : this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE tenant_id = ? ORDER BY gateway_id').all(tenantId)
+    ) as { gateway_id: string; tenant_id: string }[];
+    return rows.map((r) => ({ gatewayId: r.gateway_id, tenantId: r.tenant_id }));
+  }
+
+  async findGateway(gatewayId: string): Promise<GatewayRecord | undefined> {
+    const row = this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE gateway_id = ?').get(gatewayId) as
+      | { gateway_id: string; tenant_id: string }
+      | undefined;
+    return row && { gatewayId: row.gateway_id, tenantId: row.tenant_id };
+  }
+
+  async addGateways(tenantId: string, gatewayIds: string[]): Promise<void> {
+    this.write(['tenants'], () => {
+      if (this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(tenantId) === undefined) {
+        throw new TenantNotFound(`tenant ${tenantId} does not exist`);
+      }
+      this.insertGateways(tenantId, gatewayIds, unixNow());
+    });
+  }
+
+  async deleteGateways(tenantId: string, gatewayIds: string[]): Promise<void> {
+    this.write(['tenants'], () => {
+      const remove = this.db.prepare('DELETE FROM gateways WHERE gateway_id = ? AND tenant_id = ?');
+      for (const id of gatewayIds) {
+        if (remove.run(id, tenantId).changes === 0) throw new GatewayNotFound(`gateway ${id} does not exist`);
+      }
+    });
+  }
+
+  async recordCertificate(record: Omit<CertificateRecord, 'blacklisted'>): Promise<void> {
+    this.write(['certificates'], () => {
+      this.db
+        .prepare(
+          `INSERT INTO certificates (serial, kind, tenant_id, gateway_id, subject, issued_at, expires_at, fingerprint)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.serial.toString(),
+          record.kind,
+          record.tenantId,
+          record.gatewayId,
+          JSON.stringify(record.subject),
+          record.issuedAt,
+          record.expiresAt,
+          record.fingerprint,
+        );
+    });
+  }
+
+  private selectCertificates(where: string, params: unknown[]): CertificateRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.*, (b.serial IS NOT NULL) AS blacklisted FROM certificates c
+         LEFT JOIN blacklist b ON b.serial = c.serial ${where} ORDER BY c.issued_at, c.serial`,
+      )
+      .all(...params) as CertRow[];
+    return rows.map((r) => ({
+      serial: BigInt(r.serial),
+      kind: r.kind,
+      tenantId: r.tenant_id,
+      gatewayId: r.gateway_id,
+      subject: JSON.parse(r.subject) as PkiName,
+      issuedAt: r.issued_at,
+      expiresAt: r.expires_at,
+      fingerprint: r.fingerprint,
+      blacklisted: r.blacklisted === 1,
+    }));
+  }
+
+  async listCertificates(filter: CertificateFilter = {}): Promise<CertificateRecord[]> {
+    const { clause, params } = filterClause('c', filter);
+    return this.selectCertificates(clause, params);
+  }
+
+  async findCertificate(serial: bigint): Promise<CertificateRecord | undefined> {
+    return this.selectCertificates('WHERE c.serial = ?', [serial.toString()])[0];
+  }
+
+  async listBlacklist(filter: CertificateFilter = {}): Promise<BlacklistEntry[]> {
+    const { clause, params } = filterClause('b', filter);
+    const rows = this.db.prepare(`SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`).all(...params) as {
+      serial: string;
+      tenant_id: string;
+      gateway_id: string | null;
+      added_at: number;
+    }[];
+    return rows.map((r) => ({ serial: BigInt(r.serial), tenantId: r.tenant_id, gatewayId: r.gateway_id, addedAt: r.added_at }));
+  }
+
+  async addBlacklist(entries: BlacklistEntry[]): Promise<void> {
+    this.write(['blacklist'], () => {
+      const insert = this.db.prepare(
+        'INSERT INTO blacklist (serial, tenant_id, gateway_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      );
+      for (const e of entries) insert.run(e.serial.toString(), e.tenantId, e.gatewayId, e.addedAt);
+    });
+  }
+
+  async removeBlacklist(serials: bigint[]): Promise<void> {
+    this.write(['blacklist'], () => {
+      const remove = this.db.prepare('DELETE FROM blacklist WHERE serial = ?');
+      for (const s of serials) remove.run(s.toString());
+    });
+  }
+
+  async revokeToken(token: RevokedToken): Promise<void> {
+    this.write(['tokens'], () => {
+      this.db
+        .prepare('INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
+        .run(token.jti, token.expiresAt);
+    });
+  }
+
+  async listRevokedTokens(now: number): Promise<RevokedToken[]> {
+    this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now);
+    const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as { jti: string; expires_at: number }[];
+    return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as {
+      kid: string;
+      alg: string;
+      private_key: string;
+      public_key: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      privateKeyPem: r.private_key,
+      publicKeyPem: r.public_key,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async addSigningKey(key: SigningKeyRecord): Promise<void> {
+    this.write(['keys'], () => {
+      this.db
+        .prepare('INSERT INTO signing_keys (kid, alg, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(key.kid, key.alg, key.privateKeyPem, key.publicKeyPem, key.createdAt);
+    });
+  }
+
+  onChange(listener: (topic: StoreTopic) => void): () => void {
+    this.events.on('change', listener);
+    return () => this.events.off('change', listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.db.open) this.db.close();
+  }
+}
+
+function filterClause(alias: string, filter: CertificateFilter): { clause: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter.tenantId !== undefined) {
+    parts.push(`${alias}.tenant_id = ?`);
+    params.push(filter.tenantId);
+  }
+  if (filter.gatewayId !== undefined) {
+    parts.push(`${alias}.gateway_id = ?`);
+    params.push(filter.gatewayId);
+  }
+  return { clause: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
