@@ -1,0 +1,31 @@
+/** `master-gateway`: serve, certificate tooling and store administration. */
+import { Command, CommanderError } from 'commander';
+import { GatewayError } from '../errors';
+import { certsCommand } from './certs-command';
+import { serveCommand } from './serve-command';
+import { tenantCommand } from './tenant-command';
+
+export function buildProgram(): Command {
+  const program = new Command('master-gateway')
+    .description('Open multi-tenant authentication gateway for device fleets (G-SDK master gateway compatible)')
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(serveCommand());
+  program.addCommand(certsCommand());
+  program.addCommand(tenantCommand());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const message = err instanceof GatewayError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`error: ${message}\n`);
+    process.exitCode = err instanceof GatewayError && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
+  }
+}

@@ -1,0 +1,46 @@
+import { Command } from 'commander';
+import { FailedPrecondition } from '../errors';
+import { checkId } from '../pki/ids';
+import { ADMIN_TENANT } from '../pki/profile';
+import { collect, printJson, printTable } from './output';
+import { withStore } from './with-store';
+
+export function tenantCommand(): Command {
+  const tenant = new Command('tenant').description('manage tenants in the configured store');
+  tenant
+    .command('add <tenantId>')
+    .description('register a tenant, optionally with its device gateways')
+    .option('--gateway <id>', 'device gateway ID (repeatable)', collect, [])
+    .option('--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)')
+    .action((tenantId: string, flags: { gateway: string[]; dataDir?: string }) =>
+      withStore(flags.dataDir, async (store) => {
+        const gatewayIds = flags.gateway.map((g) => checkId(g, 'gateway ID'));
+        await store.addTenants([{ tenantId: checkId(tenantId, 'TENANT_ID'), gatewayIds }]);
+        process.stdout.write(`added tenant ${tenantId}${gatewayIds.length ? ` with gateways ${gatewayIds.join(', ')}` : ''}\n`);
+      }),
+    );
+  tenant
+    .command('list')
+    .description('list tenants and their device gateways')
+    .option('--json', 'machine-readable output')
+    .option('--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)')
+    .action((flags: { json?: boolean; dataDir?: string }) =>
+      withStore(flags.dataDir, async (store) => {
+        const tenants = await store.getTenants(await store.listTenants());
+        if (flags.json) printJson(tenants);
+        else printTable(tenants.map((t) => ({ tenant: t.tenantId, gateways: t.gatewayIds.join(',') })), ['tenant', 'gateways']);
+      }),
+    );
+  tenant
+    .command('delete <tenantId>')
+    .description('delete a tenant and its gateway registrations; its tokens stop working')
+    .option('--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)')
+    .action((tenantId: string, flags: { dataDir?: string }) =>
+      withStore(flags.dataDir, async (store) => {
+        if (checkId(tenantId, 'TENANT_ID') === ADMIN_TENANT) throw new FailedPrecondition('the administrator tenant can never be deleted');
+        await store.deleteTenants([tenantId]);
+        process.stdout.write(`deleted tenant ${tenantId}\n`);
+      }),
+    );
+  return tenant;
+}

@@ -1,0 +1,61 @@
+/**
+ * The token signing keys: ES256 (P-256), made on first start and kept in the store. The newest key
+ * signs; every key verifies, so tokens outlive a rotation until they expire.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { SigningKeyRecord, Store } from '../store/store';
+import { Clock, unixSeconds } from './clock';
+
+export const TOKEN_ALGORITHM = 'ES256';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+export interface KeyRing {
+  signing(): SigningKey;
+  verifying(kid: string): KeyObject | undefined;
+  reload(): Promise<void>;
+}
+
+/** RFC 7638 JWK thumbprint of an EC public key, used as its `kid`. */
+function thumbprint(publicKey: KeyObject): string {
+  const jwk = publicKey.export({ format: 'jwk' });
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+export function newSigningKeyRecord(clock: Clock): SigningKeyRecord {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return {
+    kid: thumbprint(publicKey),
+    alg: TOKEN_ALGORITHM,
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    createdAt: unixSeconds(clock),
+  };
+}
+
+export async function createKeyRing(store: Store, clock: Clock): Promise<KeyRing> {
+  let active: SigningKey;
+  let publicKeys = new Map<string, KeyObject>();
+
+  async function reload(): Promise<void> {
+    let records = (await store.listSigningKeys()).filter((r) => r.alg === TOKEN_ALGORITHM);
+    if (records.length === 0) {
+      await store.addSigningKey(newSigningKeyRecord(clock));
+      records = (await store.listSigningKeys()).filter((r) => r.alg === TOKEN_ALGORITHM);
+    }
+    const newest = records[records.length - 1];
+    active = { kid: newest.kid, privateKey: createPrivateKey(newest.privateKeyPem) };
+    publicKeys = new Map(records.map((r) => [r.kid, createPublicKey(r.publicKeyPem)]));
+  }
+
+  await reload();
+  return {
+    signing: () => active,
+    verifying: (kid) => publicKeys.get(kid),
+    reload,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * What the gateway knows about one mutual-TLS connection's client certificate. Built once per
+ * connection: parsing, the chain check and the thumbprint are not repeated per call.
+ */
+import { X509Certificate } from 'node:crypto';
+import { readIdentity, serialOf, thumbprintOf, validityOf } from '../pki/read-certificate';
+import { CertIdentity } from '../pki/profile';
+
+export interface VerifiedToken {
+  jti: string;
+  subject: string;
+  tenantId: string;
+  role: 'administrator' | 'tenant';
+  actor?: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+export interface Peer {
+  cert: X509Certificate;
+  serial: bigint;
+  /** base64url SHA-256 of the DER (RFC 8705 x5t#S256). */
+  thumbprint: string;
+  identity: CertIdentity | { problem: string };
+  /** ms since the epoch. */
+  notBefore: number;
+  notAfter: number;
+  /** Signed by the gateway's CA (checked once, natively). */
+  trusted: boolean;
+  /** The last PEM text this connection logged in with that matched the certificate. */
+  knownPem?: string;
+  /** Tokens already verified on this connection (bounded). */
+  tokens: Map<string, VerifiedToken>;
+}
+
+export const MAX_TOKENS_PER_PEER = 16;
+
+export function createPeer(cert: X509Certificate, ca: X509Certificate): Peer {
+  const { notBefore, notAfter } = validityOf(cert);
+  return {
+    cert,
+    serial: serialOf(cert),
+    thumbprint: thumbprintOf(cert),
+    identity: readIdentity(cert),
+    notBefore,
+    notAfter,
+    trusted: cert.checkIssued(ca) && cert.verify(ca.publicKey),
+    tokens: new Map(),
+  };
+}

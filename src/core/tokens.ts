@@ -1,0 +1,101 @@
+/**
+ * Access tokens: JWTs signed with the key ring's ES256 key, bound to the client certificate
+ * (RFC 8705 `cnf.x5t#S256`). Verification allows ES256 only and maps jsonwebtoken's errors to ours.
+ */
+import { randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { TokenExpired, TokenInvalid } from '../errors';
+import { Clock, unixSeconds } from './clock';
+import { KeyRing, TOKEN_ALGORITHM } from './key-ring';
+import { VerifiedToken } from './peer';
+
+export interface TokenClaims {
+  iss: string;
+  sub: string;
+  tenant: string;
+  role: VerifiedToken['role'];
+  act?: { sub: string };
+  jti: string;
+  iat: number;
+  exp: number;
+  cnf: { 'x5t#S256': string };
+}
+
+export interface TokenServiceOptions {
+  issuer: string;
+  ttlSeconds: number;
+  clock: Clock;
+  keys: KeyRing;
+}
+
+export interface TokenRequest {
+  subject: string;
+  tenantId: string;
+  role: VerifiedToken['role'];
+  actor?: string;
+  thumbprint: string;
+}
+
+export interface TokenService {
+  issue(request: TokenRequest): string;
+  /** Signature, algorithm, issuer and expiry; returns the claims and the certificate binding. */
+  verify(token: string): { token: VerifiedToken; thumbprint: string };
+}
+
+const ALGORITHMS: jwt.Algorithm[] = [TOKEN_ALGORITHM];
+
+export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenServiceOptions): TokenService {
+  return {
+    issue(request) {
+      const iat = unixSeconds(clock);
+      const claims: TokenClaims = {
+        iss: issuer,
+        sub: request.subject,
+        tenant: request.tenantId,
+        role: request.role,
+        ...(request.actor ? { act: { sub: request.actor } } : {}),
+        jti: randomBytes(16).toString('base64url'),
+        iat,
+        exp: iat + ttlSeconds,
+        cnf: { 'x5t#S256': request.thumbprint },
+      };
+      const key = keys.signing();
+      return jwt.sign(claims, key.privateKey, { algorithm: TOKEN_ALGORITHM, keyid: key.kid });
+    },
+
+    verify(token) {
+      const decoded = jwt.decode(token, { complete: true });
+      const kid = decoded?.header.kid;
+      const key = typeof kid === 'string' ? keys.verifying(kid) : undefined;
+      if (!key) throw new TokenInvalid('token is malformed or signed by an unknown key');
+      let claims: jwt.JwtPayload;
+      try {
+        claims = jwt.verify(token, key, { algorithms: ALGORITHMS, issuer, clockTimestamp: unixSeconds(clock) }) as jwt.JwtPayload;
+      } catch (cause) {
+        if (cause instanceof jwt.TokenExpiredError) throw new TokenExpired('token has expired', { cause });
+        throw new TokenInvalid('token signature or claims are invalid', { cause });
+      }
+      return { token: toVerified(claims), thumbprint: bindingOf(claims) };
+    },
+  };
+}
+
+function toVerified(claims: jwt.JwtPayload): VerifiedToken {
+  const { jti, sub, tenant, role, exp, act } = claims as Partial<TokenClaims>;
+  if (
+    typeof jti !== 'string' ||
+    typeof sub !== 'string' ||
+    typeof tenant !== 'string' ||
+    (role !== 'administrator' && role !== 'tenant') ||
+    typeof exp !== 'number'
+  ) {
+    throw new TokenInvalid('token lacks required claims');
+  }
+  return { jti, subject: sub, tenantId: tenant, role, expiresAt: exp, ...(act?.sub ? { actor: act.sub } : {}) };
+}
+
+function bindingOf(claims: jwt.JwtPayload): string {
+  const thumbprint = (claims as Partial<TokenClaims>).cnf?.['x5t#S256'];
+  if (typeof thumbprint !== 'string') throw new TokenInvalid('token is not bound to a certificate');
+  return thumbprint;
+}

@@ -1,0 +1,59 @@
+/**
+ * Composition root of a running gateway: config → store → dev PKI (first start only) → core →
+ * gRPC door. `close()` drains in-flight calls, then releases everything.
+ */
+import { existsSync } from 'node:fs';
+import { Logger } from 'pino';
+import { Config } from './config';
+import { Clock, systemClock } from './core/clock';
+import { Core, createCore } from './core/create-core';
+import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
+import { CA_BASE, devServerNames, initPki, pairFiles } from './pki/cert-dir';
+import { openStore } from './store/open-store';
+import { Store } from './store/store';
+import { loadTlsMaterial } from './tls-material';
+
+export interface RunningGateway {
+  grpcPort: number;
+  core: Core;
+  grpc: GrpcServer;
+  close(): Promise<void>;
+}
+
+async function ensureDevPki(config: Config, store: Store, log: Logger): Promise<void> {
+  if (existsSync(pairFiles(config.certDir, CA_BASE).cert)) return;
+  const names = devServerNames(config.serverNames);
+  const { ca, server, admin } = initPki(config.certDir, { names });
+  for (const issued of [ca, server, admin]) await store.recordCertificate(issued.record);
+  log.warn(
+    { certDir: config.certDir, serverNames: names },
+    'no CA found: created a development PKI (ca.crt, server.crt, admin.crt); give clients ca.crt and their own certificate',
+  );
+}
+
+export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
+  const store = openStore(config.dataDir);
+  let core: Core | undefined;
+  try {
+    await ensureDevPki(config, store, log);
+    const tls = loadTlsMaterial(config.certDir, clock());
+    core = await createCore({ store, clock, log, tokenIssuer: config.tokenIssuer, tokenTtlSeconds: config.tokenTtlSeconds });
+    const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
+    log.info({ host: config.grpcHost, port: grpc.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
+    const started = core;
+    return {
+      grpcPort: grpc.port,
+      core: started,
+      grpc,
+      async close() {
+        await grpc.drain(config.shutdownGraceMs);
+        started.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    core?.close();
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The one adapter between grpc-js handlers and the core: reads the peer and the `token` metadata,
+ * authenticates protected calls, maps thrown errors through the error table and logs without secrets.
+ */
+import { handleServerStreamingCall, handleUnaryCall, Metadata, sendUnaryData, ServerUnaryCall, ServerWritableStream, StatusObject } from '@grpc/grpc-js';
+import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
+import { Logger } from 'pino';
+import { Auth } from '../core/auth';
+import { Peer, VerifiedToken } from '../core/peer';
+import { toPublic } from '../errors';
+import { PeerRegistry } from './peer-registry';
+
+export interface GrpcDeps {
+  auth: Auth;
+  peers: PeerRegistry;
+  log: Logger;
+}
+
+export interface PublicContext {
+  peer: Peer | undefined;
+  token: string | undefined;
+  log: Logger;
+  call: ServerSurfaceCall;
+}
+
+export interface AuthedContext extends PublicContext {
+  caller: VerifiedToken;
+}
+
+function tokenOf(metadata: Metadata): string | undefined {
+  const value = metadata.get('token')[0];
+  const token = typeof value === 'string' ? value : value?.toString('utf8');
+  return token ? token : undefined;
+}
+
+function contextOf(deps: GrpcDeps, call: ServerSurfaceCall, method: string): PublicContext {
+  const peer = deps.peers.peerOf(call);
+  const log = deps.log.child({ method, peer: peer?.thumbprint, serial: peer?.serial.toString() });
+  return { peer, token: tokenOf(call.metadata), log, call };
+}
+
+export function toStatus(err: unknown, log: Logger): Partial<StatusObject> {
+  const pub = toPublic(err);
+  if (pub.code === 'ERR_INTERNAL') log.error({ err }, 'unexpected failure');
+  else log.info({ code: pub.code, reason: pub.message }, 'call refused');
+  return { code: pub.grpc, details: pub.message };
+}
+
+/** A unary handler reachable without a token (Login, LoginAdmin). */
+export function publicUnary<Req, Res>(
+  deps: GrpcDeps,
+  method: string,
+  fn: (request: Req, ctx: PublicContext) => Res | Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    const ctx = contextOf(deps, call, method);
+    try {
+      const result = fn(call.request, ctx);
+      if (result instanceof Promise) {
+        result.then((res) => callback(null, res), (err: unknown) => callback(toStatus(err, ctx.log)));
+      } else {
+        callback(null, result);
+      }
+    } catch (err) {
+      callback(toStatus(err, ctx.log));
+    }
+  };
+}
+
+/** A unary handler that needs a valid token bound to the connection's certificate. */
+export function authedUnary<Req, Res>(
+  deps: GrpcDeps,
+  method: string,
+  fn: (request: Req, ctx: AuthedContext) => Res | Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return publicUnary<Req, Res>(deps, method, (request, ctx) =>
+    fn(request, { ...ctx, caller: deps.auth.authenticate(ctx.peer, ctx.token) }),
+  );
+}
+
+/** A server-streaming handler that needs a valid token. */
+export function authedServerStream<Req, Res>(
+  deps: GrpcDeps,
+  method: string,
+  fn: (call: ServerWritableStream<Req, Res>, ctx: AuthedContext) => void | Promise<void>,
+): handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const ctx = contextOf(deps, call, method);
+    try {
+      const caller = deps.auth.authenticate(ctx.peer, ctx.token);
+      Promise.resolve(fn(call, { ...ctx, caller })).catch((err: unknown) => call.destroy(statusError(err, ctx.log)));
+    } catch (err) {
+      call.destroy(statusError(err, ctx.log));
+    }
+  };
+}
+
+function statusError(err: unknown, log: Logger): Error {
+  const status = toStatus(err, log);
+  return Object.assign(new Error(status.details), status);
+}

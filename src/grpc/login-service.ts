@@ -1,0 +1,23 @@
+import { LoginServer } from '../gen/gsdk/login/login';
+import { GrpcDeps, publicUnary } from './call';
+
+export function createLoginService(deps: GrpcDeps): LoginServer {
+  const { auth } = deps;
+  return {
+    login: publicUnary(deps, 'Login.Login', (req, ctx) => {
+      const jwtToken = auth.login(ctx.peer, req.tenantCert);
+      ctx.log.info('login');
+      return { jwtToken };
+    }),
+    loginAdmin: publicUnary(deps, 'Login.LoginAdmin', (req, ctx) => {
+      const jwtToken = auth.loginAdmin(ctx.peer, req.adminTenantCert, req.tenantID);
+      ctx.log.info({ tenant: req.tenantID }, 'administrator login');
+      return { jwtToken };
+    }),
+    logout: publicUnary(deps, 'Login.Logout', async (_req, ctx) => {
+      const token = await auth.logout(ctx.peer, ctx.token);
+      ctx.log.info({ tenant: token.tenantId, jti: token.jti }, 'logout');
+      return {};
+    }),
+  };
+}
