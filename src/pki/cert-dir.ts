@@ -60,7 +60,7 @@ export interface InitOptions extends ValidityOptions {
 }
 
 /** CA + server + administrator certificates, the original `-c`. */
-export function initPki(dir: string, options: InitOptions = {}): { ca: Issued; server: Issued; admin: Issued } {
+export function initPki(dir: string, options: InitOptions = {}): { ca: Issued & Authority; server: Issued; admin: Issued } {
   const names = [...new Set([...DEFAULT_SERVER_NAMES, ...(options.names ?? [])])];
   const { subject, ...validity } = options;
   const ca = createAuthority({ ...validity, subject });

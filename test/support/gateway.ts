@@ -1,0 +1,73 @@
+/** A real gateway on port 0 with a PKI and an embedded database made for the test, and a movable clock. */
+import { Writable } from 'node:stream';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config';
+import { RunningGateway, startGateway } from '../../src/gateway';
+import { createLogger } from '../../src/logger';
+import { makeTestPki, TestPki } from './pki';
+
+export interface FakeClock {
+  now: number;
+  advance(ms: number): void;
+}
+
+export interface TestGateway {
+  port: number;
+  address: string;
+  pki: TestPki;
+  gateway: RunningGateway;
+  clock: FakeClock;
+  /** Every log line the gateway wrote. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  tenants?: { tenantId: string; gatewayIds?: string[] }[];
+  tokenTtlSeconds?: number;
+  pki?: TestPki;
+}
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const pki = options.pki ?? makeTestPki();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const clock: FakeClock = {
+    now: Date.now(),
+    advance(ms) {
+      this.now += ms;
+    },
+  };
+  const config = loadConfig(
+    {},
+    {
+      certDir: join(pki.dir, 'certs'),
+      dataDir: join(pki.dir, 'data'),
+      grpcHost: '127.0.0.1',
+      grpcPort: 0,
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+      shutdownGraceMs: 2000,
+    },
+  );
+  const gateway = await startGateway(config, createLogger('debug', sink), () => clock.now);
+  if (options.tenants?.length) {
+    await gateway.core.store.addTenants(options.tenants.map((t) => ({ tenantId: t.tenantId, gatewayIds: t.gatewayIds ?? [] })));
+  }
+  return {
+    port: gateway.grpcPort,
+    address: `localhost:${gateway.grpcPort}`,
+    pki,
+    gateway,
+    clock,
+    logs,
+    async close() {
+      await gateway.close();
+      if (!options.pki) pki.cleanup();
+    },
+  };
+}
