@@ -1,12 +1,15 @@
 import { LoginServer } from '../gen/gsdk/login/login';
+import { Peer } from '../core/peer';
 import { GrpcDeps, publicUnary } from './call';
+
+const tenantOf = (peer: Peer | undefined) => (peer && 'tenantId' in peer.identity ? peer.identity.tenantId : undefined);
 
 export function createLoginService(deps: GrpcDeps): LoginServer {
   const { auth } = deps;
   return {
     login: publicUnary(deps, 'Login.Login', (req, ctx) => {
       const jwtToken = auth.login(ctx.peer, req.tenantCert);
-      ctx.log.info('login');
+      ctx.log.info({ tenant: tenantOf(ctx.peer) }, 'login');
       return { jwtToken };
     }),
     loginAdmin: publicUnary(deps, 'Login.LoginAdmin', (req, ctx) => {

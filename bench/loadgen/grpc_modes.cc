@@ -1,0 +1,167 @@
+// gRPC load over the C++ library: no codegen, GenericStub + one completion queue drained by one
+// thread, many calls in flight.
+//
+//   unary:     a few long-lived mTLS channels (really separate connections), --inflight calls
+//              outstanding in total, each completed call immediately replaced by a new one.
+//   connlogin: --concurrency slots; each slot makes a fresh channel (a new TCP + mTLS connection),
+//              sends one call on it, and drops the channel when the answer arrives.
+#include <grpc/grpc.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "common.h"
+
+namespace lg {
+namespace {
+
+struct Call {
+  // Declaration order matters: members are destroyed in reverse, the channel last.
+  std::shared_ptr<grpc::Channel> channel;  // connlogin only: this call's own connection
+  std::unique_ptr<grpc::GenericStub> stub;
+  grpc::ClientContext ctx;
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> reader;
+};
+
+std::shared_ptr<grpc::ChannelCredentials> credentials(const Options& o) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_file(o.str("ca"));
+  ssl.pem_cert_chain = read_file(o.str("cert"));
+  ssl.pem_private_key = read_file(o.str("key"));
+  return grpc::SslCredentials(ssl);
+}
+
+std::shared_ptr<grpc::Channel> make_channel(const std::string& target,
+                                            const std::shared_ptr<grpc::ChannelCredentials>& creds, long id) {
+  grpc::ChannelArguments args;
+  // A private subchannel pool plus a distinct argument: no two channels share a connection.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt("bench.channel_id", int(id));
+  return grpc::CreateCustomChannel(target, creds, args);
+}
+
+std::string code_name(grpc::StatusCode code) {
+  static const char* names[] = {"OK",        "CANCELLED",          "UNKNOWN",      "INVALID_ARGUMENT",
+                                "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+                                "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+                                "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  int c = int(code);
+  return (c >= 0 && c <= 16) ? std::to_string(c) + " " + names[c] : std::to_string(c);
+}
+
+}  // namespace
+
+int run_grpc(const std::string& mode, const Options& o) {
+  const bool per_call_channel = mode == "connlogin";
+  const std::string target = o.str("target");
+  const std::string method = o.str("method");
+  const long server_pid = o.num("server-pid", 0);
+  const long channels = o.num("channels", 4);
+  const long inflight = per_call_channel ? o.num("concurrency", 16) : o.num("inflight", 128);
+  const double warmup = o.real("warmup", 2), duration = o.real("duration", 10);
+  // Login answers must carry a token; an OK with an empty body is counted as an error.
+  const bool expect_body = o.num("expect-body", 0) != 0;
+
+  std::string payload;
+  if (o.kv.count("field1-file")) payload = pb_field1(read_file(o.str("field1-file")));
+  grpc::Slice slice(payload);
+  const grpc::ByteBuffer request(&slice, 1);
+
+  auto creds = credentials(o);
+  std::vector<std::shared_ptr<grpc::Channel>> pool;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  if (!per_call_channel) {
+    for (long i = 0; i < channels; ++i) {
+      pool.push_back(make_channel(target, creds, i));
+      stubs.push_back(std::make_unique<grpc::GenericStub>(pool.back()));
+    }
+  }
+
+  grpc::CompletionQueue cq;
+  long next_id = 0, outstanding = 0;
+  auto start_call = [&]() {
+    auto* call = new Call();
+    grpc::GenericStub* stub;
+    if (per_call_channel) {
+      call->channel = make_channel(target, creds, 1000000 + next_id);
+      call->stub = std::make_unique<grpc::GenericStub>(call->channel);
+      stub = call->stub.get();
+    } else {
+      stub = stubs[next_id % channels].get();
+    }
+    ++next_id;
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    call->reader = stub->PrepareUnaryCall(&call->ctx, method, request, &cq);
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, call);
+    ++outstanding;
+  };
+
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const auto warm_end = t0 + std::chrono::microseconds(int64_t(warmup * 1e6));
+  const auto end = warm_end + std::chrono::microseconds(int64_t(duration * 1e6));
+
+  std::map<std::string, long> errors, warm_errors;
+  long ok = 0;
+  enum { WARM, MEASURE, DRAIN } phase = WARM;
+  Mark a, b;
+  for (long i = 0; i < inflight; ++i) start_call();
+
+  while (outstanding > 0) {
+    void* tag;
+    bool got = false;
+    auto deadline = phase == WARM ? warm_end : phase == MEASURE ? end : clock::now() + std::chrono::seconds(30);
+    auto st = cq.AsyncNext(&tag, &got, deadline);
+    if (phase == WARM && clock::now() >= warm_end) {
+      phase = MEASURE;
+      a = mark(server_pid);
+    }
+    if (phase == MEASURE && clock::now() >= end) {
+      phase = DRAIN;
+      b = mark(server_pid);
+    }
+    if (st == grpc::CompletionQueue::TIMEOUT) {
+      if (phase == DRAIN) {
+        std::fprintf(stderr, "loadgen: %ld calls still outstanding 30 s after the window\n", outstanding);
+        break;
+      }
+      continue;
+    }
+    if (st == grpc::CompletionQueue::SHUTDOWN) break;
+    auto* call = static_cast<Call*>(tag);
+    --outstanding;
+    bool good = call->status.ok() && (!expect_body || call->response.Length() > 0);
+    std::string err = good ? "" : call->status.ok() ? "0 OK with empty body" : code_name(call->status.error_code());
+    if (!good && errors.size() + warm_errors.size() < 2 && std::getenv("LOADGEN_VERBOSE")) {
+      std::fprintf(stderr, "loadgen: %s: %s\n", err.c_str(), call->status.error_message().c_str());
+    }
+    if (phase == MEASURE) {
+      if (good) ++ok;
+      else ++errors[err];
+    } else if (phase == WARM && !good) {
+      ++warm_errors[err];
+    }
+    delete call;
+    if (phase != DRAIN) start_call();
+  }
+  stubs.clear();
+  pool.clear();
+  cq.Shutdown();
+  void* tag;
+  bool got;
+  while (cq.Next(&tag, &got)) delete static_cast<Call*>(tag);
+
+  std::string extra = ",\"method\":\"" + json_escape(method) + "\",\"requestBytes\":" + std::to_string(payload.size());
+  if (per_call_channel) extra += ",\"concurrency\":" + std::to_string(inflight);
+  else extra += ",\"channels\":" + std::to_string(channels) + ",\"inflight\":" + std::to_string(inflight);
+  report(mode, ok, a, b, errors, warm_errors, extra);
+  return 0;
+}
+
+}  // namespace lg
