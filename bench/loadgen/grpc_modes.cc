@@ -117,7 +117,8 @@ int run_grpc(const std::string& mode, const Options& o) {
     void* tag;
     bool got = false;
     auto deadline = phase == WARM ? warm_end : phase == MEASURE ? end : clock::now() + std::chrono::seconds(30);
-    auto st = cq.AsyncNext(&tag, &got, deadline);
+    // AsyncNext takes wall-clock deadlines only: convert the steady one.
+    auto st = cq.AsyncNext(&tag, &got, std::chrono::system_clock::now() + (deadline - clock::now()));
     if (phase == WARM && clock::now() >= warm_end) {
       phase = MEASURE;
       a = mark(server_pid);
