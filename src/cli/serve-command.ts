@@ -11,24 +11,28 @@ export function serveCommand(): Command {
       if (flags.config) process.env.GATEWAY_CONFIG = flags.config;
       const config = loadConfig();
       const log = createLogger(config.logLevel);
-      const gateway = await startGateway(config, log);
+      // Signals are taken before start-up, so a SIGTERM that arrives while starting still drains and exits 0.
+      const starting = startGateway(config, log);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'draining in-flight calls');
-        gateway.close().then(
-          () => {
-            log.info('stopped');
-            process.exit(0);
-          },
-          (err: unknown) => {
-            log.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        starting
+          .then((gateway) => gateway.close())
+          .then(
+            () => {
+              log.info('stopped');
+              process.exit(0);
+            },
+            (err: unknown) => {
+              log.error({ err }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      await starting;
     });
 }

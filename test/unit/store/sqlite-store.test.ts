@@ -1,0 +1,105 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MIGRATIONS } from '../../../src/store/sqlite/migrations';
+import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import { Store } from '../../../src/store/store';
+import { describeStoreContract } from '../../contract/store-contract';
+import { certRecord, keyRecord, nextTopic, snapshot } from '../../contract/store-fixtures';
+
+const root = mkdtempSync(join(tmpdir(), 'mgw-sqlite-'));
+let fileCount = 0;
+const freshFile = () => join(root, `store-${++fileCount}`, 'gateway.db');
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describeStoreContract('sqlite', async () => {
+  const file = freshFile();
+  const opened: Store[] = [openSqliteStore(file, { pollMs: 0 })];
+  return {
+    store: opened[0],
+    reopen: async () => {
+      const store = openSqliteStore(file, { pollMs: 0 });
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+/** Every row of every table, read beside the store through a separate connection. */
+function dumpTables(file: string): Record<string, unknown[]> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY 1`).all()]));
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite store specifics', () => {
+  const stores: Store[] = [];
+  const open = (file: string, pollMs = 0) => {
+    const store = openSqliteStore(file, { pollMs });
+    stores.push(store);
+    return store;
+  };
+
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+  });
+
+  it('records every migration in schema_migrations and does not re-apply them on reopen', async () => {
+    const file = freshFile();
+    const first = open(file);
+    const applied = dumpTables(file).schema_migrations as { version: number; name: string; applied_at: number }[];
+    expect(applied.map((m) => [m.version, m.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
+
+    // Migration 1 inserts the administrator tenant: if it ran again, the tenant would come back.
+    await first.deleteTenants(['administrator']);
+    await first.close();
+    const second = open(file);
+    expect(await second.listTenants()).toEqual([]);
+    expect(dumpTables(file).schema_migrations).toEqual(applied);
+  });
+
+  it('reports a file it cannot open as ERR_STORE_UNAVAILABLE', () => {
+    const dir = join(root, 'a-directory.db');
+    mkdirSync(dir, { recursive: true });
+    expect(() => openSqliteStore(dir)).toThrow(expect.objectContaining({ code: 'ERR_STORE_UNAVAILABLE' }));
+  });
+
+  it('tells a second instance on the same file about the first one’s writes', async () => {
+    const file = freshFile();
+    const writer = open(file, 0);
+    const reader = open(file, 10);
+    const seen = nextTopic(reader, 'tenants', 10_000);
+    await writer.addTenants([{ tenantId: 'acme', gatewayIds: ['gw-a1'] }]);
+    await expect(seen).resolves.toBe('tenants');
+    expect(await reader.findGateway('gw-a1')).toEqual({ gatewayId: 'gw-a1', tenantId: 'acme' });
+  });
+
+  it.each([
+    ['addTenants whose second tenant exists', (s: Store) => s.addTenants([{ tenantId: 'new-1', gatewayIds: ['gw-n1'] }, { tenantId: 'acme', gatewayIds: [] }])],
+    ['addTenants whose second gateway is taken', (s: Store) => s.addTenants([{ tenantId: 'new-1', gatewayIds: ['gw-n1', 'gw-a1'] }])],
+    ['deleteTenants whose second tenant is missing', (s: Store) => s.deleteTenants(['acme', 'missing'])],
+    ['deleteGateways whose second gateway is foreign', (s: Store) => s.deleteGateways('acme', ['gw-a1', 'gw-g1'])],
+  ])('a batch failing mid-way (%s) leaves the file exactly as before', async (_what, batch) => {
+    const file = freshFile();
+    const store = open(file);
+    await store.addTenants([
+      { tenantId: 'acme', gatewayIds: ['gw-a1', 'gw-a2'] },
+      { tenantId: 'globex', gatewayIds: ['gw-g1'] },
+    ]);
+    await store.recordCertificate(certRecord({ tenantId: 'acme' }));
+    await store.addSigningKey(keyRecord('kid-1', 1));
+    const before = { listed: await snapshot(store), rows: dumpTables(file) };
+    await expect(batch(store)).rejects.toHaveProperty('code');
+    expect(await snapshot(store)).toEqual(before.listed);
+    expect(dumpTables(file)).toEqual(before.rows);
+  });
+});
