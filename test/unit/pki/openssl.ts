@@ -6,7 +6,7 @@ import { join } from 'node:path';
 export const HAS_OPENSSL = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 
 /** `it` when openssl is on the PATH; otherwise a skipped test whose name says why. */
-export const itWithOpenssl = (name: string, fn: () => void | Promise<void>, timeout?: number) =>
+export const itWithOpenssl = (name: string, fn: () => void, timeout?: number) =>
   HAS_OPENSSL ? it(name, fn, timeout) : it.skip(`${name} [skipped: no openssl command on PATH]`, fn);
 
 export function openssl(args: string[], cwd: string): string {

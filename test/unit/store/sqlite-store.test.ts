@@ -84,11 +84,11 @@ describe('SQLite store specifics', () => {
   });
 
   it.each([
-    ['addTenants whose second tenant exists', (s: Store) => s.addTenants([{ tenantId: 'new-1', gatewayIds: ['gw-n1'] }, { tenantId: 'acme', gatewayIds: [] }])],
-    ['addTenants whose second gateway is taken', (s: Store) => s.addTenants([{ tenantId: 'new-1', gatewayIds: ['gw-n1', 'gw-a1'] }])],
-    ['deleteTenants whose second tenant is missing', (s: Store) => s.deleteTenants(['acme', 'missing'])],
-    ['deleteGateways whose second gateway is foreign', (s: Store) => s.deleteGateways('acme', ['gw-a1', 'gw-g1'])],
-  ])('a batch failing mid-way (%s) leaves the file exactly as before', async (_what, batch) => {
+    ['addTenants whose second tenant exists', 'ERR_ALREADY_EXISTS', (s: Store) => s.addTenants([{ tenantId: 'new-1', gatewayIds: ['gw-n1'] }, { tenantId: 'acme', gatewayIds: [] }])],
+    ['addTenants whose second gateway is taken', 'ERR_ALREADY_EXISTS', (s: Store) => s.addTenants([{ tenantId: 'new-1', gatewayIds: ['gw-n1', 'gw-a1'] }])],
+    ['deleteTenants whose second tenant is missing', 'ERR_TENANT_NOT_FOUND', (s: Store) => s.deleteTenants(['acme', 'missing'])],
+    ['deleteGateways whose second gateway is foreign', 'ERR_GATEWAY_NOT_FOUND', (s: Store) => s.deleteGateways('acme', ['gw-a1', 'gw-g1'])],
+  ])('a batch failing mid-way (%s) leaves the file exactly as before', async (_what, code, batch) => {
     const file = freshFile();
     const store = open(file);
     await store.addTenants([
@@ -98,7 +98,7 @@ describe('SQLite store specifics', () => {
     await store.recordCertificate(certRecord({ tenantId: 'acme' }));
     await store.addSigningKey(keyRecord('kid-1', 1));
     const before = { listed: await snapshot(store), rows: dumpTables(file) };
-    await expect(batch(store)).rejects.toHaveProperty('code');
+    await expect(batch(store)).rejects.toMatchObject({ code });
     expect(await snapshot(store)).toEqual(before.listed);
     expect(dumpTables(file)).toEqual(before.rows);
   });
