@@ -43,6 +43,9 @@ export class GatewayNotFound extends define('ERR_GATEWAY_NOT_FOUND') {}
 export class CertificateNotFound extends define('ERR_CERT_NOT_FOUND') {}
 export class AlreadyExists extends define('ERR_ALREADY_EXISTS') {}
 export class FailedPrecondition extends define('ERR_FAILED_PRECONDITION') {}
+export class ResourceExhausted extends define('ERR_RESOURCE_EXHAUSTED') {}
+export class NoCaKey extends define('ERR_NO_CA_KEY') {}
+export class SessionNotFound extends define('ERR_SESSION_NOT_FOUND') {}
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
 export class Internal extends define('ERR_INTERNAL') {}
@@ -68,6 +71,9 @@ export const ERROR_TABLE = {
   ERR_CERT_NOT_FOUND: [status.NOT_FOUND, 404],
   ERR_ALREADY_EXISTS: [status.ALREADY_EXISTS, 409],
   ERR_FAILED_PRECONDITION: [status.FAILED_PRECONDITION, 412],
+  ERR_RESOURCE_EXHAUSTED: [status.RESOURCE_EXHAUSTED, 429],
+  ERR_NO_CA_KEY: [status.FAILED_PRECONDITION, 412],
+  ERR_SESSION_NOT_FOUND: [status.NOT_FOUND, 404],
   ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
   ERR_CONFIG_INVALID: [status.INTERNAL, 500],
   ERR_INTERNAL: [status.UNKNOWN, 500],

@@ -8,6 +8,7 @@ import { Config } from './config';
 import { Clock, systemClock } from './core/clock';
 import { Core, createCore } from './core/create-core';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
+import { loadAuthority } from './pki/authority';
 import { CA_BASE, devServerNames, initPki, pairFiles } from './pki/cert-dir';
 import { openStore } from './store/open-store';
 import { Store } from './store/store';
@@ -37,7 +38,9 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
   try {
     await ensureDevPki(config, store, log);
     const tls = loadTlsMaterial(config.certDir, clock());
-    core = await createCore({ store, clock, log, tokenIssuer: config.tokenIssuer, tokenTtlSeconds: config.tokenTtlSeconds });
+    const authority = tls.caKeyPem ? loadAuthority(tls.caPem, tls.caKeyPem) : undefined;
+    if (!authority) log.warn({ certDir: config.certDir }, 'no ca_key.pem: CreateCertificate is unavailable');
+    core = await createCore({ store, clock, log, tokenIssuer: config.tokenIssuer, tokenTtlSeconds: config.tokenTtlSeconds, authority });
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
     log.info({ host: config.grpcHost, port: grpc.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
     const started = core;

@@ -32,6 +32,8 @@ export interface Auth {
   /** Checks the `token` credential of a protected call; cheap once a token was seen on the connection. */
   authenticate(peer: Peer | undefined, token: string | undefined): VerifiedToken;
   logout(peer: Peer | undefined, token: string | undefined): Promise<VerifiedToken>;
+  /** Trust, validity window and blacklist of the connection's certificate (re-checked on every call). */
+  checkStanding(peer: Peer): void;
   /** The peer's certificate as a client identity, after every check Login makes. */
   checkClientCertificate(peer: Peer | undefined, pem: unknown, field: string): CertIdentity;
 }
@@ -102,6 +104,7 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
   }
 
   return {
+    checkStanding: checkPeerStanding,
     checkClientCertificate,
     authenticate,
 

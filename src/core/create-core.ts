@@ -1,10 +1,17 @@
-/** Composition of the identity core from a store: key ring, directory, tokens and auth. */
+/** Composition of the identity core from a store: keys, directory, tokens, auth and the admin services. */
 import { Logger } from 'pino';
+import { Authority } from '../pki/authority';
 import { Store } from '../store/store';
 import { Auth, createAuth } from './auth';
+import { Certificates, createCertificates } from './certificates';
 import { Clock } from './clock';
+import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory } from './directory';
+import { createGateways, Gateways } from './gateways';
 import { createKeyRing, KeyRing } from './key-ring';
+import { createSessions, Sessions } from './sessions';
+import { createStatusHub, StatusHub } from './status-hub';
+import { createTenants, Tenants } from './tenants';
 import { createTokenService, TokenService } from './tokens';
 
 export interface Core {
@@ -14,6 +21,12 @@ export interface Core {
   directory: Directory;
   tokens: TokenService;
   auth: Auth;
+  tenants: Tenants;
+  gateways: Gateways;
+  certificates: Certificates;
+  sessions: Sessions;
+  hub: StatusHub;
+  devices: DeviceGateways;
   close(): void;
 }
 
@@ -23,9 +36,11 @@ export interface CoreOptions {
   log: Logger;
   tokenIssuer: string;
   tokenTtlSeconds: number;
+  /** The CA with its key; without it the gateway serves but cannot issue certificates. */
+  authority?: Authority;
 }
 
-export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSeconds }: CoreOptions): Promise<Core> {
+export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSeconds, authority }: CoreOptions): Promise<Core> {
   const keys = await createKeyRing(store, clock);
   const directory = await createDirectory(store, clock, (err) => log.error({ err }, 'reloading from the store failed'));
   const stopKeyReload = store.onChange((topic) => {
@@ -33,6 +48,21 @@ export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSecon
   });
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
   const auth = createAuth({ clock, directory, tokens, store });
+  const hub = createStatusHub(clock);
+  const sessions = createSessions();
+  const tenants = createTenants(store, directory, hub, sessions);
+  const gateways = createGateways(directory, hub, tenants);
+  const certificates = createCertificates(store, directory, clock, authority, (serials) => {
+    // A blacklisted gateway certificate loses its session and its command channel at once.
+    const cut = new Set<string>();
+    sessions.drop((s) => {
+      if (!serials.has(s.peer.serial)) return false;
+      cut.add(s.gatewayId);
+      return true;
+    });
+    hub.kick(cut);
+  });
+  const devices = createDeviceGateways(auth, directory, sessions, hub);
   return {
     store,
     clock,
@@ -40,9 +70,16 @@ export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSecon
     directory,
     tokens,
     auth,
+    tenants,
+    gateways,
+    certificates,
+    sessions,
+    hub,
+    devices,
     close() {
       stopKeyReload();
       directory.close();
+      hub.close();
     },
   };
 }

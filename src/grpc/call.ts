@@ -33,7 +33,7 @@ function tokenOf(metadata: Metadata): string | undefined {
   return token ? token : undefined;
 }
 
-function contextOf(deps: GrpcDeps, call: ServerSurfaceCall, method: string): PublicContext {
+export function contextOf(deps: GrpcDeps, call: ServerSurfaceCall, method: string): PublicContext {
   const peer = deps.peers.peerOf(call);
   const log = deps.log.child({ method, peer: peer?.thumbprint, serial: peer?.serial.toString() });
   return { peer, token: tokenOf(call.metadata), log, call };

@@ -14,6 +14,12 @@ import { LoginService } from '../gen/gsdk/login/login';
 import { GrpcDeps } from './call';
 import { legacyAlias } from './legacy-alias';
 import { createLoginService } from './login-service';
+import { createTenantService } from './tenant-service';
+import { createGatewayService } from './gateway-service';
+import { createMasterService } from './master-service';
+import { TenantService } from '../gen/gsdk/tenant/tenant';
+import { GatewayService } from '../gen/gsdk/gateway/gateway';
+import { MasterService } from '../gen/gsdk/master/master';
 import { createPeerRegistry, PeerRegistry } from './peer-registry';
 
 export const PROTO_DIR = join(__dirname, '..', '..', 'proto');
@@ -53,11 +59,21 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
   const deps: GrpcDeps = { auth: core.auth, peers, log };
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
 
-  const login = createLoginService(deps);
-  server.addService(LoginService, login);
-  server.addService(legacyAlias(LoginService), login);
+  const services: [grpc.ServiceDefinition, grpc.UntypedServiceImplementation][] = [
+    [LoginService, createLoginService(deps)],
+    [TenantService, createTenantService(deps, core)],
+    [GatewayService, createGatewayService(deps, core)],
+    [MasterService, createMasterService(deps, core)],
+  ];
+  for (const [definition, implementation] of services) {
+    server.addService(definition, implementation);
+    server.addService(legacyAlias(definition), implementation);
+  }
+  peers.onDisconnect((peer) => core.sessions.closePeer(peer));
 
-  const health = new HealthImplementation({ '': 'SERVING', 'gsdk.login.Login': 'SERVING' });
+  const health = new HealthImplementation(
+    Object.fromEntries(['', 'gsdk.login.Login', 'gsdk.tenant.Tenant', 'gsdk.gateway.Gateway', 'gsdk.master.Master'].map((s) => [s, 'SERVING'])),
+  );
   health.addToServer(server);
   reflection().addToServer(server);
 
@@ -72,6 +88,7 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
     peers,
     drain(graceMs) {
       health.setStatus('', 'NOT_SERVING');
+      core.hub.close();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           log.warn({ graceMs }, 'grace period over: closing remaining calls');

@@ -18,6 +18,8 @@ export interface PeerRegistry {
   /** Hooks the server's listeners; call right after bindAsync, before traffic. */
   attach(server: Server): void;
   peerOf(call: ServerSurfaceCall): Peer | undefined;
+  /** Called when a connection whose certificate a handler looked at closes. */
+  onDisconnect(listener: (peer: Peer) => void): void;
   /** Live TLS connections (for draining and metrics). */
   connections(): number;
 }
@@ -25,6 +27,7 @@ export interface PeerRegistry {
 export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegistry {
   const sockets = new Map<string, TLSSocket>();
   const peers = new WeakMap<TLSSocket, Peer>();
+  const disconnectListeners: ((peer: Peer) => void)[] = [];
 
   function onSecureConnection(socket: TLSSocket): void {
     if (!socket.authorized) {
@@ -39,6 +42,8 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
     sockets.set(key, socket);
     socket.once('close', () => {
       if (sockets.get(key) === socket) sockets.delete(key);
+      const peer = peers.get(socket);
+      if (peer) for (const listener of disconnectListeners) listener(peer);
     });
   }
 
@@ -70,6 +75,9 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
       return raw ? createPeer(new X509Certificate(raw), ca) : undefined;
     },
 
+    onDisconnect: (listener) => {
+      disconnectListeners.push(listener);
+    },
     connections: () => sockets.size,
   };
 }

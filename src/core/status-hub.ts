@@ -1,0 +1,129 @@
+/**
+ * Which device gateways are connected (an open InitCommandChan), the devices they reported, and the
+ * SubscribeStatus subscribers. A subscriber gets a bounded queue: when it falls more than
+ * `queueSize` changes behind, its stream is ended with RESOURCE_EXHAUSTED (so it knows it missed
+ * changes and can re-read Gateway.Get), and it never slows the others or the server.
+ */
+import { ResourceExhausted } from '../errors';
+import { Clock, unixSeconds } from './clock';
+
+export interface StatusChangeEvent {
+  gatewayId: string;
+  tenantId: string;
+  connected: boolean;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+export interface StatusSink {
+  /** false = the transport is full; wait for onDrain before writing more. */
+  write(event: StatusChangeEvent): boolean;
+  onDrain(callback: () => void): void;
+  end(error?: Error): void;
+}
+
+export const DEFAULT_STATUS_QUEUE = 64;
+export const MAX_STATUS_QUEUE = 4096;
+
+interface Link {
+  tenantId: string;
+  channels: Set<() => void>;
+  deviceIds: number[];
+}
+
+export interface StatusHub {
+  /** Marks the gateway CONNECTED while the returned release has not been called; `kick` ends the channel. */
+  connect(gatewayId: string, tenantId: string, kick: () => void): () => void;
+  isConnected(gatewayId: string): boolean;
+  deviceIds(gatewayId: string): number[];
+  setDevices(gatewayId: string, tenantId: string, deviceIds: number[]): void;
+  /** Ends every subscriber stream and command channel (shutdown). */
+  close(): void;
+  /** Ends every channel of these gateways (deleted, blacklisted) and forgets their devices. */
+  kick(gatewayIds: Iterable<string>): void;
+  subscribe(accept: (event: StatusChangeEvent) => boolean, queueSize: number, sink: StatusSink): () => void;
+}
+
+export function createStatusHub(clock: Clock): StatusHub {
+  const links = new Map<string, Link>();
+  const subscribers = new Map<(event: StatusChangeEvent) => void, StatusSink>();
+
+  const link = (gatewayId: string, tenantId: string) => {
+    let l = links.get(gatewayId);
+    if (!l) {
+      l = { tenantId, channels: new Set(), deviceIds: [] };
+      links.set(gatewayId, l);
+    }
+    return l;
+  };
+
+  const publish = (gatewayId: string, tenantId: string, connected: boolean) => {
+    const event = { gatewayId, tenantId, connected, timestamp: unixSeconds(clock) };
+    for (const deliver of [...subscribers.keys()]) deliver(event);
+  };
+
+  return {
+    connect(gatewayId, tenantId, kick) {
+      const l = link(gatewayId, tenantId);
+      l.channels.add(kick);
+      if (l.channels.size === 1) publish(gatewayId, tenantId, true);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        l.channels.delete(kick);
+        if (l.channels.size === 0) publish(gatewayId, l.tenantId, false);
+      };
+    },
+    isConnected: (gatewayId) => (links.get(gatewayId)?.channels.size ?? 0) > 0,
+    deviceIds: (gatewayId) => links.get(gatewayId)?.deviceIds ?? [],
+    setDevices(gatewayId, tenantId, deviceIds) {
+      link(gatewayId, tenantId).deviceIds = [...deviceIds];
+    },
+    kick(gatewayIds) {
+      for (const id of gatewayIds) {
+        const l = links.get(id);
+        if (!l) continue;
+        for (const end of [...l.channels]) end();
+        links.delete(id);
+      }
+    },
+    subscribe(accept, queueSize, sink) {
+      const limit = Math.min(queueSize > 0 ? queueSize : DEFAULT_STATUS_QUEUE, MAX_STATUS_QUEUE);
+      const queue: StatusChangeEvent[] = [];
+      let blocked = false;
+      const unsubscribe = () => {
+        subscribers.delete(deliver);
+      };
+      const pump = () => {
+        while (queue.length > 0 && !blocked) {
+          if (!sink.write(queue.shift()!)) {
+            blocked = true;
+            sink.onDrain(() => {
+              blocked = false;
+              pump();
+            });
+          }
+        }
+      };
+      function deliver(event: StatusChangeEvent) {
+        if (!accept(event)) return;
+        queue.push(event);
+        if (queue.length > limit) {
+          unsubscribe();
+          sink.end(new ResourceExhausted(`status subscriber fell more than ${limit} changes behind; subscribe again and re-read Gateway.Get`));
+          return;
+        }
+        pump();
+      }
+      subscribers.set(deliver, sink);
+      return unsubscribe;
+    },
+    close() {
+      const sinks = [...subscribers.values()];
+      subscribers.clear();
+      for (const sink of sinks) sink.end();
+      this.kick([...links.keys()]);
+    },
+  };
+}

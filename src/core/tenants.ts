@@ -1,0 +1,63 @@
+/** Tenant administration (the Tenant API and the CLI): batches are all-or-nothing. */
+import { FailedPrecondition, TenantNotFound } from '../errors';
+import { ADMIN_TENANT } from '../pki/profile';
+import { Store, TenantRecord } from '../store/store';
+import { Directory } from './directory';
+import { Sessions } from './sessions';
+import { StatusHub } from './status-hub';
+
+export interface Tenants {
+  list(): string[];
+  get(tenantIds: string[]): TenantRecord[];
+  add(tenants: TenantRecord[]): Promise<void>;
+  delete(tenantIds: string[]): Promise<void>;
+  addGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
+  deleteGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
+  requireExisting(tenantIds: string[]): void;
+}
+
+export function createTenants(store: Store, directory: Directory, hub: StatusHub, sessions: Sessions): Tenants {
+  function requireExisting(tenantIds: string[]): void {
+    const missing = tenantIds.filter((id) => !directory.hasTenant(id));
+    if (missing.length) throw new TenantNotFound(`unknown tenant${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  }
+
+  /** Ends the channels and sessions of gateways that no longer exist. */
+  function disconnect(gatewayIds: string[]): void {
+    const gone = new Set(gatewayIds);
+    hub.kick(gone);
+    sessions.drop((s) => gone.has(s.gatewayId));
+  }
+
+  return {
+    requireExisting,
+    list: () => directory.tenantIds(),
+    get(tenantIds) {
+      requireExisting(tenantIds);
+      return tenantIds.map((tenantId) => ({ tenantId, gatewayIds: [...directory.gatewayIds(tenantId)] }));
+    },
+    async add(tenants) {
+      await store.addTenants(tenants);
+      await directory.refresh('tenants');
+    },
+    async delete(tenantIds) {
+      if (tenantIds.includes(ADMIN_TENANT)) throw new FailedPrecondition('the administrator tenant can never be deleted');
+      requireExisting(tenantIds);
+      const gateways = tenantIds.flatMap((id) => directory.gatewayIds(id));
+      await store.deleteTenants(tenantIds);
+      await directory.refresh('tenants');
+      disconnect(gateways);
+    },
+    async addGateways(tenantId, gatewayIds) {
+      requireExisting([tenantId]);
+      await store.addGateways(tenantId, gatewayIds);
+      await directory.refresh('tenants');
+    },
+    async deleteGateways(tenantId, gatewayIds) {
+      requireExisting([tenantId]);
+      await store.deleteGateways(tenantId, gatewayIds);
+      await directory.refresh('tenants');
+      disconnect(gatewayIds);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/** gsdk.gateway.Gateway: scoped to the caller's tenant; the administrator's own token sees every gateway. */
+import { GatewayScope, gatewayScope } from '../core/access';
+import { Core } from '../core/create-core';
+import { StatusChangeEvent } from '../core/status-hub';
+import { checkIdList, checkSerials, checkSubject, checkYears } from '../core/validate';
+import { GatewayServer, Status, StatusChange } from '../gen/gsdk/gateway/gateway';
+import { checkId } from '../pki/ids';
+import { AuthedContext, authedServerStream, authedUnary, GrpcDeps, toStatus } from './call';
+import { certificateInfo } from './certificate-info';
+
+export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer {
+  const { gateways, certificates, hub } = core;
+  const scoped = <Req, Res>(method: string, fn: (req: Req, scope: GatewayScope, ctx: AuthedContext) => Res | Promise<Res>) =>
+    authedUnary<Req, Res>(deps, `Gateway.${method}`, (req, ctx) => fn(req, gatewayScope(ctx.caller), ctx));
+  const gatewaysOf = (scope: GatewayScope, ids: unknown) => {
+    const list = checkIdList(ids, 'gatewayIDs', { allowEmpty: true });
+    return list.length === 0 ? gateways.list(scope).map((gatewayId) => gateways.resolve(scope, [gatewayId])[0]) : gateways.resolve(scope, list);
+  };
+  const ownerOf = (scope: GatewayScope, id: unknown) => {
+    const { gatewayId, tenantId } = gateways.resolve(scope, [checkId(id, 'gatewayID')])[0];
+    return { kind: 'gateway' as const, gatewayId, tenantId };
+  };
+  const historyOf = async (scope: GatewayScope, ids: unknown, onlyBlacklisted: boolean) => {
+    const certInfos = [];
+    for (const { gatewayId, tenantId } of gatewaysOf(scope, ids)) {
+      const owner = { kind: 'gateway' as const, gatewayId, tenantId };
+      const rows = onlyBlacklisted ? await certificates.blacklisted(owner) : await certificates.history(owner);
+      certInfos.push(...rows.map((r) => ({ gatewayID: gatewayId, ...certificateInfo(r) })));
+    }
+    return { certInfos };
+  };
+
+  return {
+    getList: scoped('GetList', (_req, scope) => ({ gatewayIDs: gateways.list(scope) })),
+    get: scoped('Get', (req, scope) => ({
+      gatewayInfos: gateways
+        .get(scope, checkIdList(req.gatewayIDs, 'gatewayIDs'))
+        .map((g) => ({ gatewayID: g.gatewayId, deviceIDs: g.deviceIds, isConnected: g.isConnected })),
+    })),
+    add: scoped('Add', async (req, scope, ctx) => {
+      const ids = checkIdList(req.gatewayIDs, 'gatewayIDs');
+      await gateways.add(scope, ids);
+      ctx.log.info({ tenant: scope.tenantId, gateways: ids }, 'gateways added');
+      return {};
+    }),
+    delete: scoped('Delete', async (req, scope, ctx) => {
+      const ids = checkIdList(req.gatewayIDs, 'gatewayIDs');
+      await gateways.delete(scope, ids);
+      ctx.log.info({ tenant: scope.tenantId, gateways: ids }, 'gateways deleted');
+      return {};
+    }),
+    createCertificate: scoped('CreateCertificate', async (req, scope, ctx) => {
+      const owner = ownerOf(scope, req.gatewayID);
+      const subject = checkSubject(req.subject);
+      const years = checkYears(req.expireAfterYears);
+      const issued = await certificates.issue({ kind: 'gateway', tenantId: owner.tenantId, gatewayId: owner.gatewayId }, subject, years);
+      ctx.log.info({ gateway: owner.gatewayId, issuedSerial: issued.serial.toString() }, 'gateway certificate issued');
+      return { gatewayCert: issued.certPem, gatewayKey: issued.keyPem };
+    }),
+    getIssuanceHistory: scoped('GetIssuanceHistory', (req, scope) => historyOf(scope, req.gatewayIDs, false)),
+    getCertificateBlacklist: scoped('GetCertificateBlacklist', (req, scope) => historyOf(scope, req.gatewayIDs, true)),
+    addCertificateBlacklist: scoped('AddCertificateBlacklist', async (req, scope, ctx) => {
+      const owner = ownerOf(scope, req.gatewayID);
+      const serials = checkSerials(req.serialNOs, 'serialNOs');
+      await certificates.blacklist(owner, serials);
+      ctx.log.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates blacklisted');
+      return {};
+    }),
+    deleteCertificateBlacklist: scoped('DeleteCertificateBlacklist', async (req, scope, ctx) => {
+      const owner = ownerOf(scope, req.gatewayID);
+      const serials = checkSerials(req.serialNOs, 'serialNOs');
+      await certificates.unblacklist(owner, serials);
+      ctx.log.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates removed from the blacklist');
+      return {};
+    }),
+    subscribeStatus: authedServerStream(deps, 'Gateway.SubscribeStatus', (call, ctx) => {
+      const scope = gatewayScope(ctx.caller);
+      const queueSize = call.request.queueSize;
+      const accept = (e: StatusChangeEvent) => scope.all || e.tenantId === scope.tenantId;
+      const unsubscribe = hub.subscribe(accept, queueSize > 0 ? queueSize : 0, {
+        write: (e) =>
+          call.write({ gatewayID: e.gatewayId, status: e.connected ? Status.CONNECTED : Status.DISCONNECTED, timestamp: e.timestamp } satisfies StatusChange),
+        onDrain: (cb) => call.once('drain', cb),
+        end: (err) => (err ? call.destroy(Object.assign(new Error(), toStatus(err, ctx.log))) : call.end()),
+      });
+      call.on('cancelled', unsubscribe);
+      call.on('close', unsubscribe);
+      call.on('error', unsubscribe);
+      // Ends the stream on shutdown and when the caller's token stops being good.
+      const recheck = setInterval(() => {
+        try {
+          deps.auth.authenticate(ctx.peer, ctx.token);
+        } catch (err) {
+          unsubscribe();
+          clearInterval(recheck);
+          call.destroy(Object.assign(new Error(), toStatus(err, ctx.log)));
+        }
+      }, 1000);
+      recheck.unref();
+      call.on('close', () => clearInterval(recheck));
+    }),
+  };
+}

@@ -1,0 +1,89 @@
+/** gsdk.tenant.Tenant: the administrator's own token only. */
+import { requireAdministrator } from '../core/access';
+import { Core } from '../core/create-core';
+import { checkIdList, checkSerials, checkSubject, checkYears } from '../core/validate';
+import { TenantServer } from '../gen/gsdk/tenant/tenant';
+import { checkId } from '../pki/ids';
+import { ADMIN_TENANT } from '../pki/profile';
+import { AuthedContext, authedUnary, GrpcDeps } from './call';
+import { certificateInfo } from './certificate-info';
+
+export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
+  const { tenants, certificates } = core;
+  const admin = <Req, Res>(method: string, fn: (req: Req, ctx: AuthedContext) => Res | Promise<Res>) =>
+    authedUnary<Req, Res>(deps, `Tenant.${method}`, (req, ctx) => {
+      requireAdministrator(ctx.caller);
+      return fn(req, ctx);
+    });
+  /** The tenants named, or every tenant when the list is empty. */
+  const tenantsOf = (ids: unknown) => {
+    const list = checkIdList(ids, 'tenantIDs', { allowEmpty: true });
+    if (list.length === 0) return tenants.list();
+    tenants.requireExisting(list);
+    return list;
+  };
+  const historyOf = async (ids: unknown, onlyBlacklisted: boolean) => {
+    const records = [];
+    for (const tenantId of tenantsOf(ids)) {
+      const owner = { kind: 'tenant' as const, tenantId };
+      const rows = onlyBlacklisted ? await certificates.blacklisted(owner) : await certificates.history(owner);
+      records.push(...rows.map((r) => ({ tenantID: tenantId, ...certificateInfo(r) })));
+    }
+    return { certInfos: records };
+  };
+
+  return {
+    getList: admin('GetList', () => ({ tenantIDs: tenants.list() })),
+    get: admin('Get', (req) => ({
+      tenantInfos: tenants.get(checkIdList(req.tenantIDs, 'tenantIDs')).map((t) => ({ tenantID: t.tenantId, gatewayIDs: t.gatewayIds })),
+    })),
+    add: admin('Add', async (req, ctx) => {
+      if (!Array.isArray(req.tenantInfos) || req.tenantInfos.length === 0) checkIdList([], 'tenantInfos');
+      const ids = checkIdList(req.tenantInfos.map((t) => t.tenantID), 'tenantInfos.tenantID');
+      const infos = req.tenantInfos.map((t, i) => ({ tenantId: ids[i], gatewayIds: checkIdList(t.gatewayIDs, `tenantInfos[${i}].gatewayIDs`, { allowEmpty: true }) }));
+      await tenants.add(infos);
+      ctx.log.info({ tenants: ids }, 'tenants added');
+      return {};
+    }),
+    delete: admin('Delete', async (req, ctx) => {
+      const ids = checkIdList(req.tenantIDs, 'tenantIDs');
+      await tenants.delete(ids);
+      ctx.log.info({ tenants: ids }, 'tenants deleted');
+      return {};
+    }),
+    addGateway: admin('AddGateway', async (req) => {
+      await tenants.addGateways(checkId(req.tenantID, 'tenantID'), checkIdList(req.gatewayIDs, 'gatewayIDs'));
+      return {};
+    }),
+    deleteGateway: admin('DeleteGateway', async (req) => {
+      await tenants.deleteGateways(checkId(req.tenantID, 'tenantID'), checkIdList(req.gatewayIDs, 'gatewayIDs'));
+      return {};
+    }),
+    createCertificate: admin('CreateCertificate', async (req, ctx) => {
+      const tenantId = checkId(req.tenantID, 'tenantID');
+      const subject = checkSubject(req.subject);
+      const years = checkYears(req.expireAfterYears);
+      tenants.requireExisting([tenantId]);
+      const identity = tenantId === ADMIN_TENANT ? ({ kind: 'admin', tenantId } as const) : ({ kind: 'tenant', tenantId } as const);
+      const issued = await certificates.issue(identity, subject, years);
+      ctx.log.info({ tenant: tenantId, issuedSerial: issued.serial.toString() }, 'tenant certificate issued');
+      return { tenantCert: issued.certPem, tenantKey: issued.keyPem };
+    }),
+    getIssuanceHistory: admin('GetIssuanceHistory', (req) => historyOf(req.tenantIDs, false)),
+    getCertificateBlacklist: admin('GetCertificateBlacklist', (req) => historyOf(req.tenantIDs, true)),
+    addCertificateBlacklist: admin('AddCertificateBlacklist', async (req, ctx) => {
+      const tenantId = checkId(req.tenantID, 'tenantID');
+      const serials = checkSerials(req.serialNOs, 'serialNOs');
+      await certificates.blacklist({ kind: 'tenant', tenantId }, serials);
+      ctx.log.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates blacklisted');
+      return {};
+    }),
+    deleteCertificateBlacklist: admin('DeleteCertificateBlacklist', async (req, ctx) => {
+      const tenantId = checkId(req.tenantID, 'tenantID');
+      const serials = checkSerials(req.serialNOs, 'serialNOs');
+      await certificates.unblacklist({ kind: 'tenant', tenantId }, serials);
+      ctx.log.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates removed from the blacklist');
+      return {};
+    }),
+  };
+}
