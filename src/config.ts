@@ -56,7 +56,7 @@ function readFile(path: string, problems: string[]): Raw {
       return {};
     }
     for (const key of Object.keys(parsed)) {
-      if (!(key in DEFAULTS)) problems.push(`${path}: unknown setting "${key}"`);
+      if (!Object.hasOwn(DEFAULTS, key)) problems.push(`${path}: unknown setting "${key}"`);
     }
     return parsed as Raw;
   } catch (err) {
@@ -106,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     dataDir: resolve(text(raw.dataDir, ENV_NAMES.dataDir, problems)),
     grpcHost: text(raw.grpcHost, ENV_NAMES.grpcHost, problems),
     grpcPort: integer(raw.grpcPort, ENV_NAMES.grpcPort, 0, 65535, problems),
-    serverNames: list(raw.serverNames, ENV_NAMES.serverNames, problems),
+    serverNames: Object.freeze([...list(raw.serverNames, ENV_NAMES.serverNames, problems)]) as string[],
     tokenIssuer: text(raw.tokenIssuer, ENV_NAMES.tokenIssuer, problems),
     tokenTtlSeconds: integer(raw.tokenTtlSeconds, ENV_NAMES.tokenTtlSeconds, 60, 7 * 24 * 3600, problems),
     logLevel: String(raw.logLevel),

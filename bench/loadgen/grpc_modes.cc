@@ -116,6 +116,7 @@ int run_grpc(const std::string& mode, const Options& o) {
   while (outstanding > 0) {
     void* tag;
     bool got = false;
+    const bool draining = phase == DRAIN;
     auto deadline = phase == WARM ? warm_end : phase == MEASURE ? end : clock::now() + std::chrono::seconds(30);
     // AsyncNext takes wall-clock deadlines only: convert the steady one.
     auto st = cq.AsyncNext(&tag, &got, std::chrono::system_clock::now() + (deadline - clock::now()));
@@ -128,7 +129,7 @@ int run_grpc(const std::string& mode, const Options& o) {
       b = mark(server_pid);
     }
     if (st == grpc::CompletionQueue::TIMEOUT) {
-      if (phase == DRAIN) {
+      if (draining) {
         std::fprintf(stderr, "loadgen: %ld calls still outstanding 30 s after the window\n", outstanding);
         break;
       }

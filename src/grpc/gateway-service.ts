@@ -1,4 +1,5 @@
 /** gsdk.gateway.Gateway: scoped to the caller's tenant; the administrator's own token sees every gateway. */
+import { Metadata } from '@grpc/grpc-js';
 import { GatewayScope, gatewayScope } from '../core/access';
 import { Core } from '../core/create-core';
 import { StatusChangeEvent } from '../core/status-hub';
@@ -83,6 +84,8 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
         onDrain: (cb) => call.once('drain', cb),
         end: (err) => (err ? call.destroy(Object.assign(new Error(), toStatus(err, ctx.log))) : call.end()),
       });
+      // Headers now, so clients know the subscription is in place before the first change.
+      call.sendMetadata(new Metadata());
       call.on('cancelled', unsubscribe);
       call.on('close', unsubscribe);
       call.on('error', unsubscribe);

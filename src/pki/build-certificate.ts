@@ -9,6 +9,8 @@ import { PkiName } from './profile';
 import { serialToDerHex } from './serial';
 
 const { asn1 } = forge;
+// forge.asn1.fromDer takes an options object at run time; its type definitions only know the boolean form.
+const fromDerRaw = asn1.fromDer as unknown as (bytes: string, options: { decodeBitStrings: boolean }) => forge.asn1.Asn1;
 // Public in node-forge, missing from its type definitions.
 const getTbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
 
@@ -48,15 +50,20 @@ function toForgeAttrs(name: PkiName): forge.pki.CertificateField[] {
   }));
 }
 
+/** The SubjectPublicKeyInfo as forge ASN.1, its BIT STRING kept as raw bytes (forge would parse RSA keys inside it). */
+function spkiOf(publicKey: KeyObject): forge.asn1.Asn1 {
+  return fromDerRaw(publicKey.export({ type: 'spki', format: 'der' }).toString('binary'), { decodeBitStrings: false });
+}
+
 /** SHA-1 over the subjectPublicKey bits (RFC 5280 4.2.1.2, method 1). */
 export function keyIdentifier(publicKey: KeyObject): Buffer {
-  const spki = asn1.fromDer(publicKey.export({ type: 'spki', format: 'der' }).toString('binary'));
+  const spki = spkiOf(publicKey);
   const bits = (spki.value as forge.asn1.Asn1[])[1].value as string;
   return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest();
 }
 
 function subjectName(cert: X509Certificate): forge.asn1.Asn1 {
-  const parsed = asn1.fromDer(cert.raw.toString('binary'));
+  const parsed = fromDerRaw(cert.raw.toString('binary'), { decodeBitStrings: false });
   const tbs = (parsed.value as forge.asn1.Asn1[])[0].value as forge.asn1.Asn1[];
   return tbs[5];
 }
@@ -113,7 +120,7 @@ export function buildCertificate(spec: CertificateSpec, issuer: Issuer): string 
   fields[2] = algorithm;
   // The issuer name is copied byte for byte from the issuer's certificate, so chains always match.
   if (issuer.cert) fields[3] = subjectName(issuer.cert);
-  fields[6] = asn1.fromDer(spec.publicKey.export({ type: 'spki', format: 'der' }).toString('binary'));
+  fields[6] = spkiOf(spec.publicKey);
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   const signature = sign('sha256', tbsDer, issuer.privateKey);
   const certificate = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [

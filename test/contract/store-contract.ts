@@ -269,9 +269,9 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await store.listSigningKeys()).toEqual(keys);
       });
 
-      // Bug: the SQLite store orders by (created_at, kid), so keys made in the same second come
-      // back in kid order and the key ring's "newest key signs" picks the wrong one.
-      it.failing('keeps creation order for keys created in the same second', async () => {
+      // Regression: keys made in the same second must come back in creation order, or the key
+      // ring's "newest key signs" picks the wrong one.
+      it('keeps creation order for keys created in the same second', async () => {
         const keys = [keyRecord('kid-z', 100), keyRecord('kid-y', 100), keyRecord('kid-x', 100)];
         for (const key of keys) await store.addSigningKey(key);
         expect((await store.listSigningKeys()).map((k) => k.kid)).toEqual(['kid-z', 'kid-y', 'kid-x']);

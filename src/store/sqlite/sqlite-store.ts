@@ -278,7 +278,7 @@ class SqliteStore implements Store {
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as {
+    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, rowid').all() as {
       kid: string;
       alg: string;
       private_key: string;

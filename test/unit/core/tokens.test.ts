@@ -179,9 +179,9 @@ describe('key rotation', () => {
     expect(codeOf(early)).toBe('verified');
   });
 
-  // Bug: the store lists keys by (created_at, kid), so a key added in the same second as the current
-  // one only becomes the signing key if its kid sorts after the old one.
-  it.failing('a key added in the same second becomes the signing key', async () => {
+  // Regression: a key added in the same second as the current one must become the signing key
+  // (keys were once listed by (created_at, kid)).
+  it('a key added in the same second becomes the signing key', async () => {
     const oldKid = keys.signing().kid;
     let added = newSigningKeyRecord(clock);
     while (added.kid > oldKid) added = newSigningKeyRecord(clock); // the unlucky half, made certain
