@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
+#include <cctype>
 
 namespace lg {
 
@@ -97,10 +99,37 @@ inline Cpu proc_cpu(long pid) {
   return c;
 }
 
-/** Snapshot of both processes' CPU and the clock, taken at the edges of the measured window. */
+/** Per-core tick counters of /proc/stat (seconds): busy (everything but idle/iowait) and idle. */
+struct CoreTicks {
+  double busy = 0, idle = 0;
+};
+
+inline std::vector<CoreTicks> core_ticks() {
+  std::vector<CoreTicks> cores;
+  std::ifstream in("/proc/stat");
+  std::string line;
+  double hz = double(sysconf(_SC_CLK_TCK));
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || !isdigit(static_cast<unsigned char>(line[3]))) continue;
+    std::istringstream f(line.substr(line.find(' ')));
+    long long v[10] = {0};
+    for (int i = 0; i < 10 && f >> v[i]; ++i) {
+    }
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    CoreTicks c;
+    c.busy = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
+    c.idle = (v[3] + v[4]) / hz;
+    cores.push_back(c);
+  }
+  return cores;
+}
+
+/** Snapshot of both processes' CPU, the cores' tick counters and the clock, taken at the edges of
+ *  the measured window. */
 struct Mark {
   int64_t mono = 0;
   Cpu self, server;
+  std::vector<CoreTicks> cores;
 };
 
 inline Mark mark(long server_pid) {
@@ -108,6 +137,7 @@ inline Mark mark(long server_pid) {
   m.mono = mono_us();
   m.self = self_cpu();
   m.server = proc_cpu(server_pid);
+  m.cores = core_ticks();
   return m;
 }
 
@@ -136,12 +166,22 @@ inline void report(const std::string& mode, long ok, const Mark& a, const Mark& 
     }
     return s + "}";
   };
+  // Tick-sampled core time (a vCPU the host takes away while a task runs still counts as busy here,
+  // but not in the processes' own CPU times: the difference estimates host steal).
+  std::string cores = "[";
+  for (size_t i = 0; i < a.cores.size() && i < b.cores.size(); ++i) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s{\"busy\":%.2f,\"idle\":%.2f}", i ? "," : "", b.cores[i].busy - a.cores[i].busy,
+                  b.cores[i].idle - a.cores[i].idle);
+    cores += buf;
+  }
+  cores += "]";
   std::printf(
-      "{\"mode\":\"%s\",\"ok\":%ld,\"seconds\":%.6f,\"rate\":%.1f,"
+      "{\"mode\":\"%s\",\"cores\":%s,\"ok\":%ld,\"seconds\":%.6f,\"rate\":%.1f,"
       "\"loadgenCpu\":{\"user\":%.3f,\"sys\":%.3f,\"pct\":%.1f},"
       "\"serverCpu\":{\"user\":%.3f,\"sys\":%.3f,\"pct\":%.1f},"
       "\"windowMonoUs\":[%lld,%lld],\"errors\":%s,\"warmupErrors\":%s%s}\n",
-      mode.c_str(), ok, secs, ok / secs, b.self.user - a.self.user, b.self.sys - a.self.sys,
+      mode.c_str(), cores.c_str(), ok, secs, ok / secs, b.self.user - a.self.user, b.self.sys - a.self.sys,
       100.0 * (b.self.total() - a.self.total()) / secs, b.server.user - a.server.user, b.server.sys - a.server.sys,
       100.0 * (b.server.total() - a.server.total()) / secs, (long long)a.mono, (long long)b.mono,
       errs(errors).c_str(), errs(warmup_errors).c_str(), extra.c_str());

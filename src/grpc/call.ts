@@ -88,14 +88,14 @@ export function authedServerStream<Req, Res>(
     const ctx = contextOf(deps, call, method);
     try {
       const caller = deps.auth.authenticate(ctx.peer, ctx.token);
-      Promise.resolve(fn(call, { ...ctx, caller })).catch((err: unknown) => call.destroy(statusError(err, ctx.log)));
+      Promise.resolve(fn(call, { ...ctx, caller })).catch((err: unknown) => failStream(call, err, ctx.log));
     } catch (err) {
-      call.destroy(statusError(err, ctx.log));
+      failStream(call, err, ctx.log);
     }
   };
 }
 
-function statusError(err: unknown, log: Logger): Error {
-  const status = toStatus(err, log);
-  return Object.assign(new Error(status.details), status);
+/** Ends a server or bidi stream with the error's status (grpc-js sends it on the 'error' event, not on destroy). */
+export function failStream(call: ServerSurfaceCall & NodeJS.EventEmitter, err: unknown, log: Logger): void {
+  call.emit('error', toStatus(err, log));
 }

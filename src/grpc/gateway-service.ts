@@ -6,7 +6,7 @@ import { StatusChangeEvent } from '../core/status-hub';
 import { checkIdList, checkSerials, checkSubject, checkYears } from '../core/validate';
 import { GatewayServer, Status, StatusChange } from '../gen/gsdk/gateway/gateway';
 import { checkId } from '../pki/ids';
-import { AuthedContext, authedServerStream, authedUnary, GrpcDeps, toStatus } from './call';
+import { AuthedContext, authedServerStream, authedUnary, failStream, GrpcDeps } from './call';
 import { certificateInfo } from './certificate-info';
 
 export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer {
@@ -82,7 +82,7 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
         write: (e) =>
           call.write({ gatewayID: e.gatewayId, status: e.connected ? Status.CONNECTED : Status.DISCONNECTED, timestamp: e.timestamp } satisfies StatusChange),
         onDrain: (cb) => call.once('drain', cb),
-        end: (err) => (err ? call.destroy(Object.assign(new Error(), toStatus(err, ctx.log))) : call.end()),
+        end: (err) => (err ? failStream(call, err, ctx.log) : call.end()),
       });
       // Headers now, so clients know the subscription is in place before the first change.
       call.sendMetadata(new Metadata());
@@ -96,7 +96,7 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
         } catch (err) {
           unsubscribe();
           clearInterval(recheck);
-          call.destroy(Object.assign(new Error(), toStatus(err, ctx.log)));
+          failStream(call, err, ctx.log);
         }
       }, 1000);
       recheck.unref();

@@ -2,7 +2,7 @@
 import { handleBidiStreamingCall } from '@grpc/grpc-js';
 import { MasterServer, CommandRequest, CommandResponse, RequestType } from '../gen/gsdk/master/master';
 import { Core } from '../core/create-core';
-import { contextOf, GrpcDeps, publicUnary, toStatus } from './call';
+import { contextOf, failStream, GrpcDeps, publicUnary } from './call';
 
 export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
   const { devices } = core;
@@ -31,7 +31,7 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
       call.on('data', () => undefined);
       call.write({ requestType: RequestType.INIT_CHAN, requestID: 0, deviceIDs: [], request: undefined });
     } catch (err) {
-      call.destroy(Object.assign(new Error(), toStatus(err, ctx.log)));
+      failStream(call, err, ctx.log);
     }
   };
 

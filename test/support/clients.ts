@@ -68,3 +68,17 @@ export function decodeJwt(token: string): { header: jwt.JwtHeader; payload: jwt.
   if (!decoded || typeof decoded.payload === 'string') throw new Error('not a JWT');
   return { header: decoded.header, payload: decoded.payload };
 }
+
+/** Opens a server stream; resolves 'OK' once the server sent headers, or the status it failed with. */
+export function streamOpens(client: AnyClient, method: string, request: unknown, metadata = new grpc.Metadata()): Promise<grpc.status> {
+  return new Promise((resolve) => {
+    const fn = client[method] as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
+    const stream = fn.call(client, request, metadata);
+    stream.on('metadata', () => {
+      resolve(grpc.status.OK);
+      stream.cancel();
+    });
+    stream.on('error', (e: grpc.ServiceError) => resolve(e.code));
+    stream.on('data', () => undefined);
+  });
+}

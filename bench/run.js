@@ -1,0 +1,613 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Master gateway benchmark (`npm run bench`). Plain Node, no dependencies.
+ *
+ * One server process (pinned to core 0, CPU-profiled), load from a C++ load generator (pinned to
+ * core 1), four phases run in interleaved rounds:
+ *   trivial    warm mTLS channels, grpc.health.v1.Health/Check          (gRPC C++ client)
+ *   login      warm mTLS channels, gsdk.login.Login/Login               (gRPC C++ client)
+ *   handshake  new TCP + mTLS handshake, then close                      (OpenSSL client)
+ *   connlogin  new TCP + mTLS handshake + one Login over HTTP/2, close   (OpenSSL + nghttp2)
+ * Writes bench/REPORT.md and bench/out/run-<time>/results.json; prints the summary.
+ *
+ * Options: --rounds N (5) --warmup S (2) --duration S (10) --channels N (4) --inflight N (128)
+ *          --concurrency N (16) --server-key rsa|ec (rsa) --no-profile --build --keep --quick
+ *          --report FILE (bench/REPORT.md)
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { analyseProfile, categoryTable } = require('./profile');
+
+const BENCH = __dirname;
+const ROOT = path.resolve(BENCH, '..');
+const OUT = path.join(BENCH, 'out');
+const LOADGEN = path.join(OUT, 'loadgen');
+const CLI = path.join(ROOT, 'bin', 'master-gateway.js');
+const APT_PACKAGES = 'g++ make pkg-config libgrpc++-dev libssl-dev libnghttp2-dev util-linux';
+const TARGETS = { login: 0.5, connlogin: 0.8 };
+const TENANT = 'bench';
+
+// ---------------------------------------------------------------- options
+
+function parseArgs(argv) {
+  const o = {
+    rounds: 5, warmup: 2, duration: 10, channels: 4, inflight: 128, concurrency: 16,
+    serverKey: 'rsa', profile: true, build: false, keep: false, report: path.join(BENCH, 'REPORT.md'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) fail(`${a} needs a value`);
+      return argv[++i];
+    };
+    const num = () => {
+      const n = Number(next());
+      if (!Number.isFinite(n) || n <= 0) fail(`${a} needs a positive number`);
+      return n;
+    };
+    if (a === '--rounds') o.rounds = Math.round(num());
+    else if (a === '--warmup') o.warmup = num();
+    else if (a === '--duration') o.duration = num();
+    else if (a === '--channels') o.channels = Math.round(num());
+    else if (a === '--inflight') o.inflight = Math.round(num());
+    else if (a === '--concurrency') o.concurrency = Math.round(num());
+    else if (a === '--server-key') o.serverKey = next();
+    else if (a === '--no-profile') o.profile = false;
+    else if (a === '--build') o.build = true;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--report') o.report = path.resolve(next());
+    else if (a === '--quick') Object.assign(o, { rounds: 1, warmup: 1, duration: 3 });
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0].replace(/^[\s\S]*?\/\*\*/, '') + '\n');
+      process.exit(0);
+    } else fail(`unknown option ${a} (see --help)`);
+  }
+  if (!['rsa', 'ec'].includes(o.serverKey)) fail('--server-key must be rsa or ec');
+  return o;
+}
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+function log(message) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+// ---------------------------------------------------------------- preflight and build
+
+function have(cmd, args = ['--version']) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+function preflight() {
+  const missing = [];
+  for (const tool of ['g++', 'make', 'pkg-config']) if (!have(tool)) missing.push(tool);
+  if (!have('taskset', ['-V'])) missing.push('taskset (util-linux)');
+  if (have('pkg-config')) {
+    for (const lib of ['grpc++', 'openssl', 'libnghttp2']) if (!have('pkg-config', ['--exists', lib])) missing.push(`${lib} (pkg-config)`);
+  }
+  if (missing.length > 0) {
+    fail(
+      `the C++ load generator needs tools and libraries that are missing: ${missing.join(', ')}.\n` +
+        `Install them (Debian bookworm) with:\n  apt-get update && apt-get install -y ${APT_PACKAGES}`,
+    );
+  }
+  if (os.cpus().length < 2) fail('needs at least 2 cores (server on core 0, load generator on core 1)');
+}
+
+function buildLoadgen() {
+  const r = spawnSync('make', ['-s', '-C', BENCH, 'out/loadgen'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) fail(`building the load generator failed (make -C bench); needs: apt-get install -y ${APT_PACKAGES}`);
+}
+
+function ensureServerBuilt(force) {
+  if (!force && fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) return;
+  log('building the server (npm run build)');
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) fail('npm run build failed');
+}
+
+// ---------------------------------------------------------------- helpers
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+function cli(args, env = {}) {
+  const r = sh(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`master-gateway ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+const monoUs = () => Number(process.hrtime.bigint() / 1000n);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
+
+function machineFacts() {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const model = (cpuinfo.match(/^model name\s*:\s*(.*)$/m) || [])[1] ?? 'unknown';
+  const nproc = sh('nproc', []).stdout.trim();
+  const pc = (lib) => sh('pkg-config', ['--modversion', lib]).stdout.trim();
+  const git = (args) => sh('git', args, { cwd: ROOT }).stdout.trim();
+  const dirty = git(['status', '--porcelain', '--', 'src', 'proto', 'package.json']).split('\n').filter(Boolean).length;
+  const distBuilt = fs.statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtime.toISOString();
+  const hypervisor = /\bhypervisor\b/.test(cpuinfo);
+  return {
+    date: new Date().toISOString(),
+    model,
+    nproc,
+    kernel: os.release(),
+    hypervisor,
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    nodeOpenssl: process.versions.openssl,
+    grpcpp: pc('grpc++'),
+    openssl: pc('openssl'),
+    nghttp2: pc('libnghttp2'),
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    dirty,
+    distBuilt,
+  };
+}
+
+// ---------------------------------------------------------------- the run
+
+const PHASE_INFO = {
+  trivial: { title: 'Trivial call (health Check), warm channels', unit: 'calls/s' },
+  login: { title: 'Login, warm channels', unit: 'calls/s' },
+  handshake: { title: 'Bare mTLS handshake (new connection)', unit: 'conn/s' },
+  connlogin: { title: 'New connection + Login', unit: 'conn/s' },
+};
+
+function loadgenArgs(phase, o, ctx) {
+  const common = ['--ca', ctx.ca, '--cert', ctx.cert, '--key', ctx.key, '--warmup', String(o.warmup), '--duration', String(o.duration), '--server-pid', String(ctx.pid)];
+  const login = ['--method', '/gsdk.login.Login/Login', '--field1-file', ctx.cert, '--expect-body', '1'];
+  const target = `127.0.0.1:${ctx.port}`;
+  switch (phase) {
+    case 'trivial':
+      return ['unary', '--target', target, '--method', '/grpc.health.v1.Health/Check', '--channels', String(o.channels), '--inflight', String(o.inflight), ...common];
+    case 'login':
+      return ['unary', '--target', target, ...login, '--channels', String(o.channels), '--inflight', String(o.inflight), ...common];
+    case 'handshake':
+      return ['handshake', '--host', '127.0.0.1', '--port', String(ctx.port), '--concurrency', String(o.concurrency), ...common];
+    case 'connlogin':
+      return ['h2call', '--host', '127.0.0.1', '--port', String(ctx.port), ...login, '--concurrency', String(o.concurrency), ...common];
+    default:
+      throw new Error(phase);
+  }
+}
+
+function runPhase(phase, o, ctx) {
+  const args = ['-c', '1', LOADGEN, ...loadgenArgs(phase, o, ctx)];
+  const r = sh('taskset', args, { timeout: (o.warmup + o.duration + 90) * 1000 });
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) throw new Error(`loadgen ${phase} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+  if (r.stderr.trim()) log(`loadgen ${phase}: ${r.stderr.trim()}`);
+  const res = JSON.parse(line);
+  const serverCpu = res.serverCpu.user + res.serverCpu.sys;
+  const loadgenCpu = res.loadgenCpu.user + res.loadgenCpu.sys;
+  const core0 = res.cores[0] ?? { busy: NaN };
+  return {
+    phase,
+    ...res,
+    serverUsPerOp: (serverCpu * 1e6) / res.ok,
+    loadgenUsPerOp: (loadgenCpu * 1e6) / res.ok,
+    // Core 0 runs only the server: tick-sampled busy time not charged to the server's own CPU
+    // time is time the host took the vCPU away (this VM reports no steal).
+    stealPct: (100 * Math.max(0, core0.busy - serverCpu)) / res.seconds,
+    errorCount: Object.values(res.errors).reduce((a, b) => a + b, 0),
+    warmupErrorCount: Object.values(res.warmupErrors).reduce((a, b) => a + b, 0),
+  };
+}
+
+async function startServer(ctx, o) {
+  const logFd = fs.openSync(ctx.serverLog, 'w');
+  const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', ctx.profDir] : [];
+  ctx.serverStartMono = monoUs();
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, CLI, 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      GATEWAY_CERT_DIR: ctx.certDir,
+      GATEWAY_DATA_DIR: ctx.dataDir,
+      GATEWAY_GRPC_HOST: '127.0.0.1',
+      GATEWAY_GRPC_PORT: String(ctx.port),
+      GATEWAY_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', logFd, logFd],
+  });
+  fs.closeSync(logFd);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  // The "serving" line is info level, so at warn the port is chosen here and polled.
+  const deadline = Date.now() + 30_000;
+  while (!(await canConnect(ctx.port))) {
+    if (exited) throw new Error(`server exited at start (${JSON.stringify(exited)}):\n${fs.readFileSync(ctx.serverLog, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`server did not listen on ${ctx.port} within 30 s`);
+    await sleep(100);
+  }
+  return {
+    child,
+    pid: child.pid,
+    exited: () => exited,
+    async stop() {
+      if (exited) return exited;
+      child.kill('SIGTERM');
+      const until = Date.now() + 60_000;
+      while (!exited && Date.now() < until) await sleep(100);
+      if (!exited) {
+        child.kill('SIGKILL');
+        await sleep(500);
+        return { code: null, signal: 'SIGKILL (did not drain within 60 s)' };
+      }
+      return exited;
+    },
+  };
+}
+
+function prepareRunDir(o) {
+  fs.mkdirSync(OUT, { recursive: true });
+  if (!o.keep) {
+    for (const d of fs.readdirSync(OUT)) if (d.startsWith('run-')) fs.rmSync(path.join(OUT, d), { recursive: true, force: true });
+  }
+  const dir = path.join(OUT, `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const ctx = {
+    dir,
+    certDir: path.join(dir, 'certs'),
+    dataDir: path.join(dir, 'data'),
+    profDir: path.join(dir, 'prof'),
+    serverLog: path.join(dir, 'server.log'),
+  };
+  for (const d of [ctx.certDir, ctx.dataDir, ctx.profDir]) fs.mkdirSync(d, { recursive: true });
+  return ctx;
+}
+
+function issueCertificates(ctx, o) {
+  const keyFlag = o.serverKey === 'ec' ? ['--key', 'ec'] : [];
+  cli(['certs', 'init', '--out', ctx.certDir, '--data-dir', ctx.dataDir, ...keyFlag]);
+  cli(['certs', 'tenant', TENANT, '--out', ctx.certDir, '--key', 'ec', '--data-dir', ctx.dataDir]);
+  cli(['tenant', 'add', TENANT], { GATEWAY_DATA_DIR: ctx.dataDir });
+  ctx.ca = path.join(ctx.certDir, 'ca.crt');
+  ctx.cert = path.join(ctx.certDir, `tenant_${TENANT}.crt`);
+  ctx.key = path.join(ctx.certDir, `tenant_${TENANT}_key.pem`);
+  const describe = (file) => {
+    const text = sh('openssl', ['x509', '-in', file, '-noout', '-text']).stdout;
+    const alg = (text.match(/Public Key Algorithm: (\S+)/) || [])[1] ?? '?';
+    const bits = (text.match(/Public-Key: \((\d+) bit\)/) || [])[1] ?? '?';
+    const sig = (text.match(/Signature Algorithm: (\S+)/) || [])[1] ?? '?';
+    const name = alg === 'rsaEncryption' ? `RSA-${bits}` : alg === 'id-ecPublicKey' ? `ECDSA P-${bits}` : `${alg} ${bits}`;
+    return `${name} (signed ${sig})`;
+  };
+  ctx.keys = {
+    ca: describe(ctx.ca),
+    server: describe(path.join(ctx.certDir, 'server.crt')),
+    client: describe(ctx.cert),
+  };
+}
+
+function summarise(results, rounds) {
+  const by = {};
+  for (const phase of Object.keys(PHASE_INFO)) {
+    const rs = results.filter((r) => r.phase === phase);
+    by[phase] = {
+      runs: rs,
+      rate: median(rs.map((r) => r.rate)),
+      min: Math.min(...rs.map((r) => r.rate)),
+      max: Math.max(...rs.map((r) => r.rate)),
+      serverPct: median(rs.map((r) => r.serverCpu.pct)),
+      loadgenPct: median(rs.map((r) => r.loadgenCpu.pct)),
+      loadgenPctMax: Math.max(...rs.map((r) => r.loadgenCpu.pct)),
+      serverUs: median(rs.map((r) => r.serverUsPerOp)),
+      loadgenUs: median(rs.map((r) => r.loadgenUsPerOp)),
+      steal: median(rs.map((r) => r.stealPct)),
+      errors: rs.reduce((a, r) => a + r.errorCount, 0),
+      warmupErrors: rs.reduce((a, r) => a + r.warmupErrorCount, 0),
+      errorDetail: rs.reduce((acc, r) => {
+        for (const [k, v] of Object.entries(r.errors)) acc[k] = (acc[k] ?? 0) + v;
+        return acc;
+      }, {}),
+    };
+  }
+  const ratio = (num, den) => {
+    const perRound = [];
+    for (let i = 1; i <= rounds; i++) {
+      const n = results.find((r) => r.phase === num && r.round === i);
+      const d = results.find((r) => r.phase === den && r.round === i);
+      if (n && d) perRound.push(n.rate / d.rate);
+    }
+    return {
+      ofMedians: by[num].rate / by[den].rate,
+      perRound,
+      medianPerRound: median(perRound),
+      // Same ratio from server CPU per operation: the rate ratio a saturated, undisturbed core gives.
+      cpu: by[den].serverUs / by[num].serverUs,
+    };
+  };
+  return { by, ratios: { login: ratio('login', 'trivial'), connlogin: ratio('connlogin', 'handshake') } };
+}
+
+// ---------------------------------------------------------------- report
+
+function writeReport(file, facts, o, ctx, results, summary, profile, server) {
+  const { by, ratios } = summary;
+  const L = [];
+  const verdict = (r, t) => (r >= t ? `**meets** ≥ ${t}` : `**misses** ≥ ${t}`);
+  const valid = Object.values(by).every((p) => p.errors === 0);
+  L.push('# Master gateway benchmark', '');
+  L.push(`Generated by \`npm run bench\` (bench/run.js) on ${facts.date}. See bench/README.md for what each phase measures.`, '');
+  L.push('## Summary', '');
+  L.push('| figure | median | target | verdict |', '|---|---:|---:|---|');
+  L.push(`| warm Login | ${fmt(by.login.rate)} calls/s | | |`);
+  L.push(`| warm trivial call (health Check) | ${fmt(by.trivial.rate)} calls/s | | |`);
+  L.push(`| **Login / trivial** (median of per-round ratios) | **${fmt(ratios.login.medianPerRound, 2)}** | ≥ ${TARGETS.login} | ${verdict(ratios.login.medianPerRound, TARGETS.login)} |`);
+  L.push(`| new connection + Login | ${fmt(by.connlogin.rate)} conn/s | | |`);
+  L.push(`| bare mTLS handshake | ${fmt(by.handshake.rate)} conn/s | | |`);
+  L.push(`| **new connection + Login / bare handshake** (median of per-round ratios) | **${fmt(ratios.connlogin.medianPerRound, 2)}** | ≥ ${TARGETS.connlogin} | ${verdict(ratios.connlogin.medianPerRound, TARGETS.connlogin)} |`);
+  L.push('');
+  L.push(
+    valid
+      ? 'Valid run: every counted response was OK (non-OK responses in the measured windows: 0).'
+      : '**INVALID RUN: some responses in the measured windows were not OK (see the error table).**',
+  );
+  L.push('');
+  L.push('Same ratios computed other ways (the host is noisy, see "Caveats"):', '');
+  L.push('| ratio | of the median rates | median per round | per round | from server CPU per operation |', '|---|---:|---:|---|---:|');
+  for (const [k, label] of [['login', 'Login / trivial'], ['connlogin', 'new connection + Login / bare handshake']]) {
+    const r = ratios[k];
+    L.push(`| ${label} | ${fmt(r.ofMedians, 2)} | ${fmt(r.medianPerRound, 2)} | ${r.perRound.map((x) => fmt(x, 2)).join(', ')} | ${fmt(r.cpu, 2)} |`);
+  }
+  L.push('');
+  L.push('## Machine and setup', '');
+  L.push(`- CPU: ${facts.model}, \`nproc\` = ${facts.nproc}${facts.hypervisor ? ' (virtual machine)' : ''}; ${facts.memGiB} GiB; Linux ${facts.kernel}`);
+  L.push(`- Node ${facts.node} (its OpenSSL ${facts.nodeOpenssl}); load generator: gRPC C++ ${facts.grpcpp}, OpenSSL ${facts.openssl}, nghttp2 ${facts.nghttp2} (Debian packages)`);
+  L.push(`- Server code: commit ${facts.commit}${facts.dirty ? ` with ${facts.dirty} uncommitted change(s) in src/proto/package.json` : ''}, dist/ built ${facts.distBuilt}`);
+  L.push(`- Server: \`taskset -c 0 node ${o.profile ? '--cpu-prof ' : ''}bin/master-gateway.js serve\`, GATEWAY_LOG_LEVEL=warn, fresh cert and data dirs; load generator: \`taskset -c 1 bench/out/loadgen …\``);
+  L.push(`- Keys: CA ${ctx.keys.ca}; server certificate ${ctx.keys.server}; client (tenant) certificate ${ctx.keys.client}, used by every phase. Access tokens: ES256 JWTs.`);
+  const hs = results.find((r) => r.phase === 'handshake');
+  if (hs) L.push(`- Negotiated: ${hs.tlsVersion}, ${hs.cipher}, ALPN h2; no session resumption (every connection is a full handshake).`);
+  L.push(`- Rounds: ${o.rounds}, each phase ${o.warmup} s warm-up + ${o.duration} s measured; order alternates per round (odd: trivial, login, handshake, new conn + Login; even: reversed pairs).`);
+  L.push(`- Warm phases: ${o.channels} channels (separate connections: GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL + distinct args), ${o.inflight} calls in flight, gRPC C++ GenericStub on one completion queue.`);
+  L.push(`- Connection phases: ${o.concurrency} connections in flight; OpenSSL client (one SSL_CTX, P-256 client key); new conn + Login speaks HTTP/2 through libnghttp2 (one gRPC call, judged by grpc-status and a non-empty token).`);
+  L.push('');
+  L.push('## Figures per phase (medians over rounds)', '');
+  L.push('| phase | rate (median) | min – max | server CPU | loadgen CPU (max) | server CPU / op | loadgen CPU / op | core-0 steal est. | non-OK |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [phase, info] of Object.entries(PHASE_INFO)) {
+    const p = by[phase];
+    L.push(
+      `| ${info.title} | ${fmt(p.rate)} ${info.unit} | ${fmt(p.min)} – ${fmt(p.max)} | ${fmt(p.serverPct)} % | ${fmt(p.loadgenPct)} % (${fmt(p.loadgenPctMax)} %) | ${fmt(p.serverUs, 1)} µs | ${fmt(p.loadgenUs, 1)} µs | ${fmt(p.steal)} % | ${p.errors}${p.warmupErrors ? ` (+${p.warmupErrors} in warm-up)` : ''} |`,
+    );
+  }
+  L.push('');
+  L.push('CPU is the process\'s own user+system time over the measured window (server from /proc/PID/stat, load generator from getrusage), in % of one core. "core-0 steal est." is the tick-sampled busy time of core 0 that was not charged to the server process: time the hypervisor took the vCPU away.');
+  const errs = Object.entries(PHASE_INFO).filter(([p]) => by[p].errors > 0);
+  if (errs.length) {
+    L.push('', '### Non-OK responses', '', '| phase | status | count |', '|---|---|---:|');
+    for (const [p] of errs) for (const [k, v] of Object.entries(by[p].errorDetail)) L.push(`| ${p} | ${k} | ${v} |`);
+  }
+  L.push('', '### Every round', '', '| round | phase | rate | server CPU | loadgen CPU | steal est. | non-OK |', '|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.serverCpu.pct)} % | ${fmt(r.loadgenCpu.pct)} % | ${fmt(r.stealPct)} % | ${r.errorCount} |`);
+  }
+  L.push('');
+  L.push('## Is the load generator the bottleneck?', '');
+  const lgWorst = Math.max(...Object.values(by).map((p) => p.loadgenPctMax));
+  L.push(
+    `The load generator's CPU stayed at or below ${fmt(lgWorst)} % of its core in every window, while the server's CPU per operation is ${fmt(by.trivial.serverUs / by.trivial.loadgenUs, 1)}× (trivial), ${fmt(by.login.serverUs / by.login.loadgenUs, 1)}× (Login), ${fmt(by.handshake.serverUs / by.handshake.loadgenUs, 1)}× (handshake) and ${fmt(by.connlogin.serverUs / by.connlogin.loadgenUs, 1)}× (new conn + Login) the load generator's. ` +
+      'Server CPU near 100 % means the server was the limit; where it is lower, the missing time was either stolen by the host (steal column) or the server was idle waiting for work.',
+  );
+  L.push('');
+  L.push('## Profile: what bounds Login', '');
+  if (!profile) L.push('No profile (run with profiling off, or no .cpuprofile was written).');
+  else {
+    L.push(profile.note, '');
+    L.push(`Self time by category, % of the server main thread's non-idle samples in each phase's measured windows (V8 sampling profiler, ${profile.intervalUs} µs interval):`, '');
+    L.push(categoryTable(profile.phases, Object.keys(PHASE_INFO)));
+    const perOp = costByCategory(profile, by);
+    if (perOp) {
+      L.push('', 'The same shares turned into server CPU per operation (share × the phase\'s median server CPU per operation), and what Login adds:', '');
+      L.push(perOp.table);
+    }
+    const lp = profile.phases.login;
+    if (lp && lp.samples > 0) {
+      L.push('', 'Warm Login, inclusive (% of non-idle samples with that code anywhere on the stack):', '');
+      L.push('| on the stack | % |', '|---|---:|');
+      for (const [k, v] of lp.inclusive) L.push(`| ${k} | ${fmt(v, 1)} |`);
+      L.push('', 'Warm Login, gateway functions (dist/) by inclusive time:', '');
+      L.push('| function | inclusive % |', '|---|---:|');
+      for (const [k, v] of lp.gatewayFunctions) L.push(`| \`${k}\` | ${fmt(v, 1)} |`);
+      L.push('', 'Warm Login, top functions by self time:', '');
+      L.push('| function | where | self % |', '|---|---|---:|');
+      for (const f of lp.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
+    }
+    if (profile.findings.length) {
+      L.push('', '### Reading', '');
+      for (const f of profile.findings) L.push(`- ${f}`);
+    }
+  }
+  L.push('', '## Server health during the run', '');
+  L.push(`- Server exit after SIGTERM: ${JSON.stringify(server.exit)}; log lines at warn or above: ${server.warnLines} (errors: ${server.errorLines}).`);
+  for (const line of server.samples) L.push(`  - \`${line.slice(0, 300)}\``);
+  L.push('', '## Caveats', '');
+  L.push(
+    '- This is a 2-vCPU virtual machine on a shared host. Its CPU time comes and goes: a spinning process can lose up to half of its wall time for seconds at a time, and neither /proc/stat steal nor the process CPU times show it directly (the steal estimate above is derived). Rates therefore vary between rounds; the ratios are taken per round (phases adjacent in time, order alternated) and as medians, and are also given from server CPU per operation, which is less sensitive to stolen time.',
+    '- The profiler (--cpu-prof) runs during every phase, so absolute rates are a few % below an unprofiled server; ratios are affected alike.',
+    '- Every warm Login repeats the full login (certificate checks, JWT issue) on a connection that has logged in before, as a client reconnecting its token would.',
+  );
+  L.push('', '## Rerun', '', '```', 'apt-get update && apt-get install -y ' + APT_PACKAGES, 'npm run build        # if dist/ is missing or stale', 'npm run bench        # or: node bench/run.js --rounds 5 --duration 10', '```', '');
+  fs.writeFileSync(file, L.join('\n'));
+}
+
+/** µs of server CPU per operation by profile category, per phase, plus the Login differences. */
+function costByCategory(profile, by) {
+  const ph = profile.phases;
+  const cols = [
+    ['trivial', (c) => us('trivial', c)],
+    ['login', (c) => us('login', c)],
+    ['login − trivial', (c) => us('login', c) - us('trivial', c)],
+    ['handshake', (c) => us('handshake', c)],
+    ['connlogin', (c) => us('connlogin', c)],
+    ['connlogin − handshake', (c) => us('connlogin', c) - us('handshake', c)],
+  ];
+  function us(phase, cat) {
+    const p = ph[phase];
+    if (!p) return NaN;
+    const share = p.categories.find(([k]) => k === cat)?.[1] ?? 0;
+    return (share / 100) * by[phase].serverUs;
+  }
+  if (!ph.login || !ph.trivial) return null;
+  const cats = new Set();
+  for (const p of Object.values(ph)) for (const [k] of p.categories) cats.add(k);
+  const rows = [...cats].sort((a, b) => Math.abs(us('connlogin', b) - us('handshake', b)) + Math.abs(us('login', b) - us('trivial', b)) - (Math.abs(us('connlogin', a) - us('handshake', a)) + Math.abs(us('login', a) - us('trivial', a))));
+  const L = [`| µs per operation | ${cols.map(([h]) => h).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`];
+  for (const c of rows) L.push(`| ${c} | ${cols.map(([, f]) => fmt(f(c), 1)).join(' | ')} |`);
+  L.push(`| **total (server CPU / op)** | ${[by.trivial.serverUs, by.login.serverUs, by.login.serverUs - by.trivial.serverUs, by.handshake.serverUs, by.connlogin.serverUs, by.connlogin.serverUs - by.handshake.serverUs].map((v) => `**${fmt(v, 1)}**`).join(' | ')} |`);
+  const diff = (a, b) => rows.map((c) => [c, us(a, c) - us(b, c)]).sort((x, y) => y[1] - x[1]);
+  return { table: L.join('\n'), loginExtra: diff('login', 'trivial'), connExtra: diff('connlogin', 'handshake') };
+}
+
+function profileFindings(profile, by) {
+  const out = [];
+  const perOp = costByCategory(profile, by);
+  const lp = profile.phases.login;
+  if (!perOp || !lp) return out;
+  const top = (list) => list.filter(([, v]) => v > 0).slice(0, 4).map(([k, v]) => `${k} +${fmt(v, 1)} µs`).join(', ');
+  out.push(`Login costs the server ${fmt(by.login.serverUs, 1)} µs of CPU per call against ${fmt(by.trivial.serverUs, 1)} µs for the trivial call (+${fmt(by.login.serverUs - by.trivial.serverUs, 1)} µs). The extra goes to: ${top(perOp.loginExtra)}.`);
+  const inc = (name) => lp.inclusive.find(([k]) => k === name)?.[1] ?? 0;
+  out.push(`During warm Login, ${fmt(inc('JWT (jsonwebtoken/jws/jwa)'), 1)} % of the main thread's busy samples have jsonwebtoken/jws/jwa on the stack (token signing, incl. the ECDSA signature in node crypto), ${fmt(inc('gateway code (dist/)'), 1)} % have gateway code on the stack, ${fmt(inc('pino logging'), 1)} % pino, ${fmt(inc('grpc-js'), 1)} % grpc-js.`);
+  if (profile.phases.connlogin && profile.phases.handshake) {
+    out.push(`A new connection + Login costs ${fmt(by.connlogin.serverUs, 0)} µs against ${fmt(by.handshake.serverUs, 0)} µs for a bare handshake (+${fmt(by.connlogin.serverUs - by.handshake.serverUs, 0)} µs): ${top(perOp.connExtra)}.`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  preflight();
+  buildLoadgen();
+  ensureServerBuilt(o.build);
+  const facts = machineFacts();
+  const ctx = prepareRunDir(o);
+  log(`run dir ${path.relative(ROOT, ctx.dir)}`);
+  issueCertificates(ctx, o);
+  ctx.port = await freePort();
+  const server = await startServer(ctx, o);
+  ctx.pid = server.pid;
+  log(`server pid ${ctx.pid} on 127.0.0.1:${ctx.port} (core 0); load on core 1`);
+
+  const results = [];
+  let failure;
+  try {
+    for (let round = 1; round <= o.rounds; round++) {
+      const order = round % 2 ? ['trivial', 'login', 'handshake', 'connlogin'] : ['login', 'trivial', 'connlogin', 'handshake'];
+      for (const phase of order) {
+        if (server.exited()) throw new Error(`server exited during the run: ${JSON.stringify(server.exited())}`);
+        const r = { round, ...runPhase(phase, o, ctx) };
+        results.push(r);
+        log(
+          `round ${round} ${phase.padEnd(9)} ${fmt(r.rate).padStart(7)} ${PHASE_INFO[phase].unit}  server ${fmt(r.serverCpu.pct)}%  loadgen ${fmt(r.loadgenCpu.pct)}%  steal~${fmt(r.stealPct)}%  non-OK ${r.errorCount}`,
+        );
+      }
+    }
+  } catch (err) {
+    failure = err;
+  }
+  log('stopping the server (SIGTERM)');
+  const exit = await server.stop();
+  if (failure) {
+    log(`server log: ${ctx.serverLog}`);
+    throw failure;
+  }
+
+  const serverLines = fs.readFileSync(ctx.serverLog, 'utf8').split('\n').filter(Boolean);
+  const levelOf = (l) => {
+    try {
+      return JSON.parse(l).level ?? 0;
+    } catch {
+      return 50; // non-JSON output (a crash trace) counts as an error
+    }
+  };
+  const warnLines = serverLines.filter((l) => levelOf(l) >= 40);
+  const serverInfo = {
+    exit,
+    warnLines: warnLines.length,
+    errorLines: warnLines.filter((l) => levelOf(l) >= 50).length,
+    samples: [...new Set(warnLines.map((l) => l.replace(/"time":\d+,?/, '').replace(/"pid":\d+,?/, '')))].slice(0, 5),
+  };
+
+  let profile = null;
+  if (o.profile) {
+    const files = fs.readdirSync(ctx.profDir).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length) {
+      const windows = results.map((r) => ({ phase: r.phase, from: r.windowMonoUs[0], to: r.windowMonoUs[1] }));
+      profile = analyseProfile(path.join(ctx.profDir, files[0]), windows, ctx.serverStartMono);
+    } else log('no .cpuprofile was written');
+  }
+
+  const summary = summarise(results, o.rounds);
+  if (profile) profile.findings = profileFindings(profile, summary.by);
+  fs.writeFileSync(path.join(ctx.dir, 'results.json'), JSON.stringify({ facts, options: o, keys: ctx.keys, results, summary: { ratios: summary.ratios }, server: serverInfo, profile }, null, 2));
+  writeReport(o.report, facts, o, ctx, results, summary, profile, serverInfo);
+
+  const { by, ratios } = summary;
+  const lines = [
+    '',
+    `warm Login           ${fmt(by.login.rate).padStart(8)} calls/s   (server ${fmt(by.login.serverPct)}% CPU, loadgen ${fmt(by.login.loadgenPct)}%)`,
+    `warm trivial call    ${fmt(by.trivial.rate).padStart(8)} calls/s   (server ${fmt(by.trivial.serverPct)}% CPU, loadgen ${fmt(by.trivial.loadgenPct)}%)`,
+    `  Login / trivial = ${fmt(ratios.login.medianPerRound, 2)} (target >= ${TARGETS.login}; of medians ${fmt(ratios.login.ofMedians, 2)}, by server CPU ${fmt(ratios.login.cpu, 2)})`,
+    `new conn + Login     ${fmt(by.connlogin.rate).padStart(8)} conn/s    (server ${fmt(by.connlogin.serverPct)}% CPU, loadgen ${fmt(by.connlogin.loadgenPct)}%)`,
+    `bare mTLS handshake  ${fmt(by.handshake.rate).padStart(8)} conn/s    (server ${fmt(by.handshake.serverPct)}% CPU, loadgen ${fmt(by.handshake.loadgenPct)}%)`,
+    `  conn+Login / handshake = ${fmt(ratios.connlogin.medianPerRound, 2)} (target >= ${TARGETS.connlogin}; of medians ${fmt(ratios.connlogin.ofMedians, 2)}, by server CPU ${fmt(ratios.connlogin.cpu, 2)})`,
+    `non-OK responses: ${Object.values(by).reduce((a, p) => a + p.errors, 0)}`,
+    `report: ${path.relative(process.cwd(), o.report) || o.report}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  if (Object.values(by).some((p) => p.errors > 0)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err.stack ?? err}\n`);
+  process.exit(1);
+});
