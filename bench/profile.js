@@ -73,7 +73,7 @@ function analyseProfile(file, windows, serverStartMono) {
     const n = nodes.get(id);
     const { functionName, url, lineNumber } = n.callFrame;
     const parent = n.parent != null ? infoOf(n.parent) : null;
-    let category = SPECIAL[functionName] ?? categoryOfUrl(url);
+    let category = (Object.hasOwn(SPECIAL, functionName) ? SPECIAL[functionName] : null) ?? categoryOfUrl(url);
     if (!category) category = parent && parent.category !== 'idle' ? parent.category : 'native, no JS caller';
     const key = `${functionName || '(anonymous)'}\u0000${url}\u0000${lineNumber}`;
     i = { category, key, name: functionName || '(anonymous)', where: shortWhere(url, lineNumber), native: !url, parent, id };
