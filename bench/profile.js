@@ -43,12 +43,18 @@ function categoryOfUrl(url) {
   return url ? 'other JS' : null;
 }
 
+/** V8 marks the thread idle around libuv's poll phase, and native I/O callbacks run inside it
+ *  (TLS handshakes and record crypto, socket reads/writes) until they call into JavaScript; those
+ *  samples therefore read "(idle)" even when the process is busy. */
+const OUTSIDE_JS = 'outside JS: native I/O callbacks (TLS, sockets) or truly idle';
 const SPECIAL = {
-  '(garbage collector)': 'GC',
+  '(garbage collector)': 'GC (main thread)',
   '(program)': 'V8/native, unattributed ("(program)")',
-  '(idle)': 'idle',
-  '(root)': 'idle',
+  '(idle)': OUTSIDE_JS,
+  '(root)': 'root',
 };
+/** Categories worth an inclusive figure (generic ones like timers sit under everything). */
+const INCLUSIVE = ['JWT (jsonwebtoken/jws/jwa)', 'gateway code (dist/)', 'pino logging', 'grpc-js', 'node http2', 'node tls', 'node crypto', 'protobuf codec (@bufbuild)', 'generated protobuf code (dist/gen)'];
 
 function shortWhere(url, line) {
   if (!url) return 'native';
@@ -74,7 +80,7 @@ function analyseProfile(file, windows, serverStartMono) {
     const { functionName, url, lineNumber } = n.callFrame;
     const parent = n.parent != null ? infoOf(n.parent) : null;
     let category = (Object.hasOwn(SPECIAL, functionName) ? SPECIAL[functionName] : null) ?? categoryOfUrl(url);
-    if (!category) category = parent && parent.category !== 'idle' ? parent.category : 'native, no JS caller';
+    if (!category) category = parent && parent.category !== 'root' ? parent.category : 'native, no JS caller';
     const key = `${functionName || '(anonymous)'}\u0000${url}\u0000${lineNumber}`;
     i = { category, key, name: functionName || '(anonymous)', where: shortWhere(url, lineNumber), native: !url, parent, id };
     info.set(id, i);
@@ -99,11 +105,11 @@ function analyseProfile(file, windows, serverStartMono) {
     const acc = (byPhase[phase] ??= { total: 0, idle: 0, self: new Map(), cats: new Map(), incCats: new Map(), incFns: new Map() });
     acc.total++;
     const leaf = infoOf(prof.samples[s]);
-    if (leaf.category === 'idle') {
+    acc.cats.set(leaf.category, (acc.cats.get(leaf.category) ?? 0) + 1);
+    if (leaf.category === OUTSIDE_JS || leaf.category === 'root') {
       acc.idle++;
       continue;
     }
-    acc.cats.set(leaf.category, (acc.cats.get(leaf.category) ?? 0) + 1);
     const self = acc.self.get(leaf.key) ?? { name: leaf.name + (leaf.native ? ' (native)' : ''), where: leaf.native ? `native, under ${leaf.category}` : leaf.where, n: 0 };
     self.n++;
     acc.self.set(leaf.key, self);
@@ -121,13 +127,16 @@ function analyseProfile(file, windows, serverStartMono) {
   for (const [phase, acc] of Object.entries(byPhase)) {
     const busy = acc.total - acc.idle;
     const pct = (n) => (busy ? (100 * n) / busy : 0);
+    const pctAll = (n) => (acc.total ? (100 * n) / acc.total : 0);
     phases[phase] = {
       samples: acc.total,
-      busySamples: busy,
-      idlePct: acc.total ? (100 * acc.idle) / acc.total : 0,
-      categories: [...acc.cats.entries()].map(([k, n]) => [k, pct(n)]).sort((a, b) => b[1] - a[1]),
+      jsSamples: busy,
+      outsideJsPct: pctAll(acc.idle),
+      // Shares of all samples (the "outside JS" row included).
+      categories: [...acc.cats.entries()].map(([k, n]) => [k, pctAll(n)]).sort((a, b) => b[1] - a[1]),
+      // Shares of the samples with JavaScript (or GC/VM) on the thread.
       inclusive: [...acc.incCats.entries()]
-        .filter(([k]) => !k.startsWith('V8/native') && k !== 'GC')
+        .filter(([k]) => INCLUSIVE.includes(k))
         .map(([k, n]) => [k, pct(n)])
         .sort((a, b) => b[1] - a[1])
         .slice(0, 10),
@@ -151,9 +160,8 @@ function categoryTable(phases, order) {
   for (const k of rows) {
     L.push(`| ${k} | ${cols.map((p) => (phases[p].categories.find(([c]) => c === k)?.[1] ?? 0).toFixed(1)).join(' | ')} |`);
   }
-  L.push(`| *(main thread idle, % of all samples)* | ${cols.map((p) => phases[p].idlePct.toFixed(1)).join(' | ')} |`);
   L.push(`| *(samples)* | ${cols.map((p) => phases[p].samples).join(' | ')} |`);
   return L.join('\n');
 }
 
-module.exports = { analyseProfile, categoryTable, categoryOfUrl };
+module.exports = { analyseProfile, categoryTable, categoryOfUrl, OUTSIDE_JS };

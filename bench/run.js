@@ -12,7 +12,7 @@
  * Writes bench/REPORT.md and bench/out/run-<time>/results.json; prints the summary.
  *
  * Options: --rounds N (5) --warmup S (2) --duration S (10) --channels N (4) --inflight N (128)
- *          --concurrency N (16) --server-key rsa|ec (rsa) --no-profile --build --keep --quick
+ *          --concurrency N (16) --server-key rsa|ec (rsa) --no-profile --no-perf --build --keep --quick
  *          --report FILE (bench/REPORT.md)
  */
 const { spawn, spawnSync } = require('node:child_process');
@@ -20,7 +20,8 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { analyseProfile, categoryTable } = require('./profile');
+const { analyseProfile, categoryTable, OUTSIDE_JS } = require('./profile');
+const { perfAvailable, startPerf, summarisePerf } = require('./perf');
 
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
@@ -36,7 +37,7 @@ const TENANT = 'bench';
 function parseArgs(argv) {
   const o = {
     rounds: 5, warmup: 2, duration: 10, channels: 4, inflight: 128, concurrency: 16,
-    serverKey: 'rsa', profile: true, build: false, keep: false, report: path.join(BENCH, 'REPORT.md'),
+    serverKey: 'rsa', profile: true, perf: true, build: false, keep: false, report: path.join(BENCH, 'REPORT.md'),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,6 +58,7 @@ function parseArgs(argv) {
     else if (a === '--concurrency') o.concurrency = Math.round(num());
     else if (a === '--server-key') o.serverKey = next();
     else if (a === '--no-profile') o.profile = false;
+    else if (a === '--no-perf') o.perf = false;
     else if (a === '--build') o.build = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--report') o.report = path.resolve(next());
@@ -215,9 +217,38 @@ function loadgenArgs(phase, o, ctx) {
   }
 }
 
-function runPhase(phase, o, ctx) {
+function runLoadgen(args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+async function runPhase(phase, round, o, ctx) {
   const args = ['-c', '1', LOADGEN, ...loadgenArgs(phase, o, ctx)];
-  const r = sh('taskset', args, { timeout: (o.warmup + o.duration + 90) * 1000 });
+  const run = runLoadgen(args, (o.warmup + o.duration + 90) * 1000);
+  let perf = null;
+  if (ctx.perf) {
+    // perf covers the measured window, give or take 0.3 s at each end.
+    await sleep((o.warmup + 0.3) * 1000);
+    const file = path.join(ctx.perfDir, `${phase}-r${round}.data`);
+    perf = startPerf(ctx.pid, file, Math.max(0.5, o.duration - 0.6)).then((r) => ({ ...r, file }));
+  }
+  const r = await run;
+  if (perf) {
+    const p = await perf;
+    if (p.code === 0) ctx.perfFiles.push({ phase, file: p.file });
+    else log(`perf record failed for ${phase}: ${p.stderr.trim()}`);
+  }
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) throw new Error(`loadgen ${phase} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
   if (r.stderr.trim()) log(`loadgen ${phase}: ${r.stderr.trim()}`);
@@ -296,9 +327,11 @@ function prepareRunDir(o) {
     certDir: path.join(dir, 'certs'),
     dataDir: path.join(dir, 'data'),
     profDir: path.join(dir, 'prof'),
+    perfDir: path.join(dir, 'perf'),
+    perfFiles: [],
     serverLog: path.join(dir, 'server.log'),
   };
-  for (const d of [ctx.certDir, ctx.dataDir, ctx.profDir]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [ctx.certDir, ctx.dataDir, ctx.profDir, ctx.perfDir]) fs.mkdirSync(d, { recursive: true });
   return ctx;
 }
 
@@ -368,7 +401,7 @@ function summarise(results, rounds) {
 
 // ---------------------------------------------------------------- report
 
-function writeReport(file, facts, o, ctx, results, summary, profile, server) {
+function writeReport(file, facts, o, ctx, results, summary, profile, server, perf) {
   const { by, ratios } = summary;
   const L = [];
   const verdict = (r, t) => (r >= t ? `**meets** ≥ ${t}` : `**misses** ≥ ${t}`);
@@ -440,28 +473,52 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server) {
   if (!profile) L.push('No profile (run with profiling off, or no .cpuprofile was written).');
   else {
     L.push(profile.note, '');
-    L.push(`Self time by category, % of the server main thread's non-idle samples in each phase's measured windows (V8 sampling profiler, ${profile.intervalUs} µs interval):`, '');
+    L.push(`Self time by category, % of the server main thread's samples in each phase's measured windows (V8 sampling profiler, ~${profile.intervalUs} µs interval). V8 cannot see native work that libuv I/O callbacks do before they call into JavaScript (TLS handshakes, TLS record encryption, socket reads and writes): it samples that as "(idle)", shown here as "${OUTSIDE_JS}". The server's CPU was near 100 % in every phase, so that row is mostly native work; the perf section below splits it.`, '');
     L.push(categoryTable(profile.phases, Object.keys(PHASE_INFO)));
     const perOp = costByCategory(profile, by);
     if (perOp) {
-      L.push('', 'The same shares turned into server CPU per operation (share × the phase\'s median server CPU per operation), and what Login adds:', '');
+      L.push('', 'The same shares turned into server CPU per operation (share × the phase\'s median server CPU per operation; approximate: the profile samples the main thread only), and what Login adds:', '');
       L.push(perOp.table);
     }
     const lp = profile.phases.login;
     if (lp && lp.samples > 0) {
-      L.push('', 'Warm Login, inclusive (% of non-idle samples with that code anywhere on the stack):', '');
+      L.push('', 'Warm Login, inclusive (% of the samples with JavaScript running that have that code anywhere on the stack):', '');
       L.push('| on the stack | % |', '|---|---:|');
       for (const [k, v] of lp.inclusive) L.push(`| ${k} | ${fmt(v, 1)} |`);
       L.push('', 'Warm Login, gateway functions (dist/) by inclusive time:', '');
       L.push('| function | inclusive % |', '|---|---:|');
       for (const [k, v] of lp.gatewayFunctions) L.push(`| \`${k}\` | ${fmt(v, 1)} |`);
-      L.push('', 'Warm Login, top functions by self time:', '');
+      L.push('', 'Warm Login, top functions by self time (% of the samples with JavaScript running; native code called from JavaScript counts in its caller):', '');
       L.push('| function | where | self % |', '|---|---|---:|');
       for (const f of lp.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
     }
     if (profile.findings.length) {
       L.push('', '### Reading', '');
       for (const f of profile.findings) L.push(`- ${f}`);
+    }
+  }
+  if (perf) {
+    const cols = Object.keys(PHASE_INFO).filter((p) => perf[p]);
+    L.push('', '## Native profile (perf)', '');
+    L.push('`perf record -e cpu-clock -F 999 -p <server>` during every measured window (all threads of the server process, no call graphs); self samples grouped by symbol. Node\'s binary carries OpenSSL, V8 and libuv with their symbols; JIT-compiled JavaScript shows as one group.', '');
+    const groups = new Map();
+    for (const p of cols) for (const [k, v] of perf[p].groups) groups.set(k, Math.max(groups.get(k) ?? 0, v));
+    L.push(`| group (% of samples) | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`);
+    for (const [k] of [...groups.entries()].sort((a, b) => b[1] - a[1])) {
+      L.push(`| ${k} | ${cols.map((p) => fmt(perf[p].groups.find(([g]) => g === k)?.[1] ?? 0, 1)).join(' | ')} |`);
+    }
+    L.push(`| *(samples)* | ${cols.map((p) => perf[p].samples).join(' | ')} |`);
+    L.push('', 'µs of server CPU per operation by group (share × median server CPU per operation):', '');
+    L.push(`| group | ${cols.join(' | ')} | login − trivial | connlogin − handshake |`, `|---|${cols.map(() => '---:').join('|')}|---:|---:|`);
+    const usOf = (p, k) => ((perf[p]?.groups.find(([g]) => g === k)?.[1] ?? 0) / 100) * by[p].serverUs;
+    for (const [k] of [...groups.entries()].sort((a, b) => b[1] - a[1])) {
+      L.push(`| ${k} | ${cols.map((p) => fmt(usOf(p, k), 1)).join(' | ')} | ${fmt(usOf('login', k) - usOf('trivial', k), 1)} | ${fmt(usOf('connlogin', k) - usOf('handshake', k), 1)} |`);
+    }
+    for (const p of ['login', 'connlogin']) {
+      if (!perf[p]) continue;
+      L.push('', `Top native symbols, ${PHASE_INFO[p].title}:`, '');
+      L.push('| symbol | object | % |', '|---|---|---:|');
+      for (const t of perf[p].top.slice(0, 15)) L.push(`| \`${t.sym.slice(0, 80)}\` | ${t.dso} | ${fmt(t.pct, 1)} |`);
     }
   }
   L.push('', '## Server health during the run', '');
@@ -473,7 +530,7 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server) {
     '- The profiler (--cpu-prof) runs during every phase, so absolute rates are a few % below an unprofiled server; ratios are affected alike.',
     '- Every warm Login repeats the full login (certificate checks, JWT issue) on a connection that has logged in before, as a client reconnecting its token would.',
   );
-  L.push('', '## Rerun', '', '```', 'apt-get update && apt-get install -y ' + APT_PACKAGES, 'npm run build        # if dist/ is missing or stale', 'npm run bench        # or: node bench/run.js --rounds 5 --duration 10', '```', '');
+  L.push('', '## Rerun', '', '```', 'apt-get update && apt-get install -y ' + APT_PACKAGES + ' linux-perf   # linux-perf is optional', 'npm run build        # if dist/ is missing or stale', 'npm run bench        # or: node bench/run.js --rounds 5 --duration 10', '```', '');
   fs.writeFileSync(file, L.join('\n'));
 }
 
@@ -531,6 +588,8 @@ async function main() {
   const ctx = prepareRunDir(o);
   log(`run dir ${path.relative(ROOT, ctx.dir)}`);
   issueCertificates(ctx, o);
+  ctx.perf = o.perf && perfAvailable();
+  if (o.perf && !ctx.perf) log('perf not found (apt-get install -y linux-perf): native profile skipped');
   ctx.port = await freePort();
   const server = await startServer(ctx, o);
   ctx.pid = server.pid;
@@ -543,7 +602,7 @@ async function main() {
       const order = round % 2 ? ['trivial', 'login', 'handshake', 'connlogin'] : ['login', 'trivial', 'connlogin', 'handshake'];
       for (const phase of order) {
         if (server.exited()) throw new Error(`server exited during the run: ${JSON.stringify(server.exited())}`);
-        const r = { round, ...runPhase(phase, o, ctx) };
+        const r = { round, ...(await runPhase(phase, round, o, ctx)) };
         results.push(r);
         log(
           `round ${round} ${phase.padEnd(9)} ${fmt(r.rate).padStart(7)} ${PHASE_INFO[phase].unit}  server ${fmt(r.serverCpu.pct)}%  loadgen ${fmt(r.loadgenCpu.pct)}%  steal~${fmt(r.stealPct)}%  non-OK ${r.errorCount}`,
@@ -587,8 +646,16 @@ async function main() {
 
   const summary = summarise(results, o.rounds);
   if (profile) profile.findings = profileFindings(profile, summary.by);
-  fs.writeFileSync(path.join(ctx.dir, 'results.json'), JSON.stringify({ facts, options: o, keys: ctx.keys, results, summary: { ratios: summary.ratios }, server: serverInfo, profile }, null, 2));
-  writeReport(o.report, facts, o, ctx, results, summary, profile, serverInfo);
+  let perf = null;
+  if (ctx.perfFiles.length) {
+    perf = {};
+    for (const phase of Object.keys(PHASE_INFO)) {
+      const files = ctx.perfFiles.filter((f) => f.phase === phase).map((f) => f.file);
+      if (files.length) perf[phase] = summarisePerf(files);
+    }
+  }
+  fs.writeFileSync(path.join(ctx.dir, 'results.json'), JSON.stringify({ facts, options: o, keys: ctx.keys, results, summary: { ratios: summary.ratios }, server: serverInfo, profile, perf }, null, 2));
+  writeReport(o.report, facts, o, ctx, results, summary, profile, serverInfo, perf);
 
   const { by, ratios } = summary;
   const lines = [
