@@ -492,6 +492,15 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
       L.push('| function | where | self % |', '|---|---|---:|');
       for (const f of lp.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
     }
+    const cp = profile.phases.connlogin;
+    if (cp && cp.samples > 0) {
+      L.push('', 'New connection + Login, gateway functions (dist/) by inclusive time (% of the samples with JavaScript running):', '');
+      L.push('| function | inclusive % |', '|---|---:|');
+      for (const [k, v] of cp.gatewayFunctions) L.push(`| \`${k}\` | ${fmt(v, 1)} |`);
+      L.push('', 'New connection + Login, top functions by self time (% of the samples with JavaScript running):', '');
+      L.push('| function | where | self % |', '|---|---|---:|');
+      for (const f of cp.top.slice(0, 10)) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
+    }
     if (profile.findings.length) {
       L.push('', '### Reading', '');
       for (const f of profile.findings) L.push(`- ${f}`);
@@ -571,8 +580,14 @@ function profileFindings(profile, by) {
   out.push(`Login costs the server ${fmt(by.login.serverUs, 1)} µs of CPU per call against ${fmt(by.trivial.serverUs, 1)} µs for the trivial call (+${fmt(by.login.serverUs - by.trivial.serverUs, 1)} µs). The extra goes to: ${top(perOp.loginExtra)}.`);
   const inc = (name) => lp.inclusive.find(([k]) => k === name)?.[1] ?? 0;
   out.push(`During warm Login, ${fmt(inc('JWT (jsonwebtoken/jws/jwa)'), 1)} % of the main thread's busy samples have jsonwebtoken/jws/jwa on the stack (token signing, incl. the ECDSA signature in node crypto), ${fmt(inc('gateway code (dist/)'), 1)} % have gateway code on the stack, ${fmt(inc('pino logging'), 1)} % pino, ${fmt(inc('grpc-js'), 1)} % grpc-js.`);
-  if (profile.phases.connlogin && profile.phases.handshake) {
+  const cp = profile.phases.connlogin;
+  if (cp && profile.phases.handshake) {
     out.push(`A new connection + Login costs ${fmt(by.connlogin.serverUs, 0)} µs against ${fmt(by.handshake.serverUs, 0)} µs for a bare handshake (+${fmt(by.connlogin.serverUs - by.handshake.serverUs, 0)} µs): ${top(perOp.connExtra)}.`);
+    const fn = (re) => cp.gatewayFunctions.find(([k]) => re.test(k))?.[1] ?? 0;
+    const self = (name) => cp.top.find((f) => f.name === name)?.pct ?? 0;
+    out.push(
+      `On a new connection the gateway parses the client certificate twice: \`peerOf\` → \`fromSocket\` (TLSSocket.getPeerX509Certificate, then createPeer's checks) is on ${fmt(fn(/^fromSocket /), 1)} % of the JavaScript samples and \`parsePemCertificate\` (new X509Certificate of the tenantCert PEM, first Login per connection) on ${fmt(fn(/^parsePemCertificate /), 1)} %; getPeerX509Certificate and the X509Certificate constructor alone take ${fmt(self('TLSSocket.getPeerX509Certificate'), 1)} % and ${fmt(self('X509Certificate'), 1)} % self time. Token issuing (\`issue\`) is ${fmt(fn(/^issue /), 1)} %.`,
+    );
   }
   return out;
 }

@@ -32,7 +32,7 @@ export function createCertificates(
   directory: Directory,
   clock: Clock,
   authority: Authority | undefined,
-  onBlacklisted: (serials: Set<bigint>) => void,
+  onBlacklisted: () => void,
 ): Certificates {
   async function history(owner: Owner): Promise<CertificateRecord[]> {
     const filter = owner.kind === 'tenant' ? { tenantId: owner.tenantId } : { gatewayId: owner.gatewayId };
@@ -63,7 +63,7 @@ export function createCertificates(
       const gatewayId = owner.kind === 'gateway' ? owner.gatewayId : null;
       await store.addBlacklist(serials.map((serial) => ({ serial, tenantId: owner.tenantId, gatewayId, addedAt })));
       await directory.refresh('blacklist');
-      onBlacklisted(new Set(serials));
+      onBlacklisted();
     },
     async unblacklist(owner, serials) {
       await requireOwned(owner, serials);

@@ -42,27 +42,30 @@ export interface CoreOptions {
 
 export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSeconds, authority }: CoreOptions): Promise<Core> {
   const keys = await createKeyRing(store, clock);
-  const directory = await createDirectory(store, clock, (err) => log.error({ err }, 'reloading from the store failed'));
-  const stopKeyReload = store.onChange((topic) => {
-    if (topic === 'keys') keys.reload().catch((err: unknown) => log.error({ err }, 'reloading signing keys failed'));
-  });
+  const directory = await createDirectory(store, clock);
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
   const auth = createAuth({ clock, directory, tokens, store });
   const hub = createStatusHub(clock);
   const sessions = createSessions();
-  const tenants = createTenants(store, directory, hub, sessions);
-  const gateways = createGateways(directory, hub, tenants);
-  const certificates = createCertificates(store, directory, clock, authority, (serials) => {
-    // A blacklisted gateway certificate loses its session and its command channel at once.
+  /** Device gateways whose registration or certificate is gone lose their session and channel at once. */
+  const pruneDeviceGateways = () => {
     const cut = new Set<string>();
     sessions.drop((s) => {
-      if (!serials.has(s.peer.serial)) return false;
+      if (directory.gatewayOwner(s.gatewayId) === s.tenantId && !directory.isBlacklisted(s.peer.serial)) return false;
       cut.add(s.gatewayId);
       return true;
     });
     hub.kick(cut);
-  });
+  };
+  const tenants = createTenants(store, directory, pruneDeviceGateways);
+  const gateways = createGateways(directory, hub, tenants);
+  const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways);
   const devices = createDeviceGateways(auth, directory, sessions, hub);
+  // Changes made by another process (the CLI, another instance) take effect here too.
+  const stopWatching = store.onChange((topic) => {
+    const reload = topic === 'keys' ? keys.reload() : directory.refresh(topic);
+    reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
+  });
   return {
     store,
     clock,
@@ -77,8 +80,7 @@ export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSecon
     hub,
     devices,
     close() {
-      stopKeyReload();
-      directory.close();
+      stopWatching();
       hub.close();
     },
   };

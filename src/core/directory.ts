@@ -1,8 +1,8 @@
 /**
  * In-memory view of what authenticated calls check and read most: registered tenants and their
- * gateways, blacklisted serials and revoked token IDs. Loaded from the store at start, reloaded
- * when the store reports a change (here or in another process), and refreshed explicitly by the
- * core right after its own writes, so a change is in force before the call that made it returns.
+ * gateways, blacklisted serials and revoked token IDs. Loaded from the store at start and
+ * refreshed by the core after its own writes (so a change is in force before the call that made it
+ * returns) and when the store reports a change made elsewhere (the CLI, another instance).
  */
 import { Store, StoreTopic } from '../store/store';
 import { Clock, unixSeconds } from './clock';
@@ -19,10 +19,9 @@ export interface Directory {
   /** Records a revocation here at once (the store write happens first, by the caller). */
   noteRevoked(jti: string, expiresAt: number): void;
   refresh(topic: StoreTopic): Promise<void>;
-  close(): void;
 }
 
-export async function createDirectory(store: Store, clock: Clock, onError: (err: unknown) => void): Promise<Directory> {
+export async function createDirectory(store: Store, clock: Clock): Promise<Directory> {
   let tenants = new Set<string>();
   let gateways = new Map<string, string>();
   let byTenant = new Map<string, string[]>();
@@ -56,9 +55,6 @@ export async function createDirectory(store: Store, clock: Clock, onError: (err:
     await loaders[topic]?.();
   };
   await Promise.all(Object.values(loaders).map((load) => load()));
-  const unsubscribe = store.onChange((topic) => {
-    refresh(topic).catch(onError);
-  });
 
   return {
     hasTenant: (id) => tenants.has(id),
@@ -71,6 +67,5 @@ export async function createDirectory(store: Store, clock: Clock, onError: (err:
       revoked.set(jti, expiresAt);
     },
     refresh,
-    close: unsubscribe,
   };
 }

@@ -3,8 +3,6 @@ import { FailedPrecondition, TenantNotFound } from '../errors';
 import { ADMIN_TENANT } from '../pki/profile';
 import { Store, TenantRecord } from '../store/store';
 import { Directory } from './directory';
-import { Sessions } from './sessions';
-import { StatusHub } from './status-hub';
 
 export interface Tenants {
   list(): string[];
@@ -16,17 +14,11 @@ export interface Tenants {
   requireExisting(tenantIds: string[]): void;
 }
 
-export function createTenants(store: Store, directory: Directory, hub: StatusHub, sessions: Sessions): Tenants {
+/** `onGatewaysRemoved` ends the sessions and channels of gateways that no longer exist. */
+export function createTenants(store: Store, directory: Directory, onGatewaysRemoved: () => void): Tenants {
   function requireExisting(tenantIds: string[]): void {
     const missing = tenantIds.filter((id) => !directory.hasTenant(id));
     if (missing.length) throw new TenantNotFound(`unknown tenant${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-  }
-
-  /** Ends the channels and sessions of gateways that no longer exist. */
-  function disconnect(gatewayIds: string[]): void {
-    const gone = new Set(gatewayIds);
-    hub.kick(gone);
-    sessions.drop((s) => gone.has(s.gatewayId));
   }
 
   return {
@@ -43,10 +35,9 @@ export function createTenants(store: Store, directory: Directory, hub: StatusHub
     async delete(tenantIds) {
       if (tenantIds.includes(ADMIN_TENANT)) throw new FailedPrecondition('the administrator tenant can never be deleted');
       requireExisting(tenantIds);
-      const gateways = tenantIds.flatMap((id) => directory.gatewayIds(id));
       await store.deleteTenants(tenantIds);
       await directory.refresh('tenants');
-      disconnect(gateways);
+      onGatewaysRemoved();
     },
     async addGateways(tenantId, gatewayIds) {
       requireExisting([tenantId]);
@@ -57,7 +48,7 @@ export function createTenants(store: Store, directory: Directory, hub: StatusHub
       requireExisting([tenantId]);
       await store.deleteGateways(tenantId, gatewayIds);
       await directory.refresh('tenants');
-      disconnect(gatewayIds);
+      onGatewaysRemoved();
     },
   };
 }
