@@ -171,6 +171,8 @@ function machineFacts() {
   const git = (args) => sh('git', args, { cwd: ROOT }).stdout.trim();
   const dirty = git(['status', '--porcelain', '--', 'src', 'proto', 'package.json']).split('\n').filter(Boolean).length;
   const distBuilt = fs.statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtime.toISOString();
+  // dist/ is what runs: name the last commit made before it was built (src may have moved since).
+  const distCommit = git(['log', '-1', `--before=${distBuilt}`, '--format=%h']);
   const hypervisor = /\bhypervisor\b/.test(cpuinfo);
   return {
     date: new Date().toISOString(),
@@ -187,6 +189,7 @@ function machineFacts() {
     commit: git(['rev-parse', '--short', 'HEAD']),
     dirty,
     distBuilt,
+    distCommit,
   };
 }
 
@@ -433,7 +436,7 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
   L.push('## Machine and setup', '');
   L.push(`- CPU: ${facts.model}, \`nproc\` = ${facts.nproc}${facts.hypervisor ? ' (virtual machine)' : ''}; ${facts.memGiB} GiB; Linux ${facts.kernel}`);
   L.push(`- Node ${facts.node} (its OpenSSL ${facts.nodeOpenssl}); load generator: gRPC C++ ${facts.grpcpp}, OpenSSL ${facts.openssl}, nghttp2 ${facts.nghttp2} (Debian packages)`);
-  L.push(`- Server code: commit ${facts.commit}${facts.dirty ? ` with ${facts.dirty} uncommitted change(s) in src/proto/package.json` : ''}, dist/ built ${facts.distBuilt}`);
+  L.push(`- Server code: dist/ built ${facts.distBuilt}, after commit ${facts.distCommit}; HEAD at run time ${facts.commit}${facts.dirty ? ` with ${facts.dirty} uncommitted change(s) in src/proto/package.json` : ''}`);
   L.push(`- Server: \`taskset -c 0 node ${o.profile ? '--cpu-prof ' : ''}bin/master-gateway.js serve\`, GATEWAY_LOG_LEVEL=warn, fresh cert and data dirs; load generator: \`taskset -c 1 bench/out/loadgen …\``);
   L.push(`- Keys: CA ${ctx.keys.ca}; server certificate ${ctx.keys.server}; client (tenant) certificate ${ctx.keys.client}, used by every phase. Access tokens: ES256 JWTs.`);
   const hs = results.find((r) => r.phase === 'handshake');

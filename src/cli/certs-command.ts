@@ -9,6 +9,7 @@ import { describeCertificate } from '../pki/describe-certificate';
 import { checkId } from '../pki/ids';
 import { KeyType } from '../pki/keys';
 import { ADMIN_TENANT, CertIdentity, MAX_YEARS, PkiName } from '../pki/profile';
+import { addCertsStoreCommands } from './certs-store-commands';
 import { collect, printJson } from './output';
 import { withStore } from './with-store';
 
@@ -146,5 +147,6 @@ export function certsCommand(): Command {
       if (d.problems.length) process.exitCode = 1;
     });
 
+  addCertsStoreCommands(certs);
   return certs;
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors';
 import { certsCommand } from './certs-command';
+import { gatewayCommand } from './gateway-command';
 import { serveCommand } from './serve-command';
 import { tenantCommand } from './tenant-command';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(certsCommand());
   program.addCommand(tenantCommand());
+  program.addCommand(gatewayCommand());
   return program;
 }
 

@@ -136,6 +136,36 @@ describe('tenant', () => {
   });
 });
 
+describe('gateway and certificate records', () => {
+  it('gateway add, list (--json, --tenant) and delete', () => {
+    expect(cli(['gateway', 'add', 'acme', 'gw-2', 'gw-3'], env).status).toBe(0);
+    expect(cli(['gateway', 'add', 'acme', 'gw-4', 'gw-2'], env).stderr).toMatch(/gw-2 is already registered/);
+    expect(JSON.parse(cli(['gateway', 'list', '--tenant', 'acme', '--json'], env).stdout)).toEqual([
+      { gatewayId: 'gw-1', tenantId: 'acme' },
+      { gatewayId: 'gw-2', tenantId: 'acme' },
+      { gatewayId: 'gw-3', tenantId: 'acme' },
+    ]);
+    expect(cli(['gateway', 'delete', 'acme', 'gw-3', 'gw-2'], env).status).toBe(0);
+    expect(cli(['gateway', 'list'], env).stdout).toMatch(/GATEWAY\s+TENANT\n(.*\n)*gw-1\s+acme\n$/);
+    expect(cli(['gateway', 'delete', 'acme', 'gw-9'], env).status).toBe(1);
+  });
+
+  it('certs list shows the issuance history as a table or JSON', () => {
+    const rows = JSON.parse(cli(['certs', 'list', '--tenant', 'acme', '--json'], env).stdout) as { kind: string; serial: string; blacklisted: boolean }[];
+    expect(rows.map((r) => r.kind).sort()).toEqual(['gateway', 'tenant']);
+    const serial = new X509Certificate(read('tenant_acme.crt')).serialNumber;
+    expect(rows.find((r) => r.kind === 'tenant')!.serial).toBe(BigInt(`0x${serial}`).toString());
+    const table = cli(['certs', 'list'], env).stdout;
+    expect(table).toMatch(/SERIAL\s+KIND\s+TENANT\s+GATEWAY\s+ISSUED\s+EXPIRES\s+BLACKLISTED/);
+    expect(table.trim().split('\n')).toHaveLength(6);
+  });
+
+  it('certs blacklist refuses malformed serials and unknown ones without an owner', () => {
+    expect(cli(['certs', 'blacklist', 'abc'], env).stderr).toMatch(/SERIAL must be/);
+    expect(cli(['certs', 'blacklist', '424242'], env).stderr).toMatch(/--tenant/);
+  });
+});
+
 describe('serve on the issued PKI', () => {
   it('logs in a tenant registered by the CLI, sees CLI changes live, and exits 0 on SIGTERM', async () => {
     const server = await serve(env);
@@ -160,6 +190,21 @@ describe('serve on the issued PKI', () => {
         );
       }
       expect(decodeJwt(token).payload.tenant).toBe('initech');
+
+      // A blacklist made with the CLI reaches the running server: the tenant certificate is refused, then allowed again.
+      const serial = BigInt(`0x${new X509Certificate(acme.certPem).serialNumber}`).toString();
+      const loginStatus = () => unary(loginClient(address, ca, acme), 'login', { tenantCert: acme.certPem }).then(() => status.OK, (e: { code: status }) => e.code);
+      const until = async (want: status) => {
+        for (let i = 0; i < 40; i++) {
+          if ((await loginStatus()) === want) return want;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return loginStatus();
+      };
+      expect(cli(['certs', 'blacklist', serial], env).stdout).toMatch(/blacklisted serial/);
+      expect(await until(status.UNAUTHENTICATED)).toBe(status.UNAUTHENTICATED);
+      expect(cli(['certs', 'unblacklist', serial], env).status).toBe(0);
+      expect(await until(status.OK)).toBe(status.OK);
     } finally {
       closeAllClients();
       expect(await server.stop('SIGTERM')).toBe(0);
