@@ -35,8 +35,17 @@ function tokenOf(metadata: Metadata): string | undefined {
 
 export function contextOf(deps: GrpcDeps, call: ServerSurfaceCall, method: string): PublicContext {
   const peer = deps.peers.peerOf(call);
-  const log = deps.log.child({ method, peer: peer?.thumbprint, serial: peer?.serial.toString() });
-  return { peer, token: tokenOf(call.metadata), log, call };
+  let log: Logger | undefined;
+  return {
+    peer,
+    token: tokenOf(call.metadata),
+    call,
+    // The per-call child logger is made only when the call logs something (most calls never do).
+    get log() {
+      log ??= deps.log.child({ method, peer: peer?.thumbprint, serial: peer?.serial.toString() });
+      return log;
+    },
+  };
 }
 
 export function toStatus(err: unknown, log: Logger): Partial<StatusObject> {
@@ -73,9 +82,10 @@ export function authedUnary<Req, Res>(
   method: string,
   fn: (request: Req, ctx: AuthedContext) => Res | Promise<Res>,
 ): handleUnaryCall<Req, Res> {
-  return publicUnary<Req, Res>(deps, method, (request, ctx) =>
-    fn(request, { ...ctx, caller: deps.auth.authenticate(ctx.peer, ctx.token) }),
-  );
+  return publicUnary<Req, Res>(deps, method, (request, ctx) => {
+    const caller = deps.auth.authenticate(ctx.peer, ctx.token);
+    return fn(request, Object.assign(ctx, { caller }));
+  });
 }
 
 /** A server-streaming handler that needs a valid token. */
@@ -88,7 +98,7 @@ export function authedServerStream<Req, Res>(
     const ctx = contextOf(deps, call, method);
     try {
       const caller = deps.auth.authenticate(ctx.peer, ctx.token);
-      Promise.resolve(fn(call, { ...ctx, caller })).catch((err: unknown) => failStream(call, err, ctx.log));
+      Promise.resolve(fn(call, Object.assign(ctx, { caller }))).catch((err: unknown) => failStream(call, err, ctx.log));
     } catch (err) {
       failStream(call, err, ctx.log);
     }
