@@ -46,6 +46,17 @@ export class FailedPrecondition extends define('ERR_FAILED_PRECONDITION') {}
 export class ResourceExhausted extends define('ERR_RESOURCE_EXHAUSTED') {}
 export class NoCaKey extends define('ERR_NO_CA_KEY') {}
 export class SessionNotFound extends define('ERR_SESSION_NOT_FOUND') {}
+export class UserNotFound extends define('ERR_USER_NOT_FOUND') {}
+export class RoleNotFound extends define('ERR_ROLE_NOT_FOUND') {}
+export class InvalidCredentials extends define('ERR_INVALID_CREDENTIALS') {}
+export class TooManyAttempts extends GatewayError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('ERR_TOO_MANY_ATTEMPTS', message);
+  }
+}
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
 export class Internal extends define('ERR_INTERNAL') {}
@@ -74,6 +85,10 @@ export const ERROR_TABLE = {
   ERR_RESOURCE_EXHAUSTED: [status.RESOURCE_EXHAUSTED, 429],
   ERR_NO_CA_KEY: [status.FAILED_PRECONDITION, 412],
   ERR_SESSION_NOT_FOUND: [status.NOT_FOUND, 404],
+  ERR_USER_NOT_FOUND: [status.NOT_FOUND, 404],
+  ERR_ROLE_NOT_FOUND: [status.NOT_FOUND, 404],
+  ERR_INVALID_CREDENTIALS: [status.UNAUTHENTICATED, 401],
+  ERR_TOO_MANY_ATTEMPTS: [status.RESOURCE_EXHAUSTED, 429],
   ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
   ERR_CONFIG_INVALID: [status.INTERNAL, 500],
   ERR_INTERNAL: [status.UNKNOWN, 500],

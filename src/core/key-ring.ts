@@ -16,6 +16,8 @@ export interface SigningKey {
 export interface KeyRing {
   signing(): SigningKey;
   verifying(kid: string): KeyObject | undefined;
+  /** Every verification key, oldest first (for the JWKS). */
+  all(): { kid: string; publicKeyPem: string }[];
   reload(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export function newSigningKeyRecord(clock: Clock): SigningKeyRecord {
 export async function createKeyRing(store: Store, clock: Clock): Promise<KeyRing> {
   let active: SigningKey;
   let publicKeys = new Map<string, KeyObject>();
+  let published: { kid: string; publicKeyPem: string }[] = [];
 
   async function reload(): Promise<void> {
     let records = (await store.listSigningKeys()).filter((r) => r.alg === TOKEN_ALGORITHM);
@@ -50,12 +53,14 @@ export async function createKeyRing(store: Store, clock: Clock): Promise<KeyRing
     const newest = records[records.length - 1];
     active = { kid: newest.kid, privateKey: createPrivateKey(newest.privateKeyPem) };
     publicKeys = new Map(records.map((r) => [r.kid, createPublicKey(r.publicKeyPem)]));
+    published = records.map((r) => ({ kid: r.kid, publicKeyPem: r.publicKeyPem }));
   }
 
   await reload();
   return {
     signing: () => active,
     verifying: (kid) => publicKeys.get(kid),
+    all: () => published,
     reload,
   };
 }

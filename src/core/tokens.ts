@@ -4,10 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { TokenExpired, TokenInvalid } from '../errors';
+import { TokenInvalid } from '../errors';
 import { Clock, unixSeconds } from './clock';
 import { KeyRing, TOKEN_ALGORITHM } from './key-ring';
 import { VerifiedToken } from './peer';
+import { verifyGatewayJwt } from './verify-jwt';
 
 export interface TokenClaims {
   iss: string;
@@ -42,8 +43,6 @@ export interface TokenService {
   verify(token: string): { token: VerifiedToken; thumbprint: string };
 }
 
-const ALGORITHMS: jwt.Algorithm[] = [TOKEN_ALGORITHM];
-
 export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenServiceOptions): TokenService {
   return {
     issue(request) {
@@ -64,17 +63,7 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
     },
 
     verify(token) {
-      const decoded = jwt.decode(token, { complete: true });
-      const kid = decoded?.header.kid;
-      const key = typeof kid === 'string' ? keys.verifying(kid) : undefined;
-      if (!key) throw new TokenInvalid('token is malformed or signed by an unknown key');
-      let claims: jwt.JwtPayload;
-      try {
-        claims = jwt.verify(token, key, { algorithms: ALGORITHMS, issuer, clockTimestamp: unixSeconds(clock) }) as jwt.JwtPayload;
-      } catch (cause) {
-        if (cause instanceof jwt.TokenExpiredError) throw new TokenExpired('token has expired', { cause });
-        throw new TokenInvalid('token signature or claims are invalid', { cause });
-      }
+      const claims = verifyGatewayJwt(token, keys, issuer, clock);
       return { token: toVerified(claims), thumbprint: bindingOf(claims) };
     },
   };

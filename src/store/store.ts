@@ -4,6 +4,9 @@
  * all of its change or none.
  */
 import { CertKind, PkiName } from '../pki/profile';
+import { AuditEvent, FailureCounter, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from './identity-records';
+
+export * from './identity-records';
 
 export interface TenantRecord {
   tenantId: string;
@@ -59,7 +62,7 @@ export interface CertificateFilter {
 }
 
 /** What changed, so caches built on the store know what to reload. */
-export type StoreTopic = 'tenants' | 'blacklist' | 'tokens' | 'keys' | 'certificates';
+export type StoreTopic = 'tenants' | 'blacklist' | 'tokens' | 'keys' | 'certificates' | 'users';
 
 export interface Store {
   readonly kind: string;
@@ -94,6 +97,44 @@ export interface Store {
 
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   addSigningKey(key: SigningKeyRecord): Promise<void>;
+
+  /** Throws AlreadyExists (username taken) or TenantNotFound. */
+  addUser(user: UserRecord): Promise<void>;
+  findUserByName(username: string): Promise<UserRecord | undefined>;
+  findUser(userId: string): Promise<UserRecord | undefined>;
+  listUsers(tenantId?: string): Promise<UserRecord[]>;
+  /** Throws UserNotFound. */
+  updateUser(userId: string, patch: UserPatch, updatedAt: number): Promise<void>;
+  /** Also revokes the user's refresh tokens. Throws UserNotFound. */
+  deleteUser(userId: string): Promise<void>;
+
+  putRole(role: RoleRecord): Promise<void>;
+  listRoles(): Promise<RoleRecord[]>;
+  findRole(name: string): Promise<RoleRecord | undefined>;
+  /** Throws FailedPrecondition while users hold the role, RoleNotFound if there is none. */
+  deleteRole(name: string): Promise<void>;
+
+  addRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** Marks a rotating token spent; true only for the one call that spent it (atomic). */
+  spendRefreshToken(tokenHash: string, at: number): Promise<boolean>;
+  /** Revokes every token of a family (a reuse incident, or logout). Returns how many were live. */
+  revokeRefreshFamily(familyId: string, at: number): Promise<number>;
+  revokeUserRefreshTokens(userId: string, at: number): Promise<number>;
+  /** Live (unexpired, unrevoked) refresh tokens, for metrics and tests. */
+  countLiveRefreshTokens(now: number): Promise<number>;
+
+  /**
+   * Adds one failure to each key (atomic per key) and returns the counters after it. Failures older
+   * than `windowStart` are forgotten first; `lockFor(failures)` gives the lock to set, in ms (0 = none).
+   */
+  recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number) => number): Promise<FailureCounter[]>;
+  getFailures(keys: string[]): Promise<FailureCounter[]>;
+  clearFailures(keys: string[]): Promise<void>;
+
+  recordAudit(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  listAudit(limit: number): Promise<AuditEvent[]>;
 
   /** Calls back when data changed, through this instance or another process sharing the data. */
   onChange(listener: (topic: StoreTopic) => void): () => void;

@@ -47,4 +47,65 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'identity core: users, roles, refresh tokens, failure counters, audit',
+    sql: `
+      CREATE TABLE roles (
+        name        TEXT PRIMARY KEY,
+        permissions TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+      INSERT INTO roles (name, permissions, created_at, updated_at) VALUES
+        ('admin', '{"Users":["view","edit","delete"],"Gateways":["view","edit","delete"],"Devices":["view","edit","delete"]}', 0, 0),
+        ('user', '{"Gateways":["view"],"Devices":["view"]}', 0, 0);
+      CREATE TABLE users (
+        user_id              TEXT PRIMARY KEY,
+        username             TEXT NOT NULL UNIQUE,
+        tenant_id            TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        role                 TEXT NOT NULL REFERENCES roles (name),
+        password_hash        TEXT NOT NULL,
+        email                TEXT NOT NULL,
+        first_name           TEXT NOT NULL,
+        last_name            TEXT NOT NULL,
+        disabled             INTEGER NOT NULL,
+        must_change_password INTEGER NOT NULL,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL
+      );
+      CREATE INDEX users_by_tenant ON users (tenant_id);
+      CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        family_id  TEXT NOT NULL,
+        user_id    TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+        dialect    TEXT NOT NULL,
+        rotating   INTEGER NOT NULL,
+        issued_at  INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at    INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+      CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id);
+      CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
+      CREATE TABLE failure_counters (
+        key             TEXT PRIMARY KEY,
+        failures        INTEGER NOT NULL,
+        locked_until    INTEGER NOT NULL,
+        last_failure_at INTEGER NOT NULL
+      );
+      CREATE TABLE audit_events (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        INTEGER NOT NULL,
+        event     TEXT NOT NULL,
+        outcome   TEXT NOT NULL,
+        dialect   TEXT NOT NULL,
+        username  TEXT,
+        tenant_id TEXT,
+        address   TEXT,
+        detail    TEXT
+      );
+    `,
+  },
 ];

@@ -21,9 +21,10 @@ import {
   StoreTopic,
   TenantRecord,
 } from '../store';
+import { identityTables, IdentityTables } from './identity-tables';
 import { MIGRATIONS } from './migrations';
 
-const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates'];
+const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users'];
 
 interface CertRow {
   serial: string;
@@ -74,6 +75,10 @@ function migrate(db: Database.Database): void {
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
+// The identity tables' methods are mixed in (see the constructor); this merges their types.
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+interface SqliteStore extends IdentityTables {}
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly events = new EventEmitter();
@@ -85,6 +90,7 @@ class SqliteStore implements Store {
     pollMs: number,
   ) {
     this.events.setMaxListeners(0);
+    Object.assign(this, identityTables(db, (fn, notify = true) => this.write(notify ? ['users'] : [], fn)));
     this.dataVersion = this.readDataVersion();
     if (pollMs > 0) {
       this.timer = setInterval(() => this.pollExternalChanges(), pollMs);

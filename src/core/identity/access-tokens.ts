@@ -1,0 +1,77 @@
+/**
+ * Access tokens of the HTTP dialects: JWTs signed with the gateway's ES256 key ring (the keys the
+ * gRPC side uses), published as a JWKS so other services verify them offline. Every token names
+ * its tenant. Verification allows ES256 only and honours revocations.
+ */
+import { createPublicKey, randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { TokenInvalid, TokenRevoked } from '../../errors';
+import { Store } from '../../store/store';
+import { Clock, unixSeconds } from '../clock';
+import { Directory } from '../directory';
+import { KeyRing, TOKEN_ALGORITHM } from '../key-ring';
+import { verifyGatewayJwt } from '../verify-jwt';
+
+export interface AccessClaims {
+  sub: string;
+  tenant: string;
+  [claim: string]: unknown;
+}
+
+export interface VerifiedClaims extends AccessClaims {
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+}
+
+export interface AccessTokens {
+  sign(claims: AccessClaims, ttlSeconds: number, header?: Record<string, unknown>): { token: string; jti: string; iat: number; exp: number };
+  /** Signature (ES256 only), issuer, expiry, revocation. */
+  verify(token: string): VerifiedClaims;
+  revoke(claims: Pick<VerifiedClaims, 'jti' | 'exp'>): Promise<void>;
+  jwks(): { keys: Record<string, unknown>[] };
+}
+
+export function createAccessTokens(keys: KeyRing, directory: Directory, store: Store, clock: Clock, issuer: string): AccessTokens {
+  return {
+    sign(claims, ttlSeconds, header = {}) {
+      const iat = unixSeconds(clock);
+      const exp = iat + ttlSeconds;
+      const jti = randomBytes(16).toString('base64url');
+      const key = keys.signing();
+      const token = jwt.sign({ ...claims, iss: issuer, iat, exp, jti }, key.privateKey, {
+        algorithm: TOKEN_ALGORITHM,
+        keyid: key.kid,
+        header: { alg: TOKEN_ALGORITHM, ...header },
+      });
+      return { token, jti, iat, exp };
+    },
+
+    verify(token) {
+      const claims = verifyGatewayJwt(token, keys, issuer, clock);
+      const { jti, sub, tenant, exp, iat } = claims;
+      if (typeof jti !== 'string' || typeof sub !== 'string' || typeof tenant !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
+        throw new TokenInvalid('token lacks required claims');
+      }
+      if (directory.isRevoked(jti)) throw new TokenRevoked('token was revoked');
+      return claims as VerifiedClaims;
+    },
+
+    async revoke({ jti, exp }) {
+      await store.revokeToken({ jti, expiresAt: exp });
+      directory.noteRevoked(jti, exp);
+    },
+
+    jwks() {
+      return {
+        keys: keys.all().map(({ kid, publicKeyPem }) => ({
+          ...createPublicKey(publicKeyPem).export({ format: 'jwk' }),
+          kid,
+          alg: TOKEN_ALGORITHM,
+          use: 'sig',
+        })),
+      };
+    },
+  };
+}

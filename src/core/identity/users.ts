@@ -1,0 +1,148 @@
+/**
+ * Users of the HTTP login dialects: one store for all of them. Usernames are unique across the
+ * gateway. `authenticate` is the only way to check a password: lockout first, one argon2id run
+ * whether or not the user exists, the same error for every kind of failure.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgument, InvalidCredentials } from '../../errors';
+import { checkId } from '../../pki/ids';
+import { Store, UserPatch, UserRecord } from '../../store/store';
+import { Clock } from '../clock';
+import { Directory } from '../directory';
+import { Audit } from './audit';
+import { Lockout } from './lockout';
+import { MAX_PASSWORD_LENGTH, Passwords } from './passwords';
+
+export interface NewUser {
+  username: string;
+  tenantId: string;
+  password: string;
+  role?: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  mustChangePassword?: boolean;
+}
+
+export interface LoginAttempt {
+  username: unknown;
+  password: unknown;
+  /** Cognito-style logins name the tenant too; it must match. */
+  tenantName?: unknown;
+  address: string;
+  dialect: string;
+}
+
+export interface Users {
+  add(user: NewUser): Promise<UserRecord>;
+  setPassword(username: string, password: string, options?: { mustChange?: boolean }): Promise<void>;
+  update(username: string, patch: Omit<UserPatch, 'passwordHash'>): Promise<void>;
+  remove(username: string): Promise<void>;
+  find(username: string): Promise<UserRecord | undefined>;
+  /** Resolves to the user, or throws InvalidCredentials / TooManyAttempts. */
+  authenticate(attempt: LoginAttempt): Promise<UserRecord>;
+  /** A user whose tokens may still be honoured: exists, enabled, tenant registered. */
+  active(userId: string): Promise<UserRecord | undefined>;
+}
+
+const USERNAME = /^[A-Za-z0-9._@+-]{1,128}$/;
+
+export function checkUsername(value: unknown): string {
+  if (typeof value !== 'string' || !USERNAME.test(value)) {
+    throw new InvalidArgument('username must be 1–128 characters of letters, digits and . _ @ + -');
+  }
+  return value;
+}
+
+export function checkNewPassword(value: unknown): string {
+  if (typeof value !== 'string' || value.length < 8) throw new InvalidArgument('password must be at least 8 characters');
+  if (value.length > MAX_PASSWORD_LENGTH) throw new InvalidArgument(`password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  return value;
+}
+
+export interface UsersDeps {
+  store: Store;
+  clock: Clock;
+  passwords: Passwords;
+  lockout: Lockout;
+  audit: Audit;
+  directory: Directory;
+}
+
+export function createUsers({ store, clock, passwords, lockout, audit, directory }: UsersDeps): Users {
+  async function require(username: string): Promise<UserRecord> {
+    const user = await store.findUserByName(username);
+    if (!user) throw new InvalidArgument(`user ${username} does not exist`);
+    return user;
+  }
+
+  return {
+    async add(input) {
+      const now = clock();
+      const user: UserRecord = {
+        userId: randomUUID(),
+        username: checkUsername(input.username),
+        tenantId: checkId(input.tenantId, 'tenant'),
+        role: input.role ?? 'user',
+        passwordHash: await passwords.hash(checkNewPassword(input.password)),
+        email: input.email ?? '',
+        firstName: input.firstName ?? '',
+        lastName: input.lastName ?? '',
+        disabled: false,
+        mustChangePassword: input.mustChangePassword ?? false,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.addUser(user);
+      return user;
+    },
+
+    async setPassword(username, password, options = {}) {
+      const user = await require(username);
+      const passwordHash = await passwords.hash(checkNewPassword(password));
+      await store.updateUser(user.userId, { passwordHash, mustChangePassword: options.mustChange ?? false }, clock());
+      // A new password ends every session that the old one opened.
+      await store.revokeUserRefreshTokens(user.userId, Math.floor(clock() / 1000));
+    },
+
+    async update(username, patch) {
+      const user = await require(username);
+      await store.updateUser(user.userId, patch, clock());
+      if (patch.disabled) await store.revokeUserRefreshTokens(user.userId, Math.floor(clock() / 1000));
+    },
+
+    async remove(username) {
+      const user = await require(username);
+      await store.deleteUser(user.userId);
+    },
+
+    find: (username) => store.findUserByName(username),
+
+    async authenticate({ username, password, tenantName, address, dialect }) {
+      if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
+        throw new InvalidArgument('username and password are required');
+      }
+      const name = username.slice(0, 256);
+      await lockout.check(name, address);
+      const user = USERNAME.test(name) ? await store.findUserByName(name) : undefined;
+      const { ok, needsRehash } = await passwords.verify(user?.passwordHash, password);
+      const tenantOk = tenantName === undefined || tenantName === user?.tenantId;
+      const usable = user && !user.disabled && directory.hasTenant(user.tenantId);
+      if (!ok || !tenantOk || !usable) {
+        const { lockedOut } = await lockout.failed(name, address);
+        const reason = !user ? 'unknown user' : !ok ? 'wrong password' : !tenantOk ? 'wrong tenant' : 'user disabled or tenant gone';
+        await audit({ event: 'login', outcome: 'failure', dialect, username: name, tenantId: user?.tenantId ?? null, address, detail: reason });
+        if (lockedOut) await audit({ event: 'lockout', outcome: 'locked', dialect, username: name, address });
+        throw new InvalidCredentials('invalid username or password');
+      }
+      await lockout.succeeded(name);
+      if (needsRehash) await store.updateUser(user.userId, { passwordHash: await passwords.hash(password) }, clock());
+      return user;
+    },
+
+    async active(userId) {
+      const user = await store.findUser(userId);
+      return user && !user.disabled && directory.hasTenant(user.tenantId) ? user : undefined;
+    },
+  };
+}

@@ -1,0 +1,234 @@
+/** The identity tables of the embedded store (users, roles, refresh tokens, failure counters, audit). */
+import Database from 'better-sqlite3';
+import { AlreadyExists, FailedPrecondition, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
+import { AuditEvent, FailureCounter, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
+
+interface UserRow {
+  user_id: string;
+  username: string;
+  tenant_id: string;
+  role: string;
+  password_hash: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  disabled: number;
+  must_change_password: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const toUser = (r: UserRow): UserRecord => ({
+  userId: r.user_id,
+  username: r.username,
+  tenantId: r.tenant_id,
+  role: r.role,
+  passwordHash: r.password_hash,
+  email: r.email,
+  firstName: r.first_name,
+  lastName: r.last_name,
+  disabled: r.disabled === 1,
+  mustChangePassword: r.must_change_password === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
+  role: 'role',
+  passwordHash: 'password_hash',
+  email: 'email',
+  firstName: 'first_name',
+  lastName: 'last_name',
+  disabled: 'disabled',
+  mustChangePassword: 'must_change_password',
+};
+
+const sqlValue = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+
+interface TokenRow {
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  dialect: string;
+  rotating: number;
+  issued_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+const toToken = (r: TokenRow): RefreshTokenRecord => ({
+  tokenHash: r.token_hash,
+  familyId: r.family_id,
+  userId: r.user_id,
+  dialect: r.dialect,
+  rotating: r.rotating === 1,
+  issuedAt: r.issued_at,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  revokedAt: r.revoked_at,
+});
+
+/** `tx` runs its function in one IMMEDIATE transaction; with `notify`, listeners hear that users changed. */
+export type IdentityTables = ReturnType<typeof identityTables>;
+
+export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notify?: boolean) => T) {
+  const q = {
+    userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
+    userById: db.prepare('SELECT * FROM users WHERE user_id = ?'),
+    token: db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?'),
+    failure: db.prepare('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?'),
+  };
+  const toCounter = (r: { key: string; failures: number; locked_until: number; last_failure_at: number }): FailureCounter => ({
+    key: r.key,
+    failures: r.failures,
+    lockedUntil: r.locked_until,
+    lastFailureAt: r.last_failure_at,
+  });
+
+  return {
+    async addUser(u: UserRecord) {
+      tx(() => {
+        if (!db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(u.tenantId)) throw new TenantNotFound(`tenant ${u.tenantId} does not exist`);
+        if (!db.prepare('SELECT 1 FROM roles WHERE name = ?').get(u.role)) throw new RoleNotFound(`role ${u.role} does not exist`);
+        const r = db
+          .prepare(
+            `INSERT INTO users (user_id, username, tenant_id, role, password_hash, email, first_name, last_name, disabled, must_change_password, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          )
+          .run(u.userId, u.username, u.tenantId, u.role, u.passwordHash, u.email, u.firstName, u.lastName, sqlValue(u.disabled), sqlValue(u.mustChangePassword), u.createdAt, u.updatedAt);
+        if (r.changes === 0) throw new AlreadyExists(`user ${u.username} already exists`);
+      });
+    },
+    async findUserByName(username: string) {
+      const row = q.userByName.get(username) as UserRow | undefined;
+      return row && toUser(row);
+    },
+    async findUser(userId: string) {
+      const row = q.userById.get(userId) as UserRow | undefined;
+      return row && toUser(row);
+    },
+    async listUsers(tenantId?: string) {
+      const rows = (tenantId === undefined
+        ? db.prepare('SELECT * FROM users ORDER BY username').all()
+        : db.prepare('SELECT * FROM users WHERE tenant_id = ? ORDER BY username').all(tenantId)) as UserRow[];
+      return rows.map(toUser);
+    },
+    async updateUser(userId: string, patch: UserPatch, updatedAt: number) {
+      tx(() => {
+        const keys = Object.keys(patch).filter((k) => patch[k as keyof UserPatch] !== undefined) as (keyof UserPatch)[];
+        if (patch.role !== undefined && !db.prepare('SELECT 1 FROM roles WHERE name = ?').get(patch.role)) throw new RoleNotFound(`role ${patch.role} does not exist`);
+        const sets = [...keys.map((k) => `${PATCH_COLUMNS[k]} = ?`), 'updated_at = ?'].join(', ');
+        const r = db.prepare(`UPDATE users SET ${sets} WHERE user_id = ?`).run(...keys.map((k) => sqlValue(patch[k])), updatedAt, userId);
+        if (r.changes === 0) throw new UserNotFound(`user ${userId} does not exist`);
+      });
+    },
+    async deleteUser(userId: string) {
+      tx(() => {
+        if (db.prepare('DELETE FROM users WHERE user_id = ?').run(userId).changes === 0) throw new UserNotFound(`user ${userId} does not exist`);
+      });
+    },
+
+    async putRole(role: RoleRecord) {
+      tx(() => {
+        db.prepare(
+          `INSERT INTO roles (name, permissions, created_at, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET permissions = excluded.permissions, updated_at = excluded.updated_at`,
+        ).run(role.name, JSON.stringify(role.permissions), role.createdAt, role.updatedAt);
+      });
+    },
+    async listRoles() {
+      const rows = db.prepare('SELECT * FROM roles ORDER BY name').all() as { name: string; permissions: string; created_at: number; updated_at: number }[];
+      return rows.map((r) => ({ name: r.name, permissions: JSON.parse(r.permissions) as Record<string, string[]>, createdAt: r.created_at, updatedAt: r.updated_at }));
+    },
+    async findRole(name: string) {
+      const r = db.prepare('SELECT * FROM roles WHERE name = ?').get(name) as { name: string; permissions: string; created_at: number; updated_at: number } | undefined;
+      return r && { name: r.name, permissions: JSON.parse(r.permissions) as Record<string, string[]>, createdAt: r.created_at, updatedAt: r.updated_at };
+    },
+    async deleteRole(name: string) {
+      tx(() => {
+        if (db.prepare('SELECT 1 FROM users WHERE role = ? LIMIT 1').get(name)) throw new FailedPrecondition(`role ${name} is still assigned to users`);
+        if (db.prepare('DELETE FROM roles WHERE name = ?').run(name).changes === 0) throw new RoleNotFound(`role ${name} does not exist`);
+      });
+    },
+
+    async addRefreshToken(t: RefreshTokenRecord) {
+      tx(() => {
+        db.prepare(
+          `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(t.tokenHash, t.familyId, t.userId, t.dialect, sqlValue(t.rotating), t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt);
+      }, false);
+    },
+    async findRefreshToken(tokenHash: string) {
+      const row = q.token.get(tokenHash) as TokenRow | undefined;
+      return row && toToken(row);
+    },
+    async spendRefreshToken(tokenHash: string, at: number) {
+      return tx(() => db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL').run(at, tokenHash).changes === 1, false);
+    },
+    async revokeRefreshFamily(familyId: string, at: number) {
+      return tx(() => db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId).changes);
+    },
+    async revokeUserRefreshTokens(userId: string, at: number) {
+      return tx(() => db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(at, userId).changes);
+    },
+    async countLiveRefreshTokens(now: number) {
+      return db.prepare('SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > ?').pluck().get(now) as number;
+    },
+
+    async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number) => number) {
+      return tx(() =>
+        keys.map((key) => {
+          const prev = q.failure.get(key) as { failures: number; last_failure_at: number } | undefined;
+          const failures = (prev && prev.last_failure_at >= windowStart ? prev.failures : 0) + 1;
+          const lockedUntil = lockFor(failures) > 0 ? at + lockFor(failures) : 0;
+          db.prepare(
+            `INSERT INTO failure_counters (key, failures, locked_until, last_failure_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure_at = excluded.last_failure_at`,
+          ).run(key, failures, lockedUntil, at);
+          return { key, failures, lockedUntil, lastFailureAt: at };
+        }),
+        false,
+      );
+    },
+    async getFailures(keys: string[]) {
+      return keys.flatMap((key) => {
+        const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+        return r ? [toCounter(r)] : [];
+      });
+    },
+    async clearFailures(keys: string[]) {
+      tx(() => {
+        const del = db.prepare('DELETE FROM failure_counters WHERE key = ?');
+        for (const key of keys) del.run(key);
+      }, false);
+    },
+
+    async recordAudit(e: AuditEvent) {
+      db.prepare('INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        e.at,
+        e.event,
+        e.outcome,
+        e.dialect,
+        e.username,
+        e.tenantId,
+        e.address,
+        e.detail,
+      );
+    },
+    async listAudit(limit: number) {
+      const rows = db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as {
+        at: number;
+        event: AuditEvent['event'];
+        outcome: AuditEvent['outcome'];
+        dialect: string;
+        username: string | null;
+        tenant_id: string | null;
+        address: string | null;
+        detail: string | null;
+      }[];
+      return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, dialect: r.dialect, username: r.username, tenantId: r.tenant_id, address: r.address, detail: r.detail }));
+    },
+  };
+}
