@@ -17,6 +17,23 @@ export interface Config {
   tokenTtlSeconds: number;
   logLevel: string;
   shutdownGraceMs: number;
+  httpHost: string;
+  /** 0 = any free port; -1 = no HTTP bridge. */
+  httpPort: number;
+  /** Proxies whose X-Forwarded-For is believed (IPs or CIDRs); the socket address otherwise. */
+  trustedProxies: string[];
+  passwordMemoryKib: number;
+  passwordTimeCost: number;
+  lockoutThreshold: number;
+  lockoutSeconds: number;
+  /** datarhei external identity provider; all empty = none. */
+  idpIssuer: string;
+  idpJwks: string;
+  idpAudience: string;
+  /** IdP subject → local username, "sub=username,…". */
+  idpSubjects: string[];
+  /** Resource servers allowed to call introspection/revocation, "id:secret,…". */
+  introspectionClients: string[];
 }
 
 const DEFAULTS: Config = {
@@ -29,6 +46,18 @@ const DEFAULTS: Config = {
   tokenTtlSeconds: 3600,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
+  httpHost: '0.0.0.0',
+  httpPort: 8080,
+  trustedProxies: [],
+  passwordMemoryKib: 19_456,
+  passwordTimeCost: 2,
+  lockoutThreshold: 10,
+  lockoutSeconds: 900,
+  idpIssuer: '',
+  idpJwks: '',
+  idpAudience: '',
+  idpSubjects: [],
+  introspectionClients: [],
 };
 
 /** Config key → environment variable. */
@@ -42,6 +71,18 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   tokenTtlSeconds: 'GATEWAY_TOKEN_TTL_SECONDS',
   logLevel: 'GATEWAY_LOG_LEVEL',
   shutdownGraceMs: 'GATEWAY_SHUTDOWN_GRACE_MS',
+  httpHost: 'GATEWAY_HTTP_HOST',
+  httpPort: 'GATEWAY_HTTP_PORT',
+  trustedProxies: 'GATEWAY_TRUSTED_PROXIES',
+  passwordMemoryKib: 'GATEWAY_PASSWORD_MEMORY_KIB',
+  passwordTimeCost: 'GATEWAY_PASSWORD_TIME_COST',
+  lockoutThreshold: 'GATEWAY_LOCKOUT_THRESHOLD',
+  lockoutSeconds: 'GATEWAY_LOCKOUT_SECONDS',
+  idpIssuer: 'GATEWAY_IDP_ISSUER',
+  idpJwks: 'GATEWAY_IDP_JWKS',
+  idpAudience: 'GATEWAY_IDP_AUDIENCE',
+  idpSubjects: 'GATEWAY_IDP_SUBJECTS',
+  introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -74,7 +115,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
 }
 
 function integer(value: unknown, name: string, min: number, max: number, problems: string[]): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     problems.push(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
     return min;
@@ -111,7 +152,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     tokenTtlSeconds: integer(raw.tokenTtlSeconds, ENV_NAMES.tokenTtlSeconds, 60, 7 * 24 * 3600, problems),
     logLevel: String(raw.logLevel),
     shutdownGraceMs: integer(raw.shutdownGraceMs, ENV_NAMES.shutdownGraceMs, 0, 600_000, problems),
+    httpHost: text(raw.httpHost, ENV_NAMES.httpHost, problems),
+    httpPort: integer(raw.httpPort, ENV_NAMES.httpPort, -1, 65535, problems),
+    trustedProxies: Object.freeze([...list(raw.trustedProxies, ENV_NAMES.trustedProxies, problems)]) as string[],
+    passwordMemoryKib: integer(raw.passwordMemoryKib, ENV_NAMES.passwordMemoryKib, 8, 4 * 1024 * 1024, problems),
+    passwordTimeCost: integer(raw.passwordTimeCost, ENV_NAMES.passwordTimeCost, 1, 100, problems),
+    lockoutThreshold: integer(raw.lockoutThreshold, ENV_NAMES.lockoutThreshold, 1, 1000, problems),
+    lockoutSeconds: integer(raw.lockoutSeconds, ENV_NAMES.lockoutSeconds, 1, 7 * 24 * 3600, problems),
+    idpIssuer: String(raw.idpIssuer ?? ''),
+    idpJwks: String(raw.idpJwks ?? ''),
+    idpAudience: String(raw.idpAudience ?? ''),
+    idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
+    introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
   };
+  const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
+  if (idp.some(Boolean) && !idp.every(Boolean)) {
+    problems.push(`${ENV_NAMES.idpIssuer}, ${ENV_NAMES.idpJwks} and ${ENV_NAMES.idpAudience} must be set together (the audience is always checked)`);
+  }
+  for (const entry of config.idpSubjects) {
+    if (!/^[^=\s]+=[A-Za-z0-9._@+-]{1,128}$/.test(entry)) problems.push(`${ENV_NAMES.idpSubjects}: "${entry}" is not subject=username`);
+  }
+  for (const entry of config.introspectionClients) {
+    if (!/^[A-Za-z0-9._-]+:.{16,}$/.test(entry)) problems.push(`${ENV_NAMES.introspectionClients}: each entry is id:secret with a secret of 16+ characters`);
+  }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     problems.push(`${ENV_NAMES.logLevel} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw.logLevel)})`);
   }

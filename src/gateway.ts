@@ -8,6 +8,7 @@ import { Config } from './config';
 import { Clock, systemClock } from './core/clock';
 import { Core, createCore } from './core/create-core';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
+import { startHttpServer } from './http/http-server';
 import { loadAuthority } from './pki/authority';
 import { CA_BASE, devServerNames, initPki, pairFiles } from './pki/cert-dir';
 import { openStore } from './store/open-store';
@@ -16,6 +17,8 @@ import { loadTlsMaterial } from './tls-material';
 
 export interface RunningGateway {
   grpcPort: number;
+  /** Undefined when the HTTP bridge is off (GATEWAY_HTTP_PORT=-1). */
+  httpPort?: number;
   core: Core;
   grpc: GrpcServer;
   close(): Promise<void>;
@@ -40,16 +43,28 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
     const tls = loadTlsMaterial(config.certDir, clock());
     const authority = tls.caKeyPem ? loadAuthority(tls.caPem, tls.caKeyPem) : undefined;
     if (!authority) log.warn({ certDir: config.certDir }, 'no ca_key.pem: CreateCertificate is unavailable');
-    core = await createCore({ store, clock, log, tokenIssuer: config.tokenIssuer, tokenTtlSeconds: config.tokenTtlSeconds, authority });
+    core = await createCore({
+      store,
+      clock,
+      log,
+      tokenIssuer: config.tokenIssuer,
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      authority,
+      passwordCost: { memoryKib: config.passwordMemoryKib, timeCost: config.passwordTimeCost, parallelism: 1 },
+      lockoutThreshold: config.lockoutThreshold,
+      lockoutSeconds: config.lockoutSeconds,
+    });
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
-    log.info({ host: config.grpcHost, port: grpc.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
+    const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
+    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
     const started = core;
     return {
       grpcPort: grpc.port,
+      httpPort: http?.port,
       core: started,
       grpc,
       async close() {
-        await grpc.drain(config.shutdownGraceMs);
+        await Promise.all([grpc.drain(config.shutdownGraceMs), http?.close()]);
         started.close();
         await store.close();
       },

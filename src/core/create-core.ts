@@ -7,6 +7,9 @@ import { Certificates, createCertificates } from './certificates';
 import { Clock } from './clock';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory } from './directory';
+import { createIdentity, Identity } from './identity/create-identity';
+import { DEFAULT_LOCKOUT } from './identity/lockout';
+import { DEFAULT_PASSWORD_COST, PasswordCost } from './identity/passwords';
 import { createGateways, Gateways } from './gateways';
 import { createKeyRing, KeyRing } from './key-ring';
 import { createSessions, Sessions } from './sessions';
@@ -27,6 +30,7 @@ export interface Core {
   sessions: Sessions;
   hub: StatusHub;
   devices: DeviceGateways;
+  identity: Identity;
   close(): void;
 }
 
@@ -38,9 +42,13 @@ export interface CoreOptions {
   tokenTtlSeconds: number;
   /** The CA with its key; without it the gateway serves but cannot issue certificates. */
   authority?: Authority;
+  passwordCost?: PasswordCost;
+  lockoutThreshold?: number;
+  lockoutSeconds?: number;
 }
 
-export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSeconds, authority }: CoreOptions): Promise<Core> {
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const { store, clock, log, tokenIssuer, tokenTtlSeconds, authority } = options;
   const keys = await createKeyRing(store, clock);
   const directory = await createDirectory(store, clock);
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
@@ -61,6 +69,17 @@ export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSecon
   const gateways = createGateways(directory, hub, tenants);
   const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways);
   const devices = createDeviceGateways(auth, directory, sessions, hub);
+  const identity = await createIdentity({
+    store,
+    clock,
+    log,
+    directory,
+    keys,
+    issuer: tokenIssuer,
+    passwordCost: options.passwordCost ?? DEFAULT_PASSWORD_COST,
+    lockoutThreshold: options.lockoutThreshold ?? DEFAULT_LOCKOUT.accountThreshold,
+    lockoutSeconds: options.lockoutSeconds ?? DEFAULT_LOCKOUT.lockoutMs / 1000,
+  });
   // Changes made by another process (the CLI, another instance) take effect here too.
   const stopWatching = store.onChange((topic) => {
     const reload = topic === 'keys' ? keys.reload() : directory.refresh(topic);
@@ -79,6 +98,7 @@ export async function createCore({ store, clock, log, tokenIssuer, tokenTtlSecon
     sessions,
     hub,
     devices,
+    identity,
     close() {
       stopWatching();
       hub.close();

@@ -29,7 +29,7 @@ export interface ServeProcess {
 /** Starts `master-gateway serve` and resolves once it logs the port it serves on. */
 export function serve(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env.PATH, GATEWAY_GRPC_HOST: '127.0.0.1', GATEWAY_GRPC_PORT: '0', ...env },
+    env: { PATH: process.env.PATH, GATEWAY_GRPC_HOST: '127.0.0.1', GATEWAY_GRPC_PORT: '0', GATEWAY_HTTP_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

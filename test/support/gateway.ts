@@ -1,7 +1,7 @@
 /** A real gateway on port 0 with a PKI and an embedded database made for the test, and a movable clock. */
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config';
+import { Config, loadConfig } from '../../src/config';
 import { RunningGateway, startGateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
 import { makeTestPki, TestPki } from './pki';
@@ -13,6 +13,8 @@ export interface FakeClock {
 
 export interface TestGateway {
   port: number;
+  /** Base URL of the HTTP bridge, e.g. http://127.0.0.1:41234 */
+  http: string;
   address: string;
   pki: TestPki;
   gateway: RunningGateway;
@@ -26,6 +28,7 @@ export interface TestGatewayOptions {
   tenants?: { tenantId: string; gatewayIds?: string[] }[];
   tokenTtlSeconds?: number;
   pki?: TestPki;
+  config?: Partial<Record<keyof Config, unknown>>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -52,6 +55,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       grpcPort: 0,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
       shutdownGraceMs: 2000,
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      // A cheap hash keeps tests fast; the cost itself is measured in bench/.
+      passwordMemoryKib: 1024,
+      passwordTimeCost: 1,
+      ...options.config,
     },
   );
   const gateway = await startGateway(config, createLogger('debug', sink), () => clock.now);
@@ -60,6 +69,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   }
   return {
     port: gateway.grpcPort,
+    http: `http://127.0.0.1:${gateway.httpPort}`,
     address: `localhost:${gateway.grpcPort}`,
     pki,
     gateway,

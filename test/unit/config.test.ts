@@ -44,7 +44,25 @@ describe('loadConfig', () => {
       tokenTtlSeconds: 3600,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
+      httpHost: '0.0.0.0',
+      httpPort: 8080,
+      trustedProxies: [],
+      passwordMemoryKib: 19_456,
+      passwordTimeCost: 2,
+      lockoutThreshold: 10,
+      lockoutSeconds: 900,
+      idpIssuer: '',
+      idpJwks: '',
+      idpAudience: '',
+      idpSubjects: [],
+      introspectionClients: [],
     });
+  });
+
+  it('wants the external identity provider settings together, and well-formed mappings', () => {
+    expect(() => loadConfig({ GATEWAY_IDP_ISSUER: 'https://idp.example/' })).toThrow(/must be set together/);
+    expect(() => loadConfig({ GATEWAY_IDP_SUBJECTS: 'no-equals-sign' })).toThrow(/subject=username/);
+    expect(() => loadConfig({ GATEWAY_INTROSPECTION_CLIENTS: 'rs:short' })).toThrow(/16\+ characters/);
   });
 
   it('takes the file over the defaults and the environment over the file', () => {

@@ -16,7 +16,7 @@ export interface LockoutPolicy {
   lockoutMs: number;
   /** Failures older than this are forgotten, ms. */
   windowMs: number;
-  /** Failures allowed before delays start. */
+  /** Failures per account allowed before delays start (per address: half the address threshold). */
   freeFailures: number;
 }
 
@@ -40,11 +40,13 @@ const addressKey = (address: string) => `addr:${address}`;
 
 export function createLockout(store: Store, clock: Clock, policy: LockoutPolicy = DEFAULT_LOCKOUT): Lockout {
   /** Doubling delays from 1 s after the free failures, the full lockout at the threshold. */
-  const lockFor = (threshold: number) => (failures: number) => {
+  const lockFor = (threshold: number, free: number) => (failures: number) => {
     if (failures >= threshold) return policy.lockoutMs;
-    if (failures <= policy.freeFailures) return 0;
-    return Math.min(1000 * 2 ** (failures - policy.freeFailures - 1), policy.lockoutMs);
+    if (failures <= free) return 0;
+    return Math.min(1000 * 2 ** (failures - free - 1), policy.lockoutMs);
   };
+  const accountLock = lockFor(policy.accountThreshold, policy.freeFailures);
+  const addressLock = lockFor(policy.addressThreshold, Math.floor(policy.addressThreshold / 2));
 
   return {
     async check(username, address) {
@@ -58,8 +60,8 @@ export function createLockout(store: Store, clock: Clock, policy: LockoutPolicy 
     async failed(username, address) {
       const now = clock();
       const windowStart = now - policy.windowMs;
-      const [account] = await store.recordFailures([accountKey(username)], now, windowStart, lockFor(policy.accountThreshold));
-      const [byAddress] = await store.recordFailures([addressKey(address)], now, windowStart, lockFor(policy.addressThreshold));
+      const [account] = await store.recordFailures([accountKey(username)], now, windowStart, accountLock);
+      const [byAddress] = await store.recordFailures([addressKey(address)], now, windowStart, addressLock);
       return { lockedOut: account.failures === policy.accountThreshold || byAddress.failures === policy.addressThreshold };
     },
     async succeeded(username) {

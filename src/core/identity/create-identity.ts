@@ -1,0 +1,58 @@
+/** The identity core behind the HTTP dialects, composed from the store and the gateway's keys. */
+import { KeyObject } from 'node:crypto';
+import { Logger } from 'pino';
+import { Store } from '../../store/store';
+import { Clock } from '../clock';
+import { Directory } from '../directory';
+import { KeyRing } from '../key-ring';
+import { AccessTokens, createAccessTokens } from './access-tokens';
+import { Audit, createAudit } from './audit';
+import { loadHmacKey } from './hmac-key';
+import { createLockout, DEFAULT_LOCKOUT, Lockout } from './lockout';
+import { createPasswords, PasswordCost, Passwords } from './passwords';
+import { createRefreshTokens, RefreshTokens } from './refresh-tokens';
+import { createUsers, Users } from './users';
+
+export interface Identity {
+  users: Users;
+  passwords: Passwords;
+  lockout: Lockout;
+  audit: Audit;
+  refresh: RefreshTokens;
+  access: AccessTokens;
+  /** HS256 secret of the EDR mobile JWT. */
+  mobileKey: KeyObject;
+}
+
+export interface IdentityOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  directory: Directory;
+  keys: KeyRing;
+  issuer: string;
+  passwordCost: PasswordCost;
+  lockoutThreshold: number;
+  lockoutSeconds: number;
+}
+
+export async function createIdentity(o: IdentityOptions): Promise<Identity> {
+  const passwords = await createPasswords(o.passwordCost);
+  const lockout = createLockout(o.store, o.clock, {
+    ...DEFAULT_LOCKOUT,
+    accountThreshold: o.lockoutThreshold,
+    addressThreshold: o.lockoutThreshold * 5,
+    lockoutMs: o.lockoutSeconds * 1000,
+  });
+  const audit = createAudit(o.store, o.clock, o.log);
+  const users = createUsers({ store: o.store, clock: o.clock, passwords, lockout, audit, directory: o.directory });
+  return {
+    users,
+    passwords,
+    lockout,
+    audit,
+    refresh: createRefreshTokens(o.store, o.clock, users, audit),
+    access: createAccessTokens(o.keys, o.directory, o.store, o.clock, o.issuer),
+    mobileKey: await loadHmacKey(o.store, 'edr-mobile', o.clock),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * For resource servers: the JWKS (verify offline), RFC 7662 introspection and RFC 7009 revocation
+ * (ask us). Introspection and revocation need HTTP Basic client credentials from
+ * GATEWAY_INTROSPECTION_CLIENTS, compared in constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { unixSeconds } from '../core/clock';
+import { hashToken } from '../core/identity/refresh-tokens';
+import { DialectContext } from './dialect';
+import { formBody } from './request';
+import { OPENAPI } from './openapi';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+function clientAuthenticator(entries: readonly string[]) {
+  const clients = new Map(entries.map((e) => [e.slice(0, e.indexOf(':')), digest(e.slice(e.indexOf(':') + 1))]));
+  const decoy = digest('decoy');
+  return (req: FastifyRequest): string | undefined => {
+    const m = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!m) return undefined;
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    const id = decodeURIComponent(decoded.slice(0, colon));
+    const expected = clients.get(id);
+    // Always one comparison, whether or not the client exists.
+    const same = timingSafeEqual(digest(decodeURIComponent(decoded.slice(colon + 1))), expected ?? decoy);
+    return same && expected ? id : undefined;
+  };
+}
+
+const unauthorizedClient = (reply: FastifyReply) =>
+  reply.code(401).header('www-authenticate', 'Basic realm="master-gateway"').send({ error: 'invalid_client' });
+
+export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext): void {
+  const { identity, store, clock } = ctx.core;
+  const authenticateClient = clientAuthenticator(ctx.config.introspectionClients);
+
+  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.access.jwks()));
+  app.get('/openapi.json', async (_req, reply) => reply.send(OPENAPI));
+
+  app.post('/oauth2/introspect', async (req, reply) => {
+    const client = authenticateClient(req);
+    if (!client) return unauthorizedClient(reply);
+    const token = formBody(req)?.get('token');
+    if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
+    try {
+      const claims = identity.access.verify(token);
+      const user = typeof claims.uid === 'string' ? await identity.users.active(claims.uid) : undefined;
+      if (claims.uid !== undefined && !user) return reply.send({ active: false });
+      return reply.send({
+        active: true,
+        token_type: 'access_token',
+        sub: claims.sub,
+        username: user?.username,
+        tenant: claims.tenant,
+        iss: claims.iss,
+        iat: claims.iat,
+        exp: claims.exp,
+        jti: claims.jti,
+        client_id: client,
+      });
+    } catch {
+      // Not an access token of ours: maybe a refresh token.
+    }
+    const record = await store.findRefreshToken(hashToken(token));
+    const now = unixSeconds(clock);
+    const user = record && (await identity.users.active(record.userId));
+    if (!record || !user || record.revokedAt !== null || record.expiresAt <= now || (record.rotating && record.usedAt !== null)) {
+      return reply.send({ active: false });
+    }
+    return reply.send({ active: true, token_type: 'refresh_token', sub: user.username, username: user.username, tenant: user.tenantId, iat: record.issuedAt, exp: record.expiresAt });
+  });
+
+  app.post('/oauth2/revoke', async (req, reply) => {
+    const client = authenticateClient(req);
+    if (!client) return unauthorizedClient(reply);
+    const token = formBody(req)?.get('token');
+    if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
+    let what = 'unknown';
+    try {
+      const claims = identity.access.verify(token);
+      await identity.access.revoke(claims);
+      what = 'access';
+    } catch {
+      if (await identity.refresh.revoke(token)) what = 'refresh';
+    }
+    // RFC 7009: the answer is the same whether or not the token was known.
+    await identity.audit({ event: 'revocation', outcome: 'success', dialect: 'oauth2', address: req.ip, detail: `${what} token revoked by ${client}` });
+    return reply.code(200).send();
+  });
+}
