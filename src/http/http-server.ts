@@ -6,11 +6,10 @@
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { Dialect, DialectContext } from './dialect';
-import { datarhei } from './dialects/datarhei';
+import { DIALECTS } from './dialects';
 import { registerTokenEndpoints } from './token-endpoints';
 
 export const BODY_LIMIT = 64 * 1024;
-export const DIALECTS: Dialect[] = [datarhei];
 
 export interface HttpServer {
   port: number;
