@@ -3,7 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors';
 import { certsCommand } from './certs-command';
 import { gatewayCommand } from './gateway-command';
+import { keysCommand } from './keys-command';
+import { roleCommand } from './role-command';
 import { serveCommand } from './serve-command';
+import { userCommand } from './user-command';
 import { tenantCommand } from './tenant-command';
 
 export function buildProgram(): Command {
@@ -15,6 +18,9 @@ export function buildProgram(): Command {
   program.addCommand(certsCommand());
   program.addCommand(tenantCommand());
   program.addCommand(gatewayCommand());
+  program.addCommand(userCommand());
+  program.addCommand(roleCommand());
+  program.addCommand(keysCommand());
   return program;
 }
 

@@ -22,6 +22,7 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string)
 
 export interface ServeProcess {
   port: number;
+  httpPort: number;
   output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -37,10 +38,11 @@ export function serve(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /"port":(\d+),.*"msg":"master gateway serving"/.exec(out);
+      const match = /"port":(\d+),(?:"httpPort":(\d+),)?.*"msg":"master gateway serving"/.exec(out);
       if (match) {
         resolve({
           port: Number(match[1]),
+          httpPort: Number(match[2]),
           output: () => out,
           stop: (signal = 'SIGTERM') => {
             child.kill(signal);
