@@ -2,12 +2,13 @@
  * Access tokens: JWTs signed with the key ring's ES256 key, bound to the client certificate
  * (RFC 8705 `cnf.x5t#S256`). Verification allows ES256 only and maps jsonwebtoken's errors to ours.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TokenInvalid } from '../errors';
 import { Clock, unixSeconds } from './clock';
 import { KeyRing, TOKEN_ALGORITHM } from './key-ring';
 import { VerifiedToken } from './peer';
+import { signJwt } from './sign-jwt';
 import { verifyGatewayJwt } from './verify-jwt';
 
 export interface TokenClaims {
@@ -53,13 +54,12 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
         tenant: request.tenantId,
         role: request.role,
         ...(request.actor ? { act: { sub: request.actor } } : {}),
-        jti: randomBytes(16).toString('base64url'),
+        jti: randomUUID(),
         iat,
         exp: iat + ttlSeconds,
         cnf: { 'x5t#S256': request.thumbprint },
       };
-      const key = keys.signing();
-      return jwt.sign(claims, key.privateKey, { algorithm: TOKEN_ALGORITHM, keyid: key.kid });
+      return signJwt(claims, keys.signing());
     },
 
     verify(token) {

@@ -3,13 +3,13 @@
  * gRPC side uses), published as a JWKS so other services verify them offline. Every token names
  * its tenant. Verification allows ES256 only and honours revocations.
  */
-import { createPublicKey, randomBytes } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { TokenInvalid, TokenRevoked } from '../../errors';
 import { Store } from '../../store/store';
 import { Clock, unixSeconds } from '../clock';
 import { Directory } from '../directory';
 import { KeyRing, TOKEN_ALGORITHM } from '../key-ring';
+import { signJwt } from '../sign-jwt';
 import { verifyGatewayJwt } from '../verify-jwt';
 
 export interface AccessClaims {
@@ -38,13 +38,8 @@ export function createAccessTokens(keys: KeyRing, directory: Directory, store: S
     sign(claims, ttlSeconds, header = {}) {
       const iat = unixSeconds(clock);
       const exp = iat + ttlSeconds;
-      const jti = randomBytes(16).toString('base64url');
-      const key = keys.signing();
-      const token = jwt.sign({ ...claims, iss: issuer, iat, exp, jti }, key.privateKey, {
-        algorithm: TOKEN_ALGORITHM,
-        keyid: key.kid,
-        header: { alg: TOKEN_ALGORITHM, ...header },
-      });
+      const jti = randomUUID();
+      const token = signJwt({ ...claims, iss: issuer, iat, exp, jti }, keys.signing(), header);
       return { token, jti, iat, exp };
     },
 
