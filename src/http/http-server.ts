@@ -32,7 +32,7 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     trustProxy: ctx.config.trustedProxies.length > 0 ? [...ctx.config.trustedProxies] : false,
-    disableRequestLogging: true,
+    logger: false,
     return503OnClosing: true,
   });
   app.removeAllContentTypeParsers();

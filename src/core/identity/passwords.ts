@@ -4,6 +4,7 @@
  * next successful login.
  */
 import { hash, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
 
 export interface PasswordCost {
   /** KiB of memory per hash. */
@@ -31,16 +32,38 @@ function costOf(phc: string): PasswordCost | undefined {
   return m ? { memoryKib: Number(m[1]), timeCost: Number(m[2]), parallelism: Number(m[3]) } : undefined;
 }
 
-export async function createPasswords(cost: PasswordCost = DEFAULT_PASSWORD_COST): Promise<Passwords> {
+/**
+ * At most `width` hashes run at once, so a core stays free for the event loop: with every core
+ * hashing, the main thread waits for CPU and request latency (not just logins) suffers.
+ */
+function limiter(width: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= width) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export const DEFAULT_HASH_WIDTH = Math.max(1, availableParallelism() - 1);
+
+export async function createPasswords(cost: PasswordCost = DEFAULT_PASSWORD_COST, width = DEFAULT_HASH_WIDTH): Promise<Passwords> {
   const options = { memoryCost: cost.memoryKib, timeCost: cost.timeCost, parallelism: cost.parallelism, algorithm: ARGON2ID };
-  const hashPassword = (password: string) => hash(password, options);
+  const limit = limiter(width);
+  const hashPassword = (password: string) => limit(() => hash(password, options));
   // Verified against when the user does not exist, so both paths do one argon2id run.
   const decoy = await hashPassword('decoy password that matches nothing');
   return {
     hash: hashPassword,
     async verify(stored, password) {
       const target = stored && costOf(stored) ? stored : decoy;
-      const ok = (await verify(target, password.slice(0, MAX_PASSWORD_LENGTH))) && target === stored;
+      const ok = (await limit(() => verify(target, password.slice(0, MAX_PASSWORD_LENGTH)))) && target === stored;
       const current = costOf(target);
       const needsRehash = ok && (!current || current.memoryKib !== cost.memoryKib || current.timeCost !== cost.timeCost || current.parallelism !== cost.parallelism);
       return { ok, needsRehash };
