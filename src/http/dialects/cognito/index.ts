@@ -1,9 +1,116 @@
-import { Dialect } from '../../dialect';
+/**
+ * Cognito-style login: POST /Login (InitiateAuth's result wrapped in `cognitoToken`), the
+ * NEW_PASSWORD_REQUIRED challenge answered at POST /RespondToAuthChallenge, and POST /RefreshToken.
+ * The original API has no refresh call of its own; /RefreshToken mirrors Cognito's REFRESH_TOKEN_AUTH:
+ * new ID and access tokens and no new refresh token, so refresh tokens are reusable until they
+ * expire (30 days) or are revoked.
+ */
+import { FastifyInstance, FastifyReply } from 'fastify';
+import { unixSeconds } from '../../../core/clock';
+import { loadHmacKey } from '../../../core/identity/hmac-key';
+import { checkNewPassword } from '../../../core/identity/users';
+import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
+import { UserRecord } from '../../../store/store';
+import { Dialect, DialectContext } from '../../dialect';
+import { clientAddress, retryAfter } from '../../request';
+import { cognitoBody } from './body';
+import { createChallengeSessions } from './challenge-sessions';
+import { BAD_CREDENTIALS, cognitoError, cognitoFallback, INVALID_REFRESH_TOKEN, INVALID_SESSION, missingParameter, PASSWORD_POLICY, RATE_EXCEEDED } from './errors';
+import { REFRESH_TTL, signCognitoTokens, userAttributes } from './tokens';
 
-/** Cognito-style POST /Login (to be written). */
+const DIALECT = 'cognito';
+const NEW_PASSWORD_REQUIRED = 'NEW_PASSWORD_REQUIRED';
+
 export const cognito: Dialect = {
-  name: 'cognito',
-  prefixes: [],
-  register: () => undefined,
-  fallback: (reply, status) => reply.code(status).send({ __type: 'InternalErrorException', message: 'not implemented' }),
+  name: DIALECT,
+  prefixes: ['/Login', '/RespondToAuthChallenge', '/RefreshToken'],
+  fallback: cognitoFallback,
+  async register(app: FastifyInstance, ctx: DialectContext) {
+    const { identity, clock, store } = ctx.core;
+    const sessions = createChallengeSessions(await loadHmacKey(store, 'cognito-challenge', clock), clock);
+    const invalidParameter = (reply: FastifyReply, message: string) => cognitoError(reply, 400, 'InvalidParameterException', message);
+
+    /** The /Login success body: the tokens and a reusable refresh token. */
+    async function authenticated(user: UserRecord) {
+      const { IdToken, TokenType, ExpiresIn, AccessToken } = signCognitoTokens(identity.access, user, unixSeconds(clock));
+      const refresh = await identity.refresh.issue(user, DIALECT, { rotating: false, ttlSeconds: REFRESH_TTL });
+      return { cognitoToken: { ChallengeParameters: {}, AuthenticationResult: { IdToken, TokenType, ExpiresIn, RefreshToken: refresh.token, AccessToken } } };
+    }
+
+    app.post('/Login', async (req, reply) => {
+      const body = cognitoBody(req, ['UserName', 'TenantName', 'Password'] as const);
+      if (!body.ok) return invalidParameter(reply, body.message);
+      const { UserName, TenantName, Password } = body.value;
+      const address = clientAddress(req);
+      let user: UserRecord;
+      try {
+        user = await identity.users.authenticate({ username: UserName, password: Password, tenantName: TenantName, address, dialect: DIALECT });
+      } catch (err) {
+        if (err instanceof TooManyAttempts) return cognitoError(retryAfter(reply, err.retryAfterSeconds), 429, 'TooManyRequestsException', RATE_EXCEEDED);
+        if (err instanceof InvalidCredentials) return cognitoError(reply, 401, 'NotAuthorizedException', BAD_CREDENTIALS);
+        if (err instanceof InvalidArgument) return invalidParameter(reply, missingParameter('UserName'));
+        throw err;
+      }
+      const audit = { event: 'login', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
+      if (user.mustChangePassword) {
+        // authenticate may have rehashed the password; the session is bound to the stored hash.
+        const current = (await identity.users.active(user.userId)) ?? user;
+        await identity.audit({ ...audit, outcome: 'success', detail: `challenge ${NEW_PASSWORD_REQUIRED}` });
+        return reply.send({
+          cognitoToken: {
+            ChallengeName: NEW_PASSWORD_REQUIRED,
+            ChallengeParameters: { USER_ID_FOR_SRP: current.username, requiredAttributes: '[]', userAttributes: userAttributes(current) },
+            Session: sessions.open(current),
+          },
+        });
+      }
+      await identity.audit({ ...audit, outcome: 'success' });
+      return reply.send(await authenticated(user));
+    });
+
+    app.post('/RespondToAuthChallenge', async (req, reply) => {
+      const body = cognitoBody(req, ['ChallengeName', 'Session'] as const);
+      if (!body.ok) return invalidParameter(reply, body.message);
+      if (body.value.ChallengeName !== NEW_PASSWORD_REQUIRED) return invalidParameter(reply, 'Unsupported ChallengeName.');
+      const responses = body.value.ChallengeResponses as Record<string, unknown> | undefined;
+      if (typeof responses !== 'object' || responses === null || Array.isArray(responses)) return invalidParameter(reply, missingParameter('ChallengeResponses'));
+      const { USERNAME, NEW_PASSWORD } = responses;
+      if (typeof USERNAME !== 'string' || USERNAME === '') return invalidParameter(reply, missingParameter('ChallengeResponses.USERNAME'));
+      if (typeof NEW_PASSWORD !== 'string' || NEW_PASSWORD === '') return invalidParameter(reply, missingParameter('ChallengeResponses.NEW_PASSWORD'));
+
+      const address = clientAddress(req);
+      const found = await sessions.check(body.value.Session, USERNAME, (userId) => identity.users.active(userId));
+      if (!found) {
+        await identity.audit({ event: 'password_change', outcome: 'failure', dialect: DIALECT, username: USERNAME.slice(0, 128), address, detail: 'invalid challenge session' });
+        return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
+      }
+      try {
+        checkNewPassword(NEW_PASSWORD);
+      } catch {
+        return cognitoError(reply, 400, 'InvalidPasswordException', PASSWORD_POLICY);
+      }
+      if (!found.take()) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
+      const { user } = found;
+      await identity.users.setPassword(user.username, NEW_PASSWORD, { mustChange: false });
+      const audit = { dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
+      await identity.audit({ ...audit, event: 'password_change', outcome: 'success', detail: NEW_PASSWORD_REQUIRED });
+      await identity.audit({ ...audit, event: 'login', outcome: 'success' });
+      return reply.send(await authenticated({ ...user, mustChangePassword: false }));
+    });
+
+    app.post('/RefreshToken', async (req, reply) => {
+      const body = cognitoBody(req, ['RefreshToken'] as const);
+      if (!body.ok) return invalidParameter(reply, body.message);
+      let used;
+      try {
+        used = await identity.refresh.use(body.value.RefreshToken, DIALECT, clientAddress(req));
+      } catch (err) {
+        if (err instanceof InvalidCredentials) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_REFRESH_TOKEN);
+        throw err;
+      }
+      // auth_time stays the time of the password login, as Cognito keeps it across refreshes.
+      const { IdToken, TokenType, ExpiresIn, AccessToken } = signCognitoTokens(identity.access, used.user, used.record.issuedAt);
+      return reply.send({ cognitoToken: { ChallengeParameters: {}, AuthenticationResult: { IdToken, TokenType, ExpiresIn, AccessToken } } });
+    });
+  },
 };
