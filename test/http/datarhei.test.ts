@@ -124,6 +124,20 @@ describe('the datarhei client sequence', () => {
     }
   });
 
+  it('a client refreshing every 5 minutes for a whole day is never logged out by reuse detection', async () => {
+    const tokens = (await login({ username: 'bob', password: 'bob password 1' })).json;
+    const start = gw.clock.now;
+    try {
+      for (let minute = 5; minute < 24 * 60; minute += 5) {
+        gw.clock.now = start + minute * 60_000;
+        const r = await http(gw.http, 'GET', '/api/login/refresh', { headers: bearer(tokens.refresh_token) });
+        if (r.status !== 200) throw new Error(`refresh at minute ${minute} answered ${r.status}`);
+      }
+    } finally {
+      gw.clock.now = start;
+    }
+  });
+
   it('refresh refuses an access token, garbage, a missing header, and a revoked refresh token', async () => {
     const tokens = (await login({ username: 'bob', password: 'bob password 1' })).json;
     for (const headers of [bearer(tokens.access_token), bearer('garbage'), {}]) {
