@@ -1,9 +1,70 @@
-import { Dialect } from '../../dialect';
+/**
+ * Monogoto-style login: POST /Auth, and POST /Auth/Refresh (this project's name for the newer API's
+ * refresh call: `{"refreshToken"}` → `{"token","refreshToken"}`). Refresh tokens rotate: each is
+ * single use, and presenting a spent one revokes its whole family (the core records the incident).
+ */
+import { FastifyInstance } from 'fastify';
+import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
+import { UserRecord } from '../../../store/store';
+import { Dialect, DialectContext } from '../../dialect';
+import { clientAddress, jsonBody, nonEmptyString } from '../../request';
+import { accessDenied, monogotoFallback, tooManyRequests } from './errors';
+import { monogotoLogin } from './profile';
 
-/** Monogoto-style POST /Auth (to be written). */
+const DIALECT = 'monogoto';
+export const ACCESS_TTL = 3600;
+export const REFRESH_TTL = 7 * 86_400;
+
 export const monogoto: Dialect = {
-  name: 'monogoto',
-  prefixes: [],
-  register: () => undefined,
-  fallback: (reply, status) => reply.code(status).send({ __type: 'InternalErrorException', message: 'not implemented' }),
+  name: DIALECT,
+  prefixes: ['/Auth'],
+  fallback: monogotoFallback,
+  register(app: FastifyInstance, ctx: DialectContext) {
+    const { identity, store } = ctx.core;
+
+    const sign = (user: UserRecord) => identity.access.sign({ sub: user.userId, tenant: user.tenantId, username: user.username, role: user.role }, ACCESS_TTL).token;
+
+    app.post('/Auth', async (req, reply) => {
+      const body = jsonBody(req);
+      if (!body.ok || !nonEmptyString(body.value.UserName) || !nonEmptyString(body.value.Password)) return accessDenied(reply);
+      const address = clientAddress(req);
+      let user: UserRecord;
+      try {
+        user = await identity.users.authenticate({ username: body.value.UserName, password: body.value.Password, address, dialect: DIALECT });
+      } catch (err) {
+        if (err instanceof TooManyAttempts) return tooManyRequests(reply, err.retryAfterSeconds);
+        if (err instanceof InvalidCredentials || err instanceof InvalidArgument) return accessDenied(reply);
+        throw err;
+      }
+      const audit = { event: 'login', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
+      if (user.mustChangePassword) {
+        // Monogoto has no password-change challenge; tokens wait until the password is set elsewhere.
+        await identity.audit({ ...audit, outcome: 'failure', detail: 'password change required' });
+        return accessDenied(reply);
+      }
+      const refresh = await identity.refresh.issue(user, DIALECT, { rotating: true, ttlSeconds: REFRESH_TTL });
+      await identity.audit({ ...audit, outcome: 'success' });
+      return reply.send(monogotoLogin(user, await store.findRole(user.role), sign(user), refresh.token));
+    });
+
+    app.post('/Auth/Refresh', async (req, reply) => {
+      const body = jsonBody(req);
+      if (!body.ok || !nonEmptyString(body.value.refreshToken)) return accessDenied(reply);
+      let used;
+      try {
+        used = await identity.refresh.use(body.value.refreshToken, DIALECT, clientAddress(req));
+      } catch (err) {
+        if (err instanceof InvalidCredentials) return accessDenied(reply, 401);
+        throw err;
+      }
+      const { user, record } = used;
+      const next = await identity.refresh.issue(user, DIALECT, { rotating: true, ttlSeconds: REFRESH_TTL, familyId: record.familyId });
+      // A reuse detected while this call ran revoked the family before the new token joined it.
+      if ((await store.findRefreshToken(record.tokenHash))?.revokedAt !== null) {
+        await identity.refresh.revoke(next.token);
+        return accessDenied(reply, 401);
+      }
+      return reply.send({ token: sign(user), refreshToken: next.token });
+    });
+  },
 };
