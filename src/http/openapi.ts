@@ -1,6 +1,3 @@
-/** The OpenAPI 3.1 document of the HTTP bridge, served at /openapi.json. */
-export const OPENAPI = {
-  openapi: '3.1.0',
-  info: { title: 'master-gateway HTTP bridge', version: '0.1.0', description: 'REST login dialects over one identity core.' },
-  paths: {} as Record<string, unknown>,
-};
+/** The OpenAPI 3.1 document of the HTTP bridge, served at /openapi.json; its parts live in ./openapi/. */
+export { OPENAPI } from './openapi/document';
+export type { OpenApiDocument } from './openapi/types';
