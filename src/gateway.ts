@@ -2,7 +2,6 @@
  * Composition root of a running gateway: config → store → dev PKI (first start only) → core →
  * gRPC door. `close()` drains in-flight calls, then releases everything.
  */
-import { existsSync } from 'node:fs';
 import { Logger } from 'pino';
 import { Config } from './config';
 import { Clock, systemClock } from './core/clock';
@@ -10,10 +9,9 @@ import { Core, createCore } from './core/create-core';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
 import { startHttpServer } from './http/http-server';
 import { loadAuthority } from './pki/authority';
-import { CA_BASE, devServerNames, initPki, pairFiles } from './pki/cert-dir';
 import { openStore } from './store/open-store';
-import { Store } from './store/store';
 import { loadTlsMaterial } from './tls-material';
+import { ensureDevPki } from './dev-pki';
 
 export interface RunningGateway {
   grpcPort: number;
@@ -22,17 +20,6 @@ export interface RunningGateway {
   core: Core;
   grpc: GrpcServer;
   close(): Promise<void>;
-}
-
-async function ensureDevPki(config: Config, store: Store, log: Logger): Promise<void> {
-  if (existsSync(pairFiles(config.certDir, CA_BASE).cert)) return;
-  const names = devServerNames(config.serverNames);
-  const { ca, server, admin } = initPki(config.certDir, { names });
-  for (const issued of [ca, server, admin]) await store.recordCertificate(issued.record);
-  log.warn(
-    { certDir: config.certDir, serverNames: names },
-    'no CA found: created a development PKI (ca.crt, server.crt, admin.crt); give clients ca.crt and their own certificate',
-  );
 }
 
 export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {

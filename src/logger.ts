@@ -5,7 +5,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
-      base: { service: 'master-gateway' },
+      base: { service: 'master-gateway', pid: process.pid },
       serializers: { err: pino.stdSerializers.err },
       redact: { paths: ['token', 'jwtToken', 'password', '*.token', '*.password', 'privateKey', '*.privateKey'], censor: '[redacted]' },
     },

@@ -1,16 +1,40 @@
-import { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
+import { ensureDevPki } from '../dev-pki';
 import { startGateway } from '../gateway';
 import { createLogger } from '../logger';
+import { openStore } from '../store/open-store';
+import { isWorker, runPrimary } from './cluster';
+
+function parseWorkers(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be a number from 1 to 256, or "auto"');
+  return n;
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run the master gateway (configuration from GATEWAY_* variables and the optional GATEWAY_CONFIG file)')
     .option('--config <file>', 'JSON config file (same as GATEWAY_CONFIG)')
-    .action(async (flags: { config?: string }) => {
+    .option('--workers <n>', 'worker processes on the same ports: a number or "auto" (one per core)', parseWorkers, 1)
+    .action(async (flags: { config?: string; workers: number }) => {
       if (flags.config) process.env.GATEWAY_CONFIG = flags.config;
       const config = loadConfig();
       const log = createLogger(config.logLevel);
+      if (flags.workers > 1 && !isWorker()) {
+        // Once, before any worker starts: migrations and the dev PKI.
+        const store = openStore(config.dataDir, { pollMs: 0 });
+        try {
+          await ensureDevPki(config, store, log);
+        } finally {
+          await store.close();
+        }
+        await runPrimary({ workers: flags.workers, log, graceMs: config.shutdownGraceMs });
+        log.info('stopped');
+        process.exit(0);
+      }
       // Signals are taken before start-up, so a SIGTERM that arrives while starting still drains and exits 0.
       const starting = startGateway(config, log);
       let stopping = false;
