@@ -49,6 +49,8 @@ export class SessionNotFound extends define('ERR_SESSION_NOT_FOUND') {}
 export class UserNotFound extends define('ERR_USER_NOT_FOUND') {}
 export class RoleNotFound extends define('ERR_ROLE_NOT_FOUND') {}
 export class InvalidCredentials extends define('ERR_INVALID_CREDENTIALS') {}
+/** The password was right, but the user must choose a new one first (only a dialect with a challenge flow lets them). */
+export class PasswordChangeRequired extends InvalidCredentials {}
 export class TooManyAttempts extends GatewayError {
   constructor(
     message: string,

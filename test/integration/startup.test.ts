@@ -7,7 +7,9 @@ import { LoginResponse } from '../../src/gen/gsdk/login/login';
 import { issueLeaf } from '../../src/pki/authority';
 import { initPki } from '../../src/pki/cert-dir';
 import { cli, serve } from '../support/cli';
-import { closeAllClients, loginClient, unary } from '../support/clients';
+import * as grpc from '@grpc/grpc-js';
+import { GatewayService } from '../../src/gen/gsdk/gateway/gateway';
+import { closeAllClients, loginClient, makeClient, metadataWith, unary } from '../support/clients';
 
 let root: string;
 beforeEach(() => {
@@ -37,6 +39,26 @@ it('first start on an empty directory makes a dev PKI and an embedded database, 
   const again = await serve(envFor(root));
   expect(again.output()).not.toMatch(/created a development PKI/);
   expect(await again.stop()).toBe(0);
+});
+
+it('SIGTERM drains: an open status stream is ended cleanly, health turns NOT_SERVING, and the process exits 0', async () => {
+  const server = await serve(envFor(root));
+  const certs = join(root, 'certs');
+  const admin = { certPem: readFileSync(join(certs, 'admin.crt'), 'utf8'), keyPem: readFileSync(join(certs, 'admin_key.pem'), 'utf8'), serial: 0n };
+  const ca = readFileSync(join(certs, 'ca.crt'), 'utf8');
+  const address = `localhost:${server.port}`;
+  const token = (await unary<LoginResponse>(loginClient(address, ca, admin), 'login', { tenantCert: admin.certPem })).jwtToken;
+  const gateway = makeClient(GatewayService, address, ca, admin);
+  const stream = (gateway.subscribeStatus as (r: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<unknown>)({ queueSize: 0 }, metadataWith(token));
+  await new Promise((r) => stream.once('metadata', r));
+  const ended = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
+  stream.on('data', () => undefined);
+  stream.on('error', () => undefined);
+  const exit = server.stop('SIGTERM');
+  expect((await ended).code).toBe(grpc.status.OK);
+  expect(await exit).toBe(0);
+  expect(server.output()).toMatch(/draining in-flight calls/);
+  closeAllClients();
 });
 
 it('refuses to start on an expired server certificate, naming the file', () => {

@@ -4,7 +4,7 @@
  * whether or not the user exists, the same error for every kind of failure.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgument, InvalidCredentials } from '../../errors';
+import { InvalidArgument, InvalidCredentials, PasswordChangeRequired } from '../../errors';
 import { checkId } from '../../pki/ids';
 import { Store, UserPatch, UserRecord } from '../../store/store';
 import { Clock } from '../clock';
@@ -29,6 +29,11 @@ export interface LoginAttempt {
   password: unknown;
   /** Cognito-style logins name the tenant too; it must match. */
   tenantName?: unknown;
+  /**
+   * The dialect can ask for a new password (Cognito's NEW_PASSWORD_REQUIRED). Without it, a user who
+   * must change their password gets PasswordChangeRequired, so no dialect can forget the check.
+   */
+  offersPasswordChange?: boolean;
   address: string;
   dialect: string;
 }
@@ -118,7 +123,7 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
 
     find: (username) => store.findUserByName(username),
 
-    async authenticate({ username, password, tenantName, address, dialect }) {
+    async authenticate({ username, password, tenantName, address, dialect, offersPasswordChange = false }) {
       if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
         throw new InvalidArgument('username and password are required');
       }
@@ -136,8 +141,14 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
         throw new InvalidCredentials('invalid username or password');
       }
       await lockout.succeeded(name);
-      if (needsRehash) await store.updateUser(user.userId, { passwordHash: await passwords.hash(password) }, clock());
-      return user;
+      if (user.mustChangePassword && !offersPasswordChange) {
+        await audit({ event: 'login', outcome: 'failure', dialect, username: name, tenantId: user.tenantId, address, detail: 'password change required' });
+        throw new PasswordChangeRequired('the password must be changed before logging in');
+      }
+      if (!needsRehash) return user;
+      const updated = { passwordHash: await passwords.hash(password), updatedAt: clock() };
+      await store.updateUser(user.userId, { passwordHash: updated.passwordHash }, updated.updatedAt);
+      return { ...user, ...updated };
     },
 
     async active(userId) {

@@ -44,7 +44,7 @@ export const cognito: Dialect = {
       const address = clientAddress(req);
       let user: UserRecord;
       try {
-        user = await identity.users.authenticate({ username: UserName, password: Password, tenantName: TenantName, address, dialect: DIALECT });
+        user = await identity.users.authenticate({ username: UserName, password: Password, tenantName: TenantName, address, dialect: DIALECT, offersPasswordChange: true });
       } catch (err) {
         if (err instanceof TooManyAttempts) return cognitoError(retryAfter(reply, err.retryAfterSeconds), 429, 'TooManyRequestsException', RATE_EXCEEDED);
         if (err instanceof InvalidCredentials) return cognitoError(reply, 401, 'NotAuthorizedException', BAD_CREDENTIALS);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
+import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { bearerToken, clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
@@ -59,6 +59,7 @@ export const datarhei: Dialect = {
 
     function failure(reply: FastifyReply, err: unknown) {
       if (err instanceof TooManyAttempts) return datarheiError(retryAfter(reply, err.retryAfterSeconds), 429, 'Too many failed login attempts, retry later');
+      if (err instanceof PasswordChangeRequired) return datarheiError(reply, 401, 'Password change required: set a new password first');
       if (err instanceof InvalidCredentials) return datarheiError(reply, 401, BAD_CREDENTIALS);
       if (err instanceof InvalidArgument) return datarheiError(reply, 400, MISSING_CREDENTIALS);
       throw err;
@@ -90,7 +91,6 @@ export const datarhei: Dialect = {
       const address = clientAddress(req);
       try {
         const user = await identity.users.authenticate({ username: body.value.username, password: body.value.password, address, dialect: DIALECT });
-        if (user.mustChangePassword) return datarheiError(reply, 401, 'Password change required: set a new password first');
         await identity.audit({ event: 'login', outcome: 'success', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address });
         return reply.send(await issue(user, user.username));
       } catch (err) {

@@ -5,7 +5,7 @@
  * rotate — each refresh spends the one presented and returns the next of the same family.
  */
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
+import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
@@ -46,11 +46,10 @@ export const edr: Dialect = {
     /** The core's password check in this dialect's shapes; undefined once a failure has been sent. */
     async function authenticate(reply: FastifyReply, username: string, password: string, address: string): Promise<UserRecord | undefined> {
       try {
-        const user = await identity.users.authenticate({ username, password, address, dialect: DIALECT });
-        if (!user.mustChangePassword) return user;
-        fail(reply, 403, msg.PASSWORD_CHANGE_REQUIRED);
+        return await identity.users.authenticate({ username, password, address, dialect: DIALECT });
       } catch (err) {
-        if (err instanceof TooManyAttempts) fail(retryAfter(reply, err.retryAfterSeconds), 429, msg.TOO_MANY_ATTEMPTS);
+        if (err instanceof PasswordChangeRequired) fail(reply, 403, msg.PASSWORD_CHANGE_REQUIRED);
+        else if (err instanceof TooManyAttempts) fail(retryAfter(reply, err.retryAfterSeconds), 429, msg.TOO_MANY_ATTEMPTS);
         else if (err instanceof InvalidCredentials) fail(reply, 401, msg.INVALID_LOGIN);
         else if (err instanceof InvalidArgument) fail(reply, 400, msg.NEED_CREDENTIALS);
         else throw err;

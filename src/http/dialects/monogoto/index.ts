@@ -37,11 +37,6 @@ export const monogoto: Dialect = {
         throw err;
       }
       const audit = { event: 'login', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
-      if (user.mustChangePassword) {
-        // Monogoto has no password-change challenge; tokens wait until the password is set elsewhere.
-        await identity.audit({ ...audit, outcome: 'failure', detail: 'password change required' });
-        return accessDenied(reply);
-      }
       const refresh = await identity.refresh.issue(user, DIALECT, { rotating: true, ttlSeconds: REFRESH_TTL });
       await identity.audit({ ...audit, outcome: 'success' });
       return reply.send(monogotoLogin(user, await store.findRole(user.role), sign(user), refresh.token));
