@@ -118,7 +118,10 @@ export interface Store {
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
   /** Marks a rotating token spent; true only for the one call that spent it (atomic). */
   spendRefreshToken(tokenHash: string, at: number): Promise<boolean>;
-  /** Revokes every token of a family (a reuse incident, or logout). Returns how many were live. */
+  /**
+   * Revokes a family (a reuse incident, or logout) for good: its tokens, and any token added to it
+   * later, are revoked (findRefreshToken reports revokedAt). Returns how many tokens were live.
+   */
   revokeRefreshFamily(familyId: string, at: number): Promise<number>;
   revokeUserRefreshTokens(userId: string, at: number): Promise<number>;
   /** Live (unexpired, unrevoked) refresh tokens, for metrics and tests. */

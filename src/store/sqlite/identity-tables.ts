@@ -76,7 +76,11 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
   const q = {
     userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
     userById: db.prepare('SELECT * FROM users WHERE user_id = ?'),
-    token: db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?'),
+    token: db.prepare(
+      `SELECT t.token_hash, t.family_id, t.user_id, t.dialect, t.rotating, t.issued_at, t.expires_at, t.used_at,
+              COALESCE(t.revoked_at, f.revoked_at) AS revoked_at
+       FROM refresh_tokens t LEFT JOIN revoked_refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = ?`,
+    ),
     failure: db.prepare('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?'),
   };
   const toCounter = (r: { key: string; failures: number; locked_until: number; last_failure_at: number }): FailureCounter => ({
@@ -165,16 +169,36 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       return row && toToken(row);
     },
     async spendRefreshToken(tokenHash: string, at: number) {
-      return tx(() => db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL').run(at, tokenHash).changes === 1, false);
+      return tx(
+        () =>
+          db
+            .prepare(
+              `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL
+               AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)`,
+            )
+            .run(at, tokenHash).changes === 1,
+        false,
+      );
     },
     async revokeRefreshFamily(familyId: string, at: number) {
-      return tx(() => db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId).changes);
+      return tx(() => {
+        db.prepare('INSERT INTO revoked_refresh_families (family_id, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, at);
+        return db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId).changes;
+      });
     },
     async revokeUserRefreshTokens(userId: string, at: number) {
-      return tx(() => db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(at, userId).changes);
+      return tx(() => {
+        db.prepare(
+          'INSERT INTO revoked_refresh_families (family_id, revoked_at) SELECT DISTINCT family_id, ? FROM refresh_tokens WHERE user_id = ? ON CONFLICT DO NOTHING',
+        ).run(at, userId);
+        return db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(at, userId).changes;
+      });
     },
     async countLiveRefreshTokens(now: number) {
-      return db.prepare('SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > ?').pluck().get(now) as number;
+      return db
+        .prepare('SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > ? AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)')
+        .pluck()
+        .get(now) as number;
     },
 
     async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number) => number) {
