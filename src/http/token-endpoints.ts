@@ -45,32 +45,34 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     if (!client) return unauthorizedClient(reply);
     const token = formBody(req)?.get('token');
     if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
-    try {
-      const claims = identity.access.verify(token);
-      const user = typeof claims.uid === 'string' ? await identity.users.active(claims.uid) : undefined;
-      if (claims.uid !== undefined && !user) return reply.send({ active: false });
-      return reply.send({
-        active: true,
-        token_type: 'access_token',
-        sub: claims.sub,
-        username: user?.username,
-        tenant: claims.tenant,
-        iss: claims.iss,
-        iat: claims.iat,
-        exp: claims.exp,
-        jti: claims.jti,
-        client_id: client,
-      });
-    } catch {
-      // Not an access token of ours: maybe a refresh token.
-    }
+    // Refresh tokens first (some are JWTs too): they are known by their hash.
     const record = await store.findRefreshToken(hashToken(token));
-    const now = unixSeconds(clock);
-    const user = record && (await identity.users.active(record.userId));
-    if (!record || !user || record.revokedAt !== null || record.expiresAt <= now || (record.rotating && record.usedAt !== null)) {
+    if (record) {
+      const user = await identity.users.active(record.userId);
+      const live = user && record.revokedAt === null && record.expiresAt > unixSeconds(clock) && !(record.rotating && record.usedAt !== null);
+      if (!live) return reply.send({ active: false });
+      return reply.send({ active: true, token_type: 'refresh_token', sub: user.userId, username: user.username, tenant: user.tenantId, iat: record.issuedAt, exp: record.expiresAt, client_id: client });
+    }
+    let claims;
+    try {
+      claims = identity.access.verify(token);
+    } catch {
       return reply.send({ active: false });
     }
-    return reply.send({ active: true, token_type: 'refresh_token', sub: user.username, username: user.username, tenant: user.tenantId, iat: record.issuedAt, exp: record.expiresAt });
+    const user = typeof claims.uid === 'string' ? await identity.users.active(claims.uid) : undefined;
+    if (claims.uid !== undefined && !user) return reply.send({ active: false });
+    return reply.send({
+      active: true,
+      token_type: claims.token_use === 'id' ? 'id_token' : 'access_token',
+      sub: claims.sub,
+      username: user?.username,
+      tenant: claims.tenant,
+      iss: claims.iss,
+      iat: claims.iat,
+      exp: claims.exp,
+      jti: claims.jti,
+      client_id: client,
+    });
   });
 
   app.post('/oauth2/revoke', async (req, reply) => {
@@ -79,12 +81,14 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     const token = formBody(req)?.get('token');
     if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
     let what = 'unknown';
-    try {
-      const claims = identity.access.verify(token);
-      await identity.access.revoke(claims);
-      what = 'access';
-    } catch {
-      if (await identity.refresh.revoke(token)) what = 'refresh';
+    if (await identity.refresh.revoke(token)) what = 'refresh';
+    else {
+      try {
+        await identity.access.revoke(identity.access.verify(token));
+        what = 'access';
+      } catch {
+        // Unknown, expired or foreign: nothing to revoke.
+      }
     }
     // RFC 7009: the answer is the same whether or not the token was known.
     await identity.audit({ event: 'revocation', outcome: 'success', dialect: 'oauth2', address: req.ip, detail: `${what} token revoked by ${client}` });

@@ -270,7 +270,7 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
   it('a live refresh token: active, naming user and tenant; once spent by rotation: inactive', async () => {
     const { refreshToken } = await edrSession();
     const r = await introspect(refreshToken);
-    expect(r.json).toEqual({ active: true, token_type: 'refresh_token', sub: user.username, username: user.username, tenant: 'acme', iat: expect.any(Number), exp: expect.any(Number) });
+    expect(r.json).toEqual({ active: true, token_type: 'refresh_token', sub: user.userId, username: user.username, tenant: 'acme', iat: expect.any(Number), exp: expect.any(Number), client_id: 'rs1' });
     expect((await http(gw.http, 'POST', '/mobile/v1/auth/refresh', { body: { refreshToken } })).status).toBe(200);
     expect((await introspect(refreshToken)).json).toEqual(INACTIVE);
   });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   const jwksUrl = `http://127.0.0.1:${(idpServer.address() as AddressInfo).port}/.well-known/jwks.json`;
   gw = await startTestGateway({
     tenants: [{ tenantId: 'acme' }],
-    config: { idpIssuer: 'https://idp.example/', idpJwks: jwksUrl, idpAudience: 'restreamer', idpSubjects: ['auth0|alice=alice', 'auth0|ghost=nobody'], lockoutThreshold: 4 },
+    config: { idpIssuer: 'https://idp.example/', idpJwks: jwksUrl, idpAudience: 'restreamer', idpSubjects: ['auth0|alice=alice', 'auth0|ghost=nobody'], lockoutThreshold: 4, introspectionClients: ['rs:0123456789abcdef'] },
   });
   await gw.gateway.core.identity.users.add({ username: 'alice', tenantId: 'acme', password: 'correct horse battery' });
   await gw.gateway.core.identity.users.add({ username: 'bob', tenantId: 'acme', password: 'bob password 1' });
@@ -147,6 +147,20 @@ describe('the datarhei client sequence', () => {
     }
     expect(await gw.gateway.core.identity.refresh.revoke(tokens.refresh_token)).toBe(true);
     expect((await http(gw.http, 'GET', '/api/login/refresh', { headers: bearer(tokens.refresh_token) })).status).toBe(401);
+  });
+});
+
+describe('resource servers and datarhei tokens', () => {
+  const basic = { authorization: `Basic ${Buffer.from('rs:0123456789abcdef').toString('base64')}` };
+  const form = (token: string) => ({ raw: `token=${encodeURIComponent(token)}`, type: 'application/x-www-form-urlencoded', headers: basic });
+
+  it('introspection tells the refresh JWT from the access JWT; revoking the refresh JWT revokes its family', async () => {
+    const tokens = (await login({ username: 'bob', password: 'bob password 1' })).json;
+    expect((await http(gw.http, 'POST', '/oauth2/introspect', form(tokens.refresh_token))).json).toMatchObject({ active: true, token_type: 'refresh_token', username: 'bob' });
+    expect((await http(gw.http, 'POST', '/oauth2/introspect', form(tokens.access_token))).json).toMatchObject({ active: true, token_type: 'access_token', sub: 'bob', tenant: 'acme' });
+    expect((await http(gw.http, 'POST', '/oauth2/revoke', form(tokens.refresh_token))).status).toBe(200);
+    expect((await http(gw.http, 'GET', '/api/login/refresh', { headers: bearer(tokens.refresh_token) })).json).toEqual(INVALID_JWT);
+    expect((await http(gw.http, 'POST', '/oauth2/introspect', form(tokens.refresh_token))).json).toEqual({ active: false });
   });
 });
 
