@@ -3,6 +3,7 @@
  * A backend's test file calls describeStoreContract with a function opening a fresh, empty store.
  */
 import { Store, StoreTopic } from '../../src/store/store';
+import { describeIdentityContract } from './identity-contract';
 import { certRecord, keyRecord, MAX_SERIAL, nextTopic, snapshot, sortedIds } from './store-fixtures';
 
 export interface StoreHarness {
@@ -309,6 +310,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(late).toEqual([]);
       });
     });
+
+    describe('identity', () => describeIdentityContract(() => store));
 
     it('keeps the data across close and reopen', async () => {
       if (!h.reopen) return; // a backend without persistence has nothing to check here

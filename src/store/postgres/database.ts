@@ -1,0 +1,104 @@
+/**
+ * The connection pool of the PostgreSQL store: single statements, transactions that publish their
+ * change topics with NOTIFY before COMMIT (so other instances hear only of committed writes), and
+ * one error mapping for all of it.
+ */
+import { ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow, types } from 'pg';
+import { breaksConnection, describeTarget, toStoreError } from './store-error';
+
+export interface PostgresStoreOptions {
+  /** Longest a statement may run, in ms (default 5000; a `statement_timeout` in the URL wins). */
+  statementTimeoutMs?: number;
+  /** Longest wait for a connection, in ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+export type Query = <R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) => Promise<QueryResult<R>>;
+
+const INT8_OID = 20;
+// BIGINT columns hold Unix seconds/ms and counts, all far below 2^53; serials are NUMERIC and stay strings.
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+};
+
+export interface Database {
+  readonly target: string;
+  readonly timeoutMs: number;
+  /** Settings for a client outside the pool (the listener). */
+  readonly clientConfig: ClientConfig;
+  query: Query;
+  /** Runs `fn` in one transaction; `notify` payloads go out on `channel` in the same transaction. */
+  tx<T>(fn: (q: Query) => Promise<T>, notify?: { channel: string; payloads: string[] }): Promise<T>;
+  /** A client of its own, for work that manages its own transaction (migrations). */
+  withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function createDatabase(url: string, options: PostgresStoreOptions = {}): Database {
+  const fromUrl = Number(new URL(url).searchParams.get('statement_timeout') ?? NaN);
+  const timeoutMs = Number.isInteger(fromUrl) && fromUrl > 0 ? fromUrl : options.statementTimeoutMs ?? 5000;
+  const clientConfig: ClientConfig = {
+    connectionString: url,
+    statement_timeout: timeoutMs,
+    // The server cancels slow statements itself; this catches a server that stopped answering at all.
+    query_timeout: timeoutMs + 1000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    keepAlive: true,
+    types: TYPES,
+  };
+  const pool = new Pool({ ...clientConfig, max: options.poolSize ?? 10 });
+  // An idle connection that breaks (server restart) is dropped by the pool; the next query opens another.
+  pool.on('error', () => undefined);
+  const target = describeTarget(url);
+  const wrap = (err: unknown) => toStoreError(err, target, timeoutMs);
+
+  /** Runs `fn` on a pooled connection; in a transaction, a failure rolls it back first. */
+  const use = async <T>(fn: (client: PoolClient) => Promise<T>, transaction: boolean): Promise<T> => {
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw wrap(err);
+    }
+    let broken = false;
+    try {
+      if (transaction) await client.query('BEGIN');
+      return await fn(client);
+    } catch (err) {
+      broken = breaksConnection(err);
+      // A connection that cannot even roll back is thrown away rather than reused.
+      if (transaction && !broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw wrap(err);
+    } finally {
+      client.release(broken);
+    }
+  };
+
+  return {
+    target,
+    timeoutMs,
+    clientConfig,
+    async query(text, values) {
+      try {
+        return await pool.query(text, values);
+      } catch (err) {
+        throw wrap(err);
+      }
+    },
+    tx: (fn, notify) =>
+      use(async (client) => {
+        const result = await fn((text, values) => client.query(text, values));
+        for (const payload of notify?.payloads ?? []) await client.query('SELECT pg_notify($1, $2)', [notify?.channel, payload]);
+        await client.query('COMMIT');
+        return result;
+      }, true),
+    withClient: (fn) => use(fn, false),
+    async close() {
+      if (pool.ending) return;
+      await pool.end();
+    },
+  };
+}

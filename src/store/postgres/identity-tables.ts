@@ -1,0 +1,274 @@
+/**
+ * The identity tables of the PostgreSQL store (users, roles, refresh tokens, failure counters,
+ * audit). Races that the embedded store cannot have (a row removed between check and write) end in
+ * a constraint violation, which becomes the same error the check gives.
+ */
+import { AlreadyExists, FailedPrecondition, GatewayError, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
+import { AuditEvent, FailureCounter, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
+import { StoreTopic } from '../store';
+import { Database, Query } from './database';
+
+interface UserRow {
+  user_id: string;
+  username: string;
+  tenant_id: string;
+  role: string;
+  password_hash: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  disabled: boolean;
+  must_change_password: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+const toUser = (r: UserRow): UserRecord => ({
+  userId: r.user_id,
+  username: r.username,
+  tenantId: r.tenant_id,
+  role: r.role,
+  passwordHash: r.password_hash,
+  email: r.email,
+  firstName: r.first_name,
+  lastName: r.last_name,
+  disabled: r.disabled,
+  mustChangePassword: r.must_change_password,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
+  role: 'role',
+  passwordHash: 'password_hash',
+  email: 'email',
+  firstName: 'first_name',
+  lastName: 'last_name',
+  disabled: 'disabled',
+  mustChangePassword: 'must_change_password',
+};
+
+interface TokenRow {
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  dialect: string;
+  rotating: boolean;
+  issued_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+const toToken = (r: TokenRow): RefreshTokenRecord => ({
+  tokenHash: r.token_hash,
+  familyId: r.family_id,
+  userId: r.user_id,
+  dialect: r.dialect,
+  rotating: r.rotating,
+  issuedAt: r.issued_at,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  revokedAt: r.revoked_at,
+});
+
+interface RoleRow {
+  name: string;
+  permissions: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const toRole = (r: RoleRow): RoleRecord => ({
+  name: r.name,
+  permissions: JSON.parse(r.permissions) as Record<string, string[]>,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+interface CounterRow {
+  key: string;
+  failures: number;
+  locked_until: number;
+  last_failure_at: number;
+}
+
+const toCounter = (r: CounterRow): FailureCounter => ({ key: r.key, failures: r.failures, lockedUntil: r.locked_until, lastFailureAt: r.last_failure_at });
+
+/** A `.catch` handler turning a violation of the named constraints into the given errors. */
+export function onViolation(byConstraint: Record<string, () => GatewayError>) {
+  return (err: unknown): never => {
+    // A unique violation arrives already wrapped as AlreadyExists; its cause is pg's error.
+    const e = (err instanceof GatewayError ? err.cause : err) as { code?: string; constraint?: string } | undefined;
+    const make = e && (e.code === '23503' || e.code === '23505') && e.constraint ? byConstraint[e.constraint] : undefined;
+    throw make ? Object.assign(make(), { cause: err }) : err;
+  };
+}
+
+export type IdentityTables = ReturnType<typeof identityTables>;
+
+/** `write` runs its function in one transaction and announces the topics after it commits. */
+export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>) => Promise<T>) {
+  const users: StoreTopic[] = ['users'];
+  const roleMissing = (role: string) => () => new RoleNotFound(`role ${role} does not exist`);
+
+  return {
+    async addUser(u: UserRecord) {
+      const tenantMissing = () => new TenantNotFound(`tenant ${u.tenantId} does not exist`);
+      const taken = () => new AlreadyExists(`user ${u.username} already exists`);
+      await write(users, async (q) => {
+        if ((await q('SELECT 1 FROM tenants WHERE tenant_id = $1', [u.tenantId])).rowCount === 0) throw tenantMissing();
+        if ((await q('SELECT 1 FROM roles WHERE name = $1', [u.role])).rowCount === 0) throw roleMissing(u.role)();
+        const r = await q(
+          `INSERT INTO users (user_id, username, tenant_id, role, password_hash, email, first_name, last_name, disabled, must_change_password, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+          [u.userId, u.username, u.tenantId, u.role, u.passwordHash, u.email, u.firstName, u.lastName, u.disabled, u.mustChangePassword, u.createdAt, u.updatedAt],
+        );
+        if (r.rowCount === 0) throw taken();
+      }).catch(onViolation({ users_tenant_id_fkey: tenantMissing, users_role_fkey: roleMissing(u.role), users_username_key: taken, users_pkey: taken }));
+    },
+    async findUserByName(username: string) {
+      const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username]);
+      return rows[0] && toUser(rows[0]);
+    },
+    async findUser(userId: string) {
+      const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE user_id = $1', [userId]);
+      return rows[0] && toUser(rows[0]);
+    },
+    async listUsers(tenantId?: string) {
+      const { rows } =
+        tenantId === undefined
+          ? await db.query<UserRow>('SELECT * FROM users ORDER BY username')
+          : await db.query<UserRow>('SELECT * FROM users WHERE tenant_id = $1 ORDER BY username', [tenantId]);
+      return rows.map(toUser);
+    },
+    async updateUser(userId: string, patch: UserPatch, updatedAt: number) {
+      const keys = (Object.keys(patch) as (keyof UserPatch)[]).filter((k) => patch[k] !== undefined && Object.hasOwn(PATCH_COLUMNS, k));
+      const role = patch.role;
+      await write(users, async (q) => {
+        if (role !== undefined && (await q('SELECT 1 FROM roles WHERE name = $1', [role])).rowCount === 0) throw roleMissing(role)();
+        const sets = [...keys.map((k, i) => `${PATCH_COLUMNS[k]} = $${i + 1}`), `updated_at = $${keys.length + 1}`].join(', ');
+        const r = await q(`UPDATE users SET ${sets} WHERE user_id = $${keys.length + 2}`, [...keys.map((k) => patch[k]), updatedAt, userId]);
+        if (r.rowCount === 0) throw new UserNotFound(`user ${userId} does not exist`);
+      }).catch(onViolation({ users_role_fkey: roleMissing(role ?? '') }));
+    },
+    async deleteUser(userId: string) {
+      await write(users, async (q) => {
+        if ((await q('DELETE FROM users WHERE user_id = $1', [userId])).rowCount === 0) throw new UserNotFound(`user ${userId} does not exist`);
+      });
+    },
+
+    async putRole(role: RoleRecord) {
+      await write(users, (q) =>
+        q(
+          `INSERT INTO roles (name, permissions, created_at, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (name) DO UPDATE SET permissions = excluded.permissions, updated_at = excluded.updated_at`,
+          [role.name, JSON.stringify(role.permissions), role.createdAt, role.updatedAt],
+        ),
+      );
+    },
+    async listRoles() {
+      return (await db.query<RoleRow>('SELECT * FROM roles ORDER BY name')).rows.map(toRole);
+    },
+    async findRole(name: string) {
+      const { rows } = await db.query<RoleRow>('SELECT * FROM roles WHERE name = $1', [name]);
+      return rows[0] && toRole(rows[0]);
+    },
+    async deleteRole(name: string) {
+      const held = () => new FailedPrecondition(`role ${name} is still assigned to users`);
+      await write(users, async (q) => {
+        if ((await q('SELECT 1 FROM users WHERE role = $1 LIMIT 1', [name])).rowCount !== 0) throw held();
+        if ((await q('DELETE FROM roles WHERE name = $1', [name])).rowCount === 0) throw roleMissing(name)();
+      }).catch(onViolation({ users_role_fkey: held }));
+    },
+
+    async addRefreshToken(t: RefreshTokenRecord) {
+      await db
+        .query(
+          `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [t.tokenHash, t.familyId, t.userId, t.dialect, t.rotating, t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt],
+        )
+        .catch(onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) }));
+    },
+    async findRefreshToken(tokenHash: string) {
+      const { rows } = await db.query<TokenRow>('SELECT * FROM refresh_tokens WHERE token_hash = $1', [tokenHash]);
+      return rows[0] && toToken(rows[0]);
+    },
+    async spendRefreshToken(tokenHash: string, at: number) {
+      // A concurrent spend waits for this row's lock, then finds used_at set and matches nothing.
+      const r = await db.query('UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL', [at, tokenHash]);
+      return r.rowCount === 1;
+    },
+    async revokeRefreshFamily(familyId: string, at: number) {
+      return write(users, async (q) => (await q('UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL', [at, familyId])).rowCount ?? 0);
+    },
+    async revokeUserRefreshTokens(userId: string, at: number) {
+      return write(users, async (q) => (await q('UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL', [at, userId])).rowCount ?? 0);
+    },
+    async countLiveRefreshTokens(now: number) {
+      const { rows } = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > $1', [now]);
+      return rows[0].n;
+    },
+
+    async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number) => number) {
+      // Keys are locked in sorted order so two calls over the same keys cannot deadlock.
+      const order = keys.map((key, i) => ({ key, i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+      return db.tx(async (q) => {
+        const out: FailureCounter[] = new Array(keys.length);
+        for (const { key, i } of order) {
+          // The upsert holds the row lock until COMMIT: a concurrent call counts on top of this one.
+          const { rows } = await q<{ failures: number }>(
+            `INSERT INTO failure_counters AS f (key, failures, locked_until, last_failure_at) VALUES ($1, 1, 0, $2)
+             ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN f.last_failure_at >= $3 THEN f.failures + 1 ELSE 1 END, last_failure_at = $2
+             RETURNING failures`,
+            [key, at, windowStart],
+          );
+          const failures = rows[0].failures;
+          const lock = lockFor(failures);
+          const lockedUntil = lock > 0 ? at + lock : 0;
+          await q('UPDATE failure_counters SET locked_until = $1 WHERE key = $2', [lockedUntil, key]);
+          out[i] = { key, failures, lockedUntil, lastFailureAt: at };
+        }
+        return out;
+      });
+    },
+    async getFailures(keys: string[]) {
+      const { rows } = await db.query<CounterRow>('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[])', [keys]);
+      const byKey = new Map(rows.map((r) => [r.key, toCounter(r)]));
+      return keys.flatMap((key) => {
+        const c = byKey.get(key);
+        return c ? [c] : [];
+      });
+    },
+    async clearFailures(keys: string[]) {
+      await db.query('DELETE FROM failure_counters WHERE key = ANY($1::text[])', [keys]);
+    },
+
+    async recordAudit(e: AuditEvent) {
+      await db.query('INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+        e.at,
+        e.event,
+        e.outcome,
+        e.dialect,
+        e.username,
+        e.tenantId,
+        e.address,
+        e.detail,
+      ]);
+    },
+    async listAudit(limit: number) {
+      const { rows } = await db.query<{
+        at: number;
+        event: AuditEvent['event'];
+        outcome: AuditEvent['outcome'];
+        dialect: string;
+        username: string | null;
+        tenant_id: string | null;
+        address: string | null;
+        detail: string | null;
+      }>('SELECT at, event, outcome, dialect, username, tenant_id, address, detail FROM audit_events ORDER BY id DESC LIMIT $1', [limit]);
+      return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, dialect: r.dialect, username: r.username, tenantId: r.tenant_id, address: r.address, detail: r.detail }));
+    },
+  };
+}
