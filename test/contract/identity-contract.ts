@@ -238,6 +238,35 @@ export function describeIdentityContract(current: () => Store): void {
       expect(await store.revokeRefreshFamily('fam-none', 1_750_000_600)).toBe(0);
     });
 
+    it('revokes a family for good: a token added to it later is born revoked', async () => {
+      const first = tokenRecord({ familyId: 'fam-x' });
+      await store.addRefreshToken(first);
+      expect(await store.revokeRefreshFamily('fam-x', 1_750_000_500)).toBe(1);
+      // A rotation that raced the revocation adds the family's next token afterwards.
+      const late = tokenRecord({ familyId: 'fam-x' });
+      await store.addRefreshToken(late);
+      expect((await store.findRefreshToken(late.tokenHash))?.revokedAt).toBe(1_750_000_500);
+      expect(await store.spendRefreshToken(late.tokenHash, 1_750_000_600)).toBe(false);
+      expect(await store.countLiveRefreshTokens(1_750_000_000)).toBe(0);
+      // Revoking again keeps the first revocation time.
+      await store.revokeRefreshFamily('fam-x', 1_750_000_900);
+      expect((await store.findRefreshToken(first.tokenHash))?.revokedAt).toBe(1_750_000_500);
+    });
+
+    it("revokeUserRefreshTokens revokes the user's families for good, not other users'", async () => {
+      await store.addUser(userRecord({ userId: 'u-bob', username: 'bob' }));
+      await store.addRefreshToken(tokenRecord({ familyId: 'fam-ada' }));
+      await store.addRefreshToken(tokenRecord({ familyId: 'fam-bob', userId: 'u-bob' }));
+      await store.revokeUserRefreshTokens('u-ada', 1_750_000_500);
+      const lateAda = tokenRecord({ familyId: 'fam-ada' });
+      const lateBob = tokenRecord({ familyId: 'fam-bob', userId: 'u-bob' });
+      await store.addRefreshToken(lateAda);
+      await store.addRefreshToken(lateBob);
+      expect((await store.findRefreshToken(lateAda.tokenHash))?.revokedAt).toBe(1_750_000_500);
+      expect((await store.findRefreshToken(lateBob.tokenHash))?.revokedAt).toBeNull();
+      expect(await store.spendRefreshToken(lateBob.tokenHash, 1_750_000_600)).toBe(true);
+    });
+
     it("revokeUserRefreshTokens revokes one user's live tokens and says how many", async () => {
       await store.addUser(userRecord({ userId: 'u-bob', username: 'bob' }));
       for (const t of [tokenRecord(), tokenRecord(), tokenRecord({ revokedAt: 5 }), tokenRecord({ userId: 'u-bob' })]) await store.addRefreshToken(t);

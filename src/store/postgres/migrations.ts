@@ -116,6 +116,18 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'revoked refresh token families',
+    // A family is revoked as a whole, so a token added to it later (a rotation racing a reuse
+    // incident) is born revoked.
+    sql: `
+      CREATE TABLE revoked_refresh_families (
+        family_id  TEXT PRIMARY KEY,
+        revoked_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Any fixed number, the first half of the advisory lock key; the second is the schema's hash. */
