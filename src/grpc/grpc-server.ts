@@ -20,7 +20,7 @@ import { createMasterService } from './master-service';
 import { TenantService } from '../gen/gsdk/tenant/tenant';
 import { GatewayService } from '../gen/gsdk/gateway/gateway';
 import { MasterService } from '../gen/gsdk/master/master';
-import { createPeerRegistry, PeerRegistry } from './peer-registry';
+import { connectionInterceptor, createPeerRegistry, PeerRegistry } from './peer-registry';
 
 export const PROTO_DIR = join(__dirname, '..', '..', 'proto');
 const PROTO_FILES = ['gsdk/login/login.proto', 'gsdk/tenant/tenant.proto', 'gsdk/gateway/gateway.proto', 'gsdk/master/master.proto'];
@@ -57,7 +57,7 @@ function reflection(): ReflectionService {
 export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string, port: number, log: Logger): Promise<GrpcServer> {
   const peers = createPeerRegistry(new X509Certificate(tls.caPem), log);
   const deps: GrpcDeps = { auth: core.auth, peers, log };
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors: [connectionInterceptor] });
 
   const services: [grpc.ServiceDefinition, grpc.UntypedServiceImplementation][] = [
     [LoginService, createLoginService(deps)],

@@ -3,8 +3,11 @@
  * getPeerCertificate(). The TLS layer accepts the handshake of a certificate from our CA that is
  * only outside its validity window (so Login can answer UNAUTHENTICATED saying why); every other
  * unverified peer is dropped before HTTP/2 starts.
+ *
+ * A call finds its connection by the full address pair (local and remote address and port), which
+ * a server interceptor writes into the call's metadata, overwriting anything a client sent.
  */
-import { Server } from '@grpc/grpc-js';
+import { Metadata, ResponderBuilder, Server, ServerInterceptingCall, ServerInterceptor, ServerListenerBuilder } from '@grpc/grpc-js';
 import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import { X509Certificate } from 'node:crypto';
 import { Server as NetServer } from 'node:net';
@@ -13,6 +16,30 @@ import { Logger } from 'pino';
 import { createPeer, Peer } from '../core/peer';
 
 const TIME_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+/** Internal metadata key; set by our interceptor on every call, never trusted from clients. */
+export const CONNECTION_KEY = 'x-master-gateway-connection';
+
+const keyOf = (local: string | undefined, localPort: number | undefined, remote: string | undefined, remotePort: number | undefined) =>
+  `${local}|${localPort}|${remote}|${remotePort}`;
+
+/** Stamps each call with its connection's address pair. */
+export const connectionInterceptor: ServerInterceptor = (_method, call) =>
+  new ServerInterceptingCall(
+    call,
+    new ResponderBuilder()
+      .withStart((next) =>
+        next(
+          new ServerListenerBuilder()
+            .withOnReceiveMetadata((metadata: Metadata, mdNext) => {
+              const c = call.getConnectionInfo();
+              metadata.set(CONNECTION_KEY, keyOf(c.localAddress, c.localPort, c.remoteAddress, c.remotePort));
+              mdNext(metadata);
+            })
+            .build(),
+        ),
+      )
+      .build(),
+  );
 
 export interface PeerRegistry {
   /** Hooks the server's listeners; call right after bindAsync, before traffic. */
@@ -24,21 +51,32 @@ export interface PeerRegistry {
   connections(): number;
 }
 
+/** The peer's certificate, parsed once. (getPeerX509Certificate() leaks native memory in Node 20.) */
+function peerCertificate(socket: TLSSocket): X509Certificate | undefined {
+  const raw = socket.getPeerCertificate(false)?.raw;
+  return raw ? new X509Certificate(raw) : undefined;
+}
+
 export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegistry {
   const sockets = new Map<string, TLSSocket>();
   const peers = new WeakMap<TLSSocket, Peer>();
   const disconnectListeners: ((peer: Peer) => void)[] = [];
 
+  function refuse(socket: TLSSocket, reason: string): void {
+    log.debug({ remote: socket.remoteAddress, reason }, 'TLS client refused');
+    socket.destroy();
+  }
+
   function onSecureConnection(socket: TLSSocket): void {
     if (!socket.authorized) {
       const reason = String(socket.authorizationError ?? 'no client certificate');
-      if (!TIME_ERRORS.has(reason)) {
-        log.debug({ remote: socket.remoteAddress, reason }, 'TLS client refused');
-        socket.destroy();
-        return;
-      }
+      if (!TIME_ERRORS.has(reason)) return refuse(socket, reason);
+      // OpenSSL reports the last error: a foreign CA's expired certificate says "expired" too.
+      const cert = peerCertificate(socket);
+      if (!cert || !cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return refuse(socket, `${reason} and not issued by our CA`);
+      peers.set(socket, createPeer(cert, ca));
     }
-    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    const key = keyOf(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort);
     sockets.set(key, socket);
     socket.once('close', () => {
       if (sockets.get(key) === socket) sockets.delete(key);
@@ -50,7 +88,7 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
   function fromSocket(socket: TLSSocket): Peer | undefined {
     let peer = peers.get(socket);
     if (!peer) {
-      const cert = socket.getPeerX509Certificate();
+      const cert = peerCertificate(socket);
       if (!cert) return undefined;
       peer = createPeer(cert, ca);
       peers.set(socket, peer);
@@ -68,7 +106,8 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
     },
 
     peerOf(call) {
-      const socket = sockets.get(call.getPeer());
+      const key = call.metadata.get(CONNECTION_KEY)[0];
+      const socket = typeof key === 'string' ? sockets.get(key) : undefined;
       if (socket && !socket.destroyed) return fromSocket(socket);
       // Not seen by our hook: fall back to what grpc-js reports for verified peers only.
       const raw = call.getAuthContext()?.sslPeerCertificate?.raw;

@@ -11,6 +11,7 @@ import {
   metadataWith,
   unary,
 } from '../support/clients';
+import { createAuthority, issueLeaf } from '../../src/pki/authority';
 import { foreignTenant } from '../support/pki';
 import { startTestGateway, TestGateway } from '../support/gateway';
 
@@ -102,6 +103,21 @@ describe('Login with a tenant certificate', () => {
     const foreign = foreignTenant('acme');
     const err = await codeOf(login(foreign));
     expect(err.code).toBe(status.UNAVAILABLE);
+  });
+
+  it('refuses at the handshake an expired certificate from another CA (OpenSSL reports only "expired")', async () => {
+    const ca = createAuthority({ notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const leaf = issueLeaf(ca, { kind: 'tenant', identity: { kind: 'tenant', tenantId: 'acme' } }, { notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const err = await codeOf(login({ certPem: leaf.certPem, keyPem: leaf.keyPem }));
+    expect(err.code).toBe(status.UNAVAILABLE);
+  });
+
+  it('ignores a connection key a client sends in its own metadata', async () => {
+    const acme = gw.pki.tenant('acme');
+    const md = metadataWith();
+    md.set('x-master-gateway-connection', '127.0.0.1|1|127.0.0.1|2');
+    const res = await unary<LoginResponse>(loginClient(gw.address, gw.pki.caPem, acme), 'login', { tenantCert: acme.certPem }, md);
+    expect(decodeJwt(res.jwtToken).payload.tenant).toBe('acme');
   });
 
   it('never lets a client without a certificate reach a handler', async () => {
