@@ -65,7 +65,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
     hub.kick(cut);
   };
-  const tenants = createTenants(store, directory, pruneDeviceGateways);
+  const tenants = createTenants(store, directory, clock, pruneDeviceGateways);
   const gateways = createGateways(directory, hub, tenants);
   const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways);
   const devices = createDeviceGateways(auth, directory, sessions, hub);

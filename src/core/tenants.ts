@@ -2,6 +2,7 @@
 import { FailedPrecondition, TenantNotFound } from '../errors';
 import { ADMIN_TENANT } from '../pki/profile';
 import { Store, TenantRecord } from '../store/store';
+import { Clock } from './clock';
 import { Directory } from './directory';
 
 export interface Tenants {
@@ -15,7 +16,7 @@ export interface Tenants {
 }
 
 /** `onGatewaysRemoved` ends the sessions and channels of gateways that no longer exist. */
-export function createTenants(store: Store, directory: Directory, onGatewaysRemoved: () => void): Tenants {
+export function createTenants(store: Store, directory: Directory, clock: Clock, onGatewaysRemoved: () => void): Tenants {
   function requireExisting(tenantIds: string[]): void {
     const missing = tenantIds.filter((id) => !directory.hasTenant(id));
     if (missing.length) throw new TenantNotFound(`unknown tenant${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
@@ -35,7 +36,13 @@ export function createTenants(store: Store, directory: Directory, onGatewaysRemo
     async delete(tenantIds) {
       if (tenantIds.includes(ADMIN_TENANT)) throw new FailedPrecondition('the administrator tenant can never be deleted');
       requireExisting(tenantIds);
+      // Blacklist first, so a tenant ID that is later reused does not revive these certificates
+      // (or the tokens bound to them). A crash in between leaves the tenant in place, certificates dead.
+      const addedAt = Math.floor(clock() / 1000);
+      const issued = (await Promise.all(tenantIds.map((tenantId) => store.listCertificates({ tenantId })))).flat();
+      await store.addBlacklist(issued.map((c) => ({ serial: c.serial, tenantId: c.tenantId!, gatewayId: c.gatewayId, addedAt })));
       await store.deleteTenants(tenantIds);
+      await directory.refresh('blacklist');
       await directory.refresh('tenants');
       onGatewaysRemoved();
     },

@@ -5,7 +5,9 @@
  */
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
+import { StoreUnavailable } from '../errors';
 import { Dialect, DialectContext } from './dialect';
+import { retryAfter } from './request';
 import { DIALECTS } from './dialects';
 import { registerTokenEndpoints } from './token-endpoints';
 
@@ -25,7 +27,8 @@ function dialectFor(url: string): Dialect | undefined {
 function answer(req: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
   const dialect = dialectFor(req.url);
   if (dialect) return dialect.fallback(reply, status);
-  return reply.code(status).send({ error: status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status >= 500 ? 'server_error' : 'invalid_request' });
+  const error = status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
+  return reply.code(status).send({ error });
 }
 
 export async function startHttpServer(ctx: DialectContext, host: string, port: number, log: Logger): Promise<HttpServer> {
@@ -40,6 +43,11 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
 
   app.setNotFoundHandler((req, reply) => answer(req, reply, 404));
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof StoreUnavailable) {
+      // The database is away: say so at once; clients retry, nothing was half-written.
+      log.warn({ url: req.url.split('?')[0], reason: err.message }, 'store unavailable');
+      return answer(req, retryAfter(reply, 1), 503);
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error({ err, url: req.url.split('?')[0] }, 'HTTP request failed');
     return answer(req, reply, status);

@@ -22,10 +22,17 @@ function clientAuthenticator(entries: readonly string[]) {
     const decoded = Buffer.from(m[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return undefined;
-    const id = decodeURIComponent(decoded.slice(0, colon));
+    let id: string;
+    let secret: string;
+    try {
+      id = decodeURIComponent(decoded.slice(0, colon));
+      secret = decodeURIComponent(decoded.slice(colon + 1));
+    } catch {
+      return undefined;
+    }
     const expected = clients.get(id);
     // Always one comparison, whether or not the client exists.
-    const same = timingSafeEqual(digest(decodeURIComponent(decoded.slice(colon + 1))), expected ?? decoy);
+    const same = timingSafeEqual(digest(secret), expected ?? decoy);
     return same && expected ? id : undefined;
   };
 }
@@ -59,8 +66,10 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     } catch {
       return reply.send({ active: false });
     }
-    const user = typeof claims.uid === 'string' ? await identity.users.active(claims.uid) : undefined;
-    if (claims.uid !== undefined && !user) return reply.send({ active: false });
+    if (!ctx.core.directory.hasTenant(claims.tenant)) return reply.send({ active: false });
+    // gRPC tokens are bound to a client certificate and name no user; HTTP tokens name theirs (uid, else sub).
+    const user = claims.cnf ? undefined : await identity.users.active(typeof claims.uid === 'string' ? claims.uid : claims.sub);
+    if (!claims.cnf && (!user || user.tenantId !== claims.tenant)) return reply.send({ active: false });
     return reply.send({
       active: true,
       token_type: claims.token_use === 'id' ? 'id_token' : 'access_token',

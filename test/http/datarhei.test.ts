@@ -162,6 +162,12 @@ describe('resource servers and datarhei tokens', () => {
     expect((await http(gw.http, 'GET', '/api/login/refresh', { headers: bearer(tokens.refresh_token) })).json).toEqual(INVALID_JWT);
     expect((await http(gw.http, 'POST', '/oauth2/introspect', form(tokens.refresh_token))).json).toEqual({ active: false });
   });
+
+  it('malformed client credentials are 401 invalid_client, never a 500', async () => {
+    const r = await http(gw.http, 'POST', '/oauth2/introspect', { raw: 'token=x', type: 'application/x-www-form-urlencoded', headers: { authorization: `Basic ${Buffer.from('%:x').toString('base64')}` } });
+    expect(r.status).toBe(401);
+    expect(r.json).toEqual({ error: 'invalid_client' });
+  });
 });
 
 describe('external identity provider login', () => {

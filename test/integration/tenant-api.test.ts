@@ -70,6 +70,18 @@ describe('Tenant API', () => {
     expect(await code(tenant.call('gateway', 'getList'))).toBe(status.UNAUTHENTICATED);
   });
 
+  it('a deleted tenant ID added again does not revive the old tenant\'s certificates', async () => {
+    await admin.call('tenant', 'add', { tenantInfos: [{ tenantID: 'reborn', gatewayIDs: [] }] });
+    const old = await admin.call<{ tenantCert: string; tenantKey: string }>('tenant', 'createCertificate', { tenantID: 'reborn', expireAfterYears: 1 });
+    const pair = { certPem: old.tenantCert, keyPem: old.tenantKey, serial: 0n };
+    expect((await openSession(gw, pair)).token).toBeTruthy();
+    await admin.call('tenant', 'delete', { tenantIDs: ['reborn'] });
+    await admin.call('tenant', 'add', { tenantInfos: [{ tenantID: 'reborn', gatewayIDs: [] }] });
+    const err = await codeOf(openSession(gw, pair));
+    expect(err.code).toBe(status.UNAUTHENTICATED);
+    expect(err.details).toMatch(/blacklisted/);
+  });
+
   it('two clients adding the same tenant at once: exactly one succeeds', async () => {
     const other = await openSession(gw, gw.pki.admin);
     const results = await Promise.allSettled([

@@ -23,6 +23,7 @@ import {
 } from '../store';
 import { identityTables, IdentityTables } from './identity-tables';
 import { MIGRATIONS } from './migrations';
+import { reportUnavailable } from './unavailable';
 
 const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users'];
 
@@ -56,7 +57,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   } catch (cause) {
     throw new StoreUnavailable(`cannot open the embedded database ${file}`, { cause });
   }
-  return new SqliteStore(db, options.pollMs ?? 500);
+  return reportUnavailable(new SqliteStore(db, options.pollMs ?? 500));
 }
 
 function migrate(db: Database.Database): void {
