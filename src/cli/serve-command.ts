@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
+import { systemClock } from '../core/clock';
+import { createKeyRing } from '../core/key-ring';
 import { ensureDevPki } from '../dev-pki';
 import { startGateway } from '../gateway';
 import { createLogger } from '../logger';
@@ -25,7 +27,7 @@ export function serveCommand(): Command {
       const log = createLogger(config.logLevel);
       if (flags.workers > 1 && !isWorker()) {
         // Once, before any worker starts: migrations and the dev PKI.
-        const store = openStore(config.dataDir, { pollMs: 0 });
+        const store = await openStore(config, { pollMs: 0 });
         try {
           await ensureDevPki(config, store, log);
         } finally {

@@ -4,7 +4,7 @@
  * its owner: another owner's serial is "not found".
  */
 import { CertificateNotFound, NoCaKey } from '../errors';
-import { Authority, issueLeaf } from '../pki/authority';
+import { Authority, issueLeafAsync } from '../pki/authority';
 import { CertIdentity, PkiName } from '../pki/profile';
 import { CertificateRecord, Store } from '../store/store';
 import { Clock, unixSeconds } from './clock';
@@ -49,7 +49,7 @@ export function createCertificates(
   return {
     async issue(identity, subject, years) {
       if (!authority) throw new NoCaKey('this gateway has no CA key (ca_key.pem) and cannot issue certificates');
-      const issued = issueLeaf(authority, { kind: identity.kind, identity }, { years, subject });
+      const issued = await issueLeafAsync(authority, { kind: identity.kind, identity }, { years, subject });
       await store.recordCertificate(issued.record);
       return { certPem: issued.certPem, keyPem: issued.keyPem, serial: issued.record.serial };
     },

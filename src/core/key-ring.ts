@@ -16,8 +16,8 @@ export interface SigningKey {
 export interface KeyRing {
   signing(): SigningKey;
   verifying(kid: string): KeyObject | undefined;
-  /** Every verification key, oldest first (for the JWKS). */
-  all(): { kid: string; publicKeyPem: string }[];
+  /** The public keys as a JWK Set, oldest first (built once per reload). */
+  jwks(): { keys: Record<string, unknown>[] };
   reload(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export function newSigningKeyRecord(clock: Clock): SigningKeyRecord {
 export async function createKeyRing(store: Store, clock: Clock): Promise<KeyRing> {
   let active: SigningKey;
   let publicKeys = new Map<string, KeyObject>();
-  let published: { kid: string; publicKeyPem: string }[] = [];
+  let jwks: { keys: Record<string, unknown>[] } = { keys: [] };
 
   async function reload(): Promise<void> {
     let records = (await store.listSigningKeys()).filter((r) => r.alg === TOKEN_ALGORITHM);
@@ -53,14 +53,16 @@ export async function createKeyRing(store: Store, clock: Clock): Promise<KeyRing
     const newest = records[records.length - 1];
     active = { kid: newest.kid, privateKey: createPrivateKey(newest.privateKeyPem) };
     publicKeys = new Map(records.map((r) => [r.kid, createPublicKey(r.publicKeyPem)]));
-    published = records.map((r) => ({ kid: r.kid, publicKeyPem: r.publicKeyPem }));
+    jwks = {
+      keys: records.map((r) => ({ ...publicKeys.get(r.kid)!.export({ format: 'jwk' }), kid: r.kid, alg: TOKEN_ALGORITHM, use: 'sig' })),
+    };
   }
 
   await reload();
   return {
     signing: () => active,
     verifying: (kid) => publicKeys.get(kid),
-    all: () => published,
+    jwks: () => jwks,
     reload,
   };
 }

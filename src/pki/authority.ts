@@ -7,7 +7,7 @@ import { createHash, createPrivateKey, KeyObject, X509Certificate } from 'node:c
 import { isIP } from 'node:net';
 import { CertificateRecord } from '../store/store';
 import { buildCertificate } from './build-certificate';
-import { generateKeyPair, KeyType } from './keys';
+import { generateKeyPair, generateKeyPairAsync, KeyPair, KeyType } from './keys';
 import { CertIdentity, CertKind, DEFAULT_CA_YEARS, DEFAULT_LEAF_YEARS, EMPTY_NAME, PkiName, sanEmailsFor } from './profile';
 import { randomSerial } from './serial';
 
@@ -101,7 +101,15 @@ export type LeafRequest =
   | { kind: 'admin' | 'tenant' | 'gateway'; identity: CertIdentity };
 
 export function issueLeaf(ca: Authority, request: LeafRequest, options: ValidityOptions = {}): Issued {
-  const keys = generateKeyPair(options.keyType);
+  return leafWithKeys(ca, request, options, generateKeyPair(options.keyType));
+}
+
+/** issueLeaf with the key made off the event loop (the server's CreateCertificate). */
+export async function issueLeafAsync(ca: Authority, request: LeafRequest, options: ValidityOptions = {}): Promise<Issued> {
+  return leafWithKeys(ca, request, options, await generateKeyPairAsync(options.keyType));
+}
+
+function leafWithKeys(ca: Authority, request: LeafRequest, options: ValidityOptions, keys: KeyPair): Issued {
   const serial = randomSerial();
   const subject = subjectFor(request.kind, options.subject);
   const san =

@@ -1,7 +1,8 @@
 /**
  * The embedded store: SQLite through better-sqlite3, one file in the data directory. Every
- * method runs in one transaction (WAL, synchronous=FULL), so a crash leaves the old state or the
- * new one. Other processes on the same file (the CLI beside a running server) are noticed through
+ * method runs in one transaction, so a crash leaves the old state or the new one. WAL with
+ * synchronous=NORMAL: a process crash loses nothing committed; a power cut may lose the last
+ * commits (an fsync per commit blocked the event loop on every login; see README). Other processes on the same file (the CLI beside a running server) are noticed through
  * PRAGMA data_version.
  */
 import Database from 'better-sqlite3';
