@@ -19,7 +19,7 @@ import {
 } from '../errors';
 import { checkId } from '../pki/ids';
 import { ADMIN_TENANT, CertIdentity } from '../pki/profile';
-import { parsePemCertificate } from '../pki/read-certificate';
+import { parsePemCertificate, pemEncodes } from '../pki/read-certificate';
 import { Store } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 import { Directory } from './directory';
@@ -62,14 +62,14 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
 
   function checkClientCertificate(maybePeer: Peer | undefined, pem: unknown, field: string): CertIdentity {
     const peer = requirePeer(maybePeer);
-    if (pem !== peer.knownPem) {
+    if (pem !== peer.knownPem && !pemEncodes(pem, peer.cert.raw)) {
       const cert = parsePemCertificate(pem, field);
       if (cert.ca) throw new InvalidCertificate(`${field} is a CA certificate, not a client certificate`);
       if (!cert.raw.equals(peer.cert.raw)) {
         throw new CertificateMismatch(`${field} is not the certificate this connection presented in the TLS handshake`);
       }
-      peer.knownPem = pem as string;
     }
+    peer.knownPem = pem as string;
     if ('problem' in peer.identity) throw new InvalidCertificate(`${field} ${peer.identity.problem}`);
     checkPeerStanding(peer);
     return peer.identity;

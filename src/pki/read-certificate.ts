@@ -24,6 +24,18 @@ export function parsePemCertificate(pem: unknown, field: string): X509Certificat
   }
 }
 
+const PEM_BLOCK = /^\s*-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*$/;
+
+/**
+ * True when `pem` is exactly one PEM block (RFC 7468) whose bytes are `der`: the common case of a
+ * client sending the certificate it presented, checked without parsing X.509 a second time.
+ */
+export function pemEncodes(pem: unknown, der: Buffer): boolean {
+  if (typeof pem !== 'string' || pem.length > MAX_PEM_LENGTH) return false;
+  const m = PEM_BLOCK.exec(pem);
+  return !!m && Buffer.from(m[1], 'base64').equals(der);
+}
+
 export interface SanEntry {
   type: string;
   value: string;
