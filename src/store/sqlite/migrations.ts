@@ -120,4 +120,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'change versions per topic',
+    // Bumped in the transaction of every write, so another process reloads only what changed
+    // (not everything on each audit row or failure count).
+    sql: `
+      CREATE TABLE change_versions (
+        topic   TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+      );
+    `,
+  },
 ];

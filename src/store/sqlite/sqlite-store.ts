@@ -86,6 +86,7 @@ class SqliteStore implements Store {
   private readonly events = new EventEmitter();
   private dataVersion: number;
   private readonly timer?: NodeJS.Timeout;
+  private topicVersions = new Map<string, number>();
 
   constructor(
     private readonly db: Database.Database,
@@ -94,6 +95,7 @@ class SqliteStore implements Store {
     this.events.setMaxListeners(0);
     Object.assign(this, identityTables(db, (fn, notify = true) => this.write(notify ? ['users'] : [], fn)));
     this.dataVersion = this.readDataVersion();
+    this.topicVersions = this.readTopicVersions();
     if (pollMs > 0) {
       this.timer = setInterval(() => this.pollExternalChanges(), pollMs);
       this.timer.unref();
@@ -104,16 +106,37 @@ class SqliteStore implements Store {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
+  private readTopicVersions(): Map<string, number> {
+    const rows = this.db.prepare('SELECT topic, version FROM change_versions').all() as { topic: string; version: number }[];
+    return new Map(rows.map((r) => [r.topic, r.version]));
+  }
+
   private pollExternalChanges(): void {
     if (!this.db.open) return;
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
-    for (const topic of ALL_TOPICS) this.events.emit('change', topic);
+    const versions = this.readTopicVersions();
+    for (const topic of ALL_TOPICS) {
+      if (versions.get(topic) !== this.topicVersions.get(topic)) this.events.emit('change', topic);
+    }
+    this.topicVersions = versions;
   }
 
   private write<T>(topics: StoreTopic[], fn: () => T): T {
-    const result = this.db.transaction(fn).immediate();
+    const bump = this.db.prepare(
+      'INSERT INTO change_versions (topic, version) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET version = version + 1 RETURNING version',
+    );
+    const bumped = new Map<string, number>();
+    const result = this.db
+      .transaction(() => {
+        const value = fn();
+        for (const topic of topics) bumped.set(topic, (bump.get(topic) as { version: number }).version);
+        return value;
+      })
+      .immediate();
+    // Our own bumps are known here; other processes' show up at the next poll.
+    for (const [topic, version] of bumped) this.topicVersions.set(topic, version);
     for (const topic of topics) this.events.emit('change', topic);
     return result;
   }
