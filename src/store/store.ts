@@ -131,7 +131,15 @@ export interface Store {
    * Adds one failure to each key (atomic per key) and returns the counters after it. Failures older
    * than `windowStart` are forgotten first; `lockFor(failures)` gives the lock to set, in ms (0 = none).
    */
-  recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number) => number): Promise<FailureCounter[]>;
+  recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number): Promise<FailureCounter[]>;
+  /**
+   * One login attempt, counted before the password is checked so parallel guesses cannot slip past
+   * a lock: if any key is locked at `at`, nothing is counted and the latest lockedUntil is returned;
+   * otherwise one failure is counted on every key (as recordFailures) and lockedUntil is 0. Atomic.
+   */
+  countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number): Promise<{ lockedUntil: number; counters: FailureCounter[] }>;
+  /** Takes back one counted failure of each key (an attempt that succeeded). */
+  forgiveFailures(keys: string[]): Promise<void>;
   getFailures(keys: string[]): Promise<FailureCounter[]>;
   clearFailures(keys: string[]): Promise<void>;
 

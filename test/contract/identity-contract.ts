@@ -319,8 +319,27 @@ export function describeIdentityContract(current: () => Store): void {
         [3, T + 2 + 60_000],
         [4, T + 3 + 60_000],
       ]);
-      expect(lockFor).toHaveBeenCalledWith(3);
+      expect(lockFor).toHaveBeenCalledWith(3, 'acct:ada');
       expect((await store.getFailures(['acct:ada']))[0].lockedUntil).toBe(T + 3 + 60_000);
+    });
+
+    it('countAttempt counts nothing while a key is locked and says until when', async () => {
+      const lockAt2 = (failures: number) => (failures >= 2 ? 60_000 : 0);
+      expect((await store.countAttempt(['acct:ada', 'addr:y'], T, T - 1, lockAt2)).lockedUntil).toBe(0);
+      const second = await store.countAttempt(['acct:ada', 'addr:y'], T + 1, T - 1, lockAt2);
+      expect(second.lockedUntil).toBe(0);
+      expect(second.counters.map((c) => c.failures)).toEqual([2, 2]);
+      const refused = await store.countAttempt(['acct:ada', 'addr:y'], T + 2, T - 1, lockAt2);
+      expect(refused.lockedUntil).toBe(T + 1 + 60_000);
+      expect((await store.getFailures(['acct:ada'])).map((c) => c.failures)).toEqual([2]);
+      await store.forgiveFailures(['addr:y']);
+      expect((await store.getFailures(['addr:y'])).map((c) => c.failures)).toEqual([1]);
+    });
+
+    it('countAttempt lets exactly as many concurrent attempts through as the lock allows', async () => {
+      const lockAt3 = (failures: number) => (failures >= 3 ? 60_000 : 0);
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.countAttempt(['acct:bob', 'addr:z'], T, T - 1, lockAt3)));
+      expect(results.filter((r) => r.lockedUntil === 0)).toHaveLength(3);
     });
 
     it('loses no increment under concurrent failures of one key', async () => {

@@ -217,6 +217,15 @@ describe('brute force', () => {
     expect(audit.some((e) => e.event === 'lockout' && e.username === 'carol')).toBe(true);
   });
 
+  it('parallel guesses cannot slip past the count: only the attempts the policy allows are checked', async () => {
+    gw.clock.advance(16 * 60_000); // a fresh window for the shared address counter
+    await gw.gateway.core.identity.users.add({ username: 'dave', tenantId: 'acme', password: 'dave password 1' });
+    const guesses = Array.from({ length: 40 }, (_, i) => login({ username: 'dave', password: i === 39 ? 'dave password 1' : `guess-${i}` }));
+    const statuses = (await Promise.all(guesses)).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(4);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(35);
+  });
+
   it('never writes a password or token to the log', () => {
     const log = gw.logs.join('');
     for (const secret of ['correct horse battery', 'bob password 1', 'carol password', 'wrong-1']) expect(log).not.toContain(secret);

@@ -28,11 +28,18 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = {
   freeFailures: 3,
 };
 
+/** One counted login attempt; exactly one of its methods is called once the password was checked. */
+export interface Attempt {
+  failed(): Promise<{ lockedOut: boolean }>;
+  succeeded(): Promise<void>;
+}
+
 export interface Lockout {
-  /** Throws TooManyAttempts while any key is locked. */
-  check(username: string, address: string): Promise<void>;
-  failed(username: string, address: string): Promise<{ lockedOut: boolean }>;
-  succeeded(username: string): Promise<void>;
+  /**
+   * Counts an attempt for the account and the address before the password is checked, so parallel
+   * guesses queue behind the count instead of slipping past it. Throws TooManyAttempts while locked.
+   */
+  begin(username: string, address: string): Promise<Attempt>;
 }
 
 const accountKey = (username: string) => `user:${username.toLowerCase()}`;
@@ -49,23 +56,23 @@ export function createLockout(store: Store, clock: Clock, policy: LockoutPolicy 
   const addressLock = lockFor(policy.addressThreshold, Math.floor(policy.addressThreshold / 2));
 
   return {
-    async check(username, address) {
+    async begin(username, address) {
       const now = clock();
-      const counters = await store.getFailures([accountKey(username), addressKey(address)]);
-      const until = Math.max(0, ...counters.map((c) => c.lockedUntil));
-      if (until > now) {
-        throw new TooManyAttempts('too many failed attempts; try again later', Math.ceil((until - now) / 1000));
-      }
-    },
-    async failed(username, address) {
-      const now = clock();
-      const windowStart = now - policy.windowMs;
-      const [account] = await store.recordFailures([accountKey(username)], now, windowStart, accountLock);
-      const [byAddress] = await store.recordFailures([addressKey(address)], now, windowStart, addressLock);
-      return { lockedOut: account.failures === policy.accountThreshold || byAddress.failures === policy.addressThreshold };
-    },
-    async succeeded(username) {
-      await store.clearFailures([accountKey(username)]);
+      const account = accountKey(username);
+      const byAddress = addressKey(address);
+      const { lockedUntil, counters } = await store.countAttempt([account, byAddress], now, now - policy.windowMs, (failures, key) =>
+        key === account ? accountLock(failures) : addressLock(failures),
+      );
+      if (lockedUntil > now) throw new TooManyAttempts('too many failed attempts; try again later', Math.ceil((lockedUntil - now) / 1000));
+      const [a, b] = counters;
+      return {
+        failed: async () => ({ lockedOut: a.failures === policy.accountThreshold || b.failures === policy.addressThreshold }),
+        async succeeded() {
+          // The account starts over; the address keeps its other failures but not this attempt.
+          await store.clearFailures([account]);
+          await store.forgiveFailures([byAddress]);
+        },
+      };
     },
   };
 }

@@ -128,19 +128,19 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
         throw new InvalidArgument('username and password are required');
       }
       const name = username.slice(0, 256);
-      await lockout.check(name, address);
+      const attempt = await lockout.begin(name, address);
       const user = USERNAME.test(name) ? await store.findUserByName(name) : undefined;
       const { ok, needsRehash } = await passwords.verify(user?.passwordHash, password);
       const tenantOk = tenantName === undefined || tenantName === user?.tenantId;
       const usable = user && !user.disabled && directory.hasTenant(user.tenantId);
       if (!ok || !tenantOk || !usable) {
-        const { lockedOut } = await lockout.failed(name, address);
+        const { lockedOut } = await attempt.failed();
         const reason = !user ? 'unknown user' : !ok ? 'wrong password' : !tenantOk ? 'wrong tenant' : 'user disabled or tenant gone';
         await audit({ event: 'login', outcome: 'failure', dialect, username: name, tenantId: user?.tenantId ?? null, address, detail: reason });
         if (lockedOut) await audit({ event: 'lockout', outcome: 'locked', dialect, username: name, address });
         throw new InvalidCredentials('invalid username or password');
       }
-      await lockout.succeeded(name);
+      await attempt.succeeded();
       if (user.mustChangePassword && !offersPasswordChange) {
         await audit({ event: 'login', outcome: 'failure', dialect, username: name, tenantId: user.tenantId, address, detail: 'password change required' });
         throw new PasswordChangeRequired('the password must be changed before logging in');

@@ -112,6 +112,27 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
   const users: StoreTopic[] = ['users'];
   const roleMissing = (role: string) => () => new RoleNotFound(`role ${role} does not exist`);
 
+  /** Counts one failure on each key inside the caller's transaction; keys in sorted order so calls cannot deadlock. */
+  async function countKeys(q: Query, keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number): Promise<FailureCounter[]> {
+    const order = keys.map((key, i) => ({ key, i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+    const out: FailureCounter[] = new Array(keys.length);
+    for (const { key, i } of order) {
+      // The upsert holds the row lock until COMMIT: a concurrent call counts on top of this one.
+      const { rows } = await q<{ failures: number }>(
+        `INSERT INTO failure_counters AS f (key, failures, locked_until, last_failure_at) VALUES ($1, 1, 0, $2)
+         ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN f.last_failure_at >= $3 THEN f.failures + 1 ELSE 1 END, last_failure_at = $2
+         RETURNING failures`,
+        [key, at, windowStart],
+      );
+      const failures = rows[0].failures;
+      const lock = lockFor(failures, key);
+      const lockedUntil = lock > 0 ? at + lock : 0;
+      await q('UPDATE failure_counters SET locked_until = $1 WHERE key = $2', [lockedUntil, key]);
+      out[i] = { key, failures, lockedUntil, lastFailureAt: at };
+    }
+    return out;
+  }
+
   return {
     async addUser(u: UserRecord) {
       const tenantMissing = () => new TenantNotFound(`tenant ${u.tenantId} does not exist`);
@@ -234,27 +255,26 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       return rows[0].n;
     },
 
-    async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number) => number) {
-      // Keys are locked in sorted order so two calls over the same keys cannot deadlock.
-      const order = keys.map((key, i) => ({ key, i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+    async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
+      return db.tx((q) => countKeys(q, keys, at, windowStart, lockFor));
+    },
+    async countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
       return db.tx(async (q) => {
-        const out: FailureCounter[] = new Array(keys.length);
-        for (const { key, i } of order) {
-          // The upsert holds the row lock until COMMIT: a concurrent call counts on top of this one.
-          const { rows } = await q<{ failures: number }>(
-            `INSERT INTO failure_counters AS f (key, failures, locked_until, last_failure_at) VALUES ($1, 1, 0, $2)
-             ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN f.last_failure_at >= $3 THEN f.failures + 1 ELSE 1 END, last_failure_at = $2
-             RETURNING failures`,
-            [key, at, windowStart],
-          );
-          const failures = rows[0].failures;
-          const lock = lockFor(failures);
-          const lockedUntil = lock > 0 ? at + lock : 0;
-          await q('UPDATE failure_counters SET locked_until = $1 WHERE key = $2', [lockedUntil, key]);
-          out[i] = { key, failures, lockedUntil, lastFailureAt: at };
+        // Lock the existing rows (sorted: no deadlocks) before deciding, so concurrent attempts queue here.
+        const { rows } = await q<CounterRow>(
+          'SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
+          [keys],
+        );
+        const lockedUntil = Math.max(0, ...rows.map((r) => Number(r.locked_until)));
+        if (lockedUntil > at) {
+          const byKey = new Map(rows.map((r) => [r.key, toCounter(r)]));
+          return { lockedUntil, counters: keys.flatMap((k) => (byKey.has(k) ? [byKey.get(k)!] : [])) };
         }
-        return out;
+        return { lockedUntil: 0, counters: await countKeys(q, keys, at, windowStart, lockFor) };
       });
+    },
+    async forgiveFailures(keys: string[]) {
+      await db.query('UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($1::text[])', [keys]);
     },
     async getFailures(keys: string[]) {
       const { rows } = await db.query<CounterRow>('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[])', [keys]);

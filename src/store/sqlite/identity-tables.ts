@@ -90,6 +90,18 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
     lastFailureAt: r.last_failure_at,
   });
 
+  function countOne(key: string, at: number, windowStart: number, lockFor: (failures: number, key: string) => number): FailureCounter {
+    const prev = q.failure.get(key) as { failures: number; last_failure_at: number } | undefined;
+    const failures = (prev && prev.last_failure_at >= windowStart ? prev.failures : 0) + 1;
+    const lock = lockFor(failures, key);
+    const lockedUntil = lock > 0 ? at + lock : 0;
+    db.prepare(
+      `INSERT INTO failure_counters (key, failures, locked_until, last_failure_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure_at = excluded.last_failure_at`,
+    ).run(key, failures, lockedUntil, at);
+    return { key, failures, lockedUntil, lastFailureAt: at };
+  }
+
   return {
     async addUser(u: UserRecord) {
       tx(() => {
@@ -201,20 +213,25 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
         .get(now) as number;
     },
 
-    async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number) => number) {
-      return tx(() =>
-        keys.map((key) => {
-          const prev = q.failure.get(key) as { failures: number; last_failure_at: number } | undefined;
-          const failures = (prev && prev.last_failure_at >= windowStart ? prev.failures : 0) + 1;
-          const lockedUntil = lockFor(failures) > 0 ? at + lockFor(failures) : 0;
-          db.prepare(
-            `INSERT INTO failure_counters (key, failures, locked_until, last_failure_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure_at = excluded.last_failure_at`,
-          ).run(key, failures, lockedUntil, at);
-          return { key, failures, lockedUntil, lastFailureAt: at };
-        }),
-        false,
-      );
+    async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
+      return tx(() => keys.map((key) => countOne(key, at, windowStart, lockFor)), false);
+    },
+    async countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
+      return tx(() => {
+        const current = keys.flatMap((key) => {
+          const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+          return r ? [toCounter(r)] : [];
+        });
+        const lockedUntil = Math.max(0, ...current.map((c) => c.lockedUntil));
+        if (lockedUntil > at) return { lockedUntil, counters: current };
+        return { lockedUntil: 0, counters: keys.map((key) => countOne(key, at, windowStart, lockFor)) };
+      }, false);
+    },
+    async forgiveFailures(keys: string[]) {
+      tx(() => {
+        const forgive = db.prepare('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');
+        for (const key of keys) forgive.run(key);
+      }, false);
     },
     async getFailures(keys: string[]) {
       return keys.flatMap((key) => {
