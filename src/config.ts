@@ -9,6 +9,8 @@ import { ConfigInvalid } from './errors';
 export interface Config {
   certDir: string;
   dataDir: string;
+  /** postgres:// URL of a shared PostgreSQL database; '' = the embedded database in dataDir. */
+  databaseUrl: string;
   grpcHost: string;
   grpcPort: number;
   /** Extra DNS names / IPs for the server certificate of a dev PKI made at first start. */
@@ -39,6 +41,7 @@ export interface Config {
 const DEFAULTS: Config = {
   certDir: './certs',
   dataDir: './data',
+  databaseUrl: '',
   grpcHost: '0.0.0.0',
   grpcPort: 4010,
   serverNames: [],
@@ -64,6 +67,7 @@ const DEFAULTS: Config = {
 export const ENV_NAMES: Record<keyof Config, string> = {
   certDir: 'GATEWAY_CERT_DIR',
   dataDir: 'GATEWAY_DATA_DIR',
+  databaseUrl: 'GATEWAY_DATABASE_URL',
   grpcHost: 'GATEWAY_GRPC_HOST',
   grpcPort: 'GATEWAY_GRPC_PORT',
   serverNames: 'GATEWAY_SERVER_NAMES',
@@ -131,6 +135,22 @@ function text(value: unknown, name: string, problems: string[]): string {
   return value;
 }
 
+/** '' or a postgres:// URL. The value is never quoted back: it may hold a password. */
+function databaseUrl(value: unknown, name: string, problems: string[]): string {
+  if (value === undefined || value === '') return '';
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
+    problems.push(`${name} must be a postgres:// or postgresql:// URL (the value is not shown: it may hold a password)`);
+    return '';
+  }
+  return value as string;
+}
+
 function list(value: unknown, name: string, problems: string[]): string[] {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -145,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   const config: Config = {
     certDir: resolve(text(raw.certDir, ENV_NAMES.certDir, problems)),
     dataDir: resolve(text(raw.dataDir, ENV_NAMES.dataDir, problems)),
+    databaseUrl: databaseUrl(raw.databaseUrl, ENV_NAMES.databaseUrl, problems),
     grpcHost: text(raw.grpcHost, ENV_NAMES.grpcHost, problems),
     grpcPort: integer(raw.grpcPort, ENV_NAMES.grpcPort, 0, 65535, problems),
     serverNames: Object.freeze([...list(raw.serverNames, ENV_NAMES.serverNames, problems)]) as string[],

@@ -106,7 +106,7 @@ describe('certs', () => {
   });
 
   it('records every issued certificate in the issuance history', async () => {
-    const store = openStore(data, { pollMs: 0 });
+    const store = await openStore({ dataDir: data, databaseUrl: '' }, { pollMs: 0 });
     const kinds = (await store.listCertificates()).map((c) => c.kind).sort();
     await store.close();
     expect(kinds).toEqual(['admin', 'ca', 'gateway', 'server', 'tenant']);

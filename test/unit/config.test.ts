@@ -37,6 +37,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       certDir: resolve('./certs'),
       dataDir: resolve('./data'),
+      databaseUrl: '',
       grpcHost: '0.0.0.0',
       grpcPort: 4010,
       serverNames: [],
@@ -78,6 +79,24 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/mgw',
       tokenTtlSeconds: 3600,
     });
+  });
+
+  it('takes a postgres:// or postgresql:// database URL; empty means the embedded database', () => {
+    const url = 'postgres://gateway:s3cret@db.internal:5432/gateway?statement_timeout=2000';
+    expect(loadConfig({ GATEWAY_DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(loadConfig({ GATEWAY_DATABASE_URL: 'postgresql:///gateway?host=/run/postgresql' }).databaseUrl).toBe('postgresql:///gateway?host=/run/postgresql');
+    expect(loadConfig(withFile({ databaseUrl: 'postgres://db/gw' })).databaseUrl).toBe('postgres://db/gw');
+    expect(loadConfig({ GATEWAY_DATABASE_URL: '' }).databaseUrl).toBe('');
+  });
+
+  it.each([
+    ['another scheme', 'mysql://gateway:hunter2-secret@db/gateway'],
+    ['no URL at all', 'gateway:hunter2-secret@db'],
+    ['a URL that does not parse', 'postgres://gateway:hunter2-secret@db:port/gateway'],
+  ])('rejects a database URL with %s, without echoing the password', (_what, value) => {
+    const { message } = failure({ GATEWAY_DATABASE_URL: value });
+    expect(message).toContain('GATEWAY_DATABASE_URL');
+    expect(message).not.toContain('hunter2-secret');
   });
 
   it('ignores empty environment variables and splits comma-separated lists', () => {
