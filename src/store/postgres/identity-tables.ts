@@ -95,6 +95,9 @@ interface CounterRow {
 
 const toCounter = (r: CounterRow): FailureCounter => ({ key: r.key, failures: r.failures, lockedUntil: r.locked_until, lastFailureAt: r.last_failure_at });
 
+/** Any fixed number: the first half of countAttempt's advisory lock keys (migrations use another). */
+const ATTEMPT_LOCK_CLASS = 0x6d677732;
+
 /** A `.catch` handler turning a violation of the named constraints into the given errors. */
 export function onViolation(byConstraint: Record<string, () => GatewayError>) {
   return (err: unknown): never => {
@@ -260,7 +263,10 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
     },
     async countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
       return db.tx(async (q) => {
-        // Lock the existing rows (sorted: no deadlocks) before deciding, so concurrent attempts queue here.
+        // Row locks cannot cover a key that has no row yet (a first attempt), so each key takes an
+        // advisory lock, in sorted order (no deadlocks): concurrent attempts queue here and each one
+        // decides on the counts the one before it left.
+        for (const key of [...new Set(keys)].sort()) await q('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ATTEMPT_LOCK_CLASS, key]);
         const { rows } = await q<CounterRow>(
           'SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
           [keys],
