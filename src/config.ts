@@ -36,6 +36,8 @@ export interface Config {
   idpSubjects: string[];
   /** Resource servers allowed to call introspection/revocation, "id:secret,…". */
   introspectionClients: string[];
+  /** How often an instance records that it is alive; device gateway presence of an instance silent for 3× this is dropped. */
+  presenceHeartbeatMs: number;
 }
 
 const DEFAULTS: Config = {
@@ -61,6 +63,7 @@ const DEFAULTS: Config = {
   idpAudience: '',
   idpSubjects: [],
   introspectionClients: [],
+  presenceHeartbeatMs: 5000,
 };
 
 /** Config key → environment variable. */
@@ -87,6 +90,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   idpAudience: 'GATEWAY_IDP_AUDIENCE',
   idpSubjects: 'GATEWAY_IDP_SUBJECTS',
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
+  presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -185,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     idpAudience: String(raw.idpAudience ?? ''),
     idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
+    presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {

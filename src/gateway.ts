@@ -40,6 +40,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       passwordCost: { memoryKib: config.passwordMemoryKib, timeCost: config.passwordTimeCost, parallelism: 1 },
       lockoutThreshold: config.lockoutThreshold,
       lockoutSeconds: config.lockoutSeconds,
+      presence: { heartbeatMs: config.presenceHeartbeatMs },
     });
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
@@ -52,12 +53,12 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       grpc,
       async close() {
         await Promise.all([grpc.drain(config.shutdownGraceMs), http?.close()]);
-        started.close();
+        await started.close();
         await store.close();
       },
     };
   } catch (err) {
-    core?.close();
+    await core?.close();
     await store.close();
     throw err;
   }

@@ -4,7 +4,7 @@ import { Authority } from '../pki/authority';
 import { Store } from '../store/store';
 import { Auth, createAuth } from './auth';
 import { Certificates, createCertificates } from './certificates';
-import { Clock } from './clock';
+import { Clock, systemClock } from './clock';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory } from './directory';
 import { createIdentity, Identity } from './identity/create-identity';
@@ -12,6 +12,7 @@ import { DEFAULT_LOCKOUT } from './identity/lockout';
 import { DEFAULT_PASSWORD_COST, PasswordCost } from './identity/passwords';
 import { createGateways, Gateways } from './gateways';
 import { createKeyRing, KeyRing } from './key-ring';
+import { createPresence, Presence, PresenceOptions } from './presence';
 import { createSessions, Sessions } from './sessions';
 import { createStatusHub, StatusHub } from './status-hub';
 import { createTenants, Tenants } from './tenants';
@@ -31,7 +32,8 @@ export interface Core {
   hub: StatusHub;
   devices: DeviceGateways;
   identity: Identity;
-  close(): void;
+  presence: Presence;
+  close(): Promise<void>;
 }
 
 export interface CoreOptions {
@@ -45,6 +47,7 @@ export interface CoreOptions {
   passwordCost?: PasswordCost;
   lockoutThreshold?: number;
   lockoutSeconds?: number;
+  presence?: PresenceOptions;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -80,9 +83,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     lockoutThreshold: options.lockoutThreshold ?? DEFAULT_LOCKOUT.accountThreshold,
     lockoutSeconds: options.lockoutSeconds ?? DEFAULT_LOCKOUT.lockoutMs / 1000,
   });
+  // Liveness is compared across processes, so it runs on the wall clock, not the injected one.
+  const presence = await createPresence(store, hub, systemClock, log, options.presence);
   // Changes made by another process (the CLI, another instance) take effect here too.
   const stopWatching = store.onChange((topic) => {
-    const reload = topic === 'keys' ? keys.reload() : directory.refresh(topic);
+    const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
   return {
@@ -99,9 +104,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     hub,
     devices,
     identity,
-    close() {
+    presence,
+    async close() {
       stopWatching();
       hub.close();
+      await presence.close();
     },
   };
 }

@@ -31,7 +31,17 @@ interface Link {
   deviceIds: number[];
 }
 
+/** A gateway whose channel another instance holds. */
+export interface RemoteLink {
+  tenantId: string;
+  deviceIds: number[];
+}
+
 export interface StatusHub {
+  /** What other instances hold; changes of the overall state are published like local ones. */
+  setRemote(remote: Map<string, RemoteLink>): void;
+  /** Tells the presence layer when this instance's own channels come and go. */
+  onLocalChange(listener: (gatewayId: string, tenantId: string, connected: boolean, deviceIds: number[]) => void): void;
   /** Marks the gateway CONNECTED while the returned release has not been called; `kick` ends the channel. */
   connect(gatewayId: string, tenantId: string, kick: () => void): () => void;
   isConnected(gatewayId: string): boolean;
@@ -46,6 +56,13 @@ export interface StatusHub {
 
 export function createStatusHub(clock: Clock): StatusHub {
   const links = new Map<string, Link>();
+  let remote = new Map<string, RemoteLink>();
+  const localListeners: ((gatewayId: string, tenantId: string, connected: boolean, deviceIds: number[]) => void)[] = [];
+  const localConnected = (gatewayId: string) => (links.get(gatewayId)?.channels.size ?? 0) > 0;
+  const connected = (gatewayId: string) => localConnected(gatewayId) || remote.has(gatewayId);
+  const tellLocal = (gatewayId: string, tenantId: string, isConnected: boolean, deviceIds: number[]) => {
+    for (const listener of localListeners) listener(gatewayId, tenantId, isConnected, deviceIds);
+  };
   const subscribers = new Map<(event: StatusChangeEvent) => void, StatusSink>();
 
   const link = (gatewayId: string, tenantId: string) => {
@@ -64,21 +81,40 @@ export function createStatusHub(clock: Clock): StatusHub {
 
   return {
     connect(gatewayId, tenantId, kick) {
+      const was = connected(gatewayId);
       const l = link(gatewayId, tenantId);
       l.channels.add(kick);
-      if (l.channels.size === 1) publish(gatewayId, tenantId, true);
+      if (l.channels.size === 1) tellLocal(gatewayId, tenantId, true, l.deviceIds);
+      if (!was) publish(gatewayId, tenantId, true);
       let released = false;
       return () => {
         if (released) return;
         released = true;
         l.channels.delete(kick);
-        if (l.channels.size === 0) publish(gatewayId, l.tenantId, false);
+        if (l.channels.size > 0) return;
+        tellLocal(gatewayId, l.tenantId, false, l.deviceIds);
+        if (!connected(gatewayId)) publish(gatewayId, l.tenantId, false);
       };
     },
-    isConnected: (gatewayId) => (links.get(gatewayId)?.channels.size ?? 0) > 0,
-    deviceIds: (gatewayId) => links.get(gatewayId)?.deviceIds ?? [],
+    isConnected: connected,
+    deviceIds: (gatewayId) => (localConnected(gatewayId) || !remote.has(gatewayId) ? (links.get(gatewayId)?.deviceIds ?? []) : remote.get(gatewayId)!.deviceIds),
     setDevices(gatewayId, tenantId, deviceIds) {
-      link(gatewayId, tenantId).deviceIds = [...deviceIds];
+      const l = link(gatewayId, tenantId);
+      l.deviceIds = [...deviceIds];
+      if (l.channels.size > 0) tellLocal(gatewayId, tenantId, true, l.deviceIds);
+    },
+    setRemote(next) {
+      const before = remote;
+      remote = next;
+      for (const gatewayId of new Set([...before.keys(), ...next.keys()])) {
+        if (localConnected(gatewayId)) continue;
+        const was = before.has(gatewayId);
+        const is = next.has(gatewayId);
+        if (was !== is) publish(gatewayId, (next.get(gatewayId) ?? before.get(gatewayId))!.tenantId, is);
+      }
+    },
+    onLocalChange(listener) {
+      localListeners.push(listener);
     },
     kick(gatewayIds) {
       for (const id of gatewayIds) {

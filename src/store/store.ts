@@ -1,5 +1,5 @@
 /**
- * The store interface: everything the gateway keeps. Backends (sqlite now, postgres later) pass
+ * The store interface: everything the gateway keeps. Backends (sqlite, postgres) pass
  * the same contract suite (test/contract/store-contract.ts). Every method is atomic: it applies
  * all of its change or none.
  */
@@ -46,6 +46,15 @@ export interface RevokedToken {
   expiresAt: number;
 }
 
+export interface PresenceRecord {
+  gatewayId: string;
+  tenantId: string;
+  instanceId: string;
+  deviceIds: number[];
+  /** Unix ms. */
+  since: number;
+}
+
 export interface SigningKeyRecord {
   kid: string;
   alg: string;
@@ -62,7 +71,7 @@ export interface CertificateFilter {
 }
 
 /** What changed, so caches built on the store know what to reload. */
-export type StoreTopic = 'tenants' | 'blacklist' | 'tokens' | 'keys' | 'certificates' | 'users';
+export type StoreTopic = 'tenants' | 'blacklist' | 'tokens' | 'keys' | 'certificates' | 'users' | 'presence';
 
 export interface Store {
   readonly kind: string;
@@ -146,6 +155,15 @@ export interface Store {
   recordAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEvent[]>;
+
+  /** A device gateway's command channel held by one gateway instance (for status across instances). */
+  putPresence(record: PresenceRecord): Promise<void>;
+  removePresence(gatewayId: string, instanceId: string): Promise<void>;
+  /** Marks the instance alive at `at` (ms); presence of instances not seen since `aliveSince` is ignored. */
+  heartbeat(instanceId: string, at: number): Promise<void>;
+  listPresence(aliveSince: number): Promise<PresenceRecord[]>;
+  /** An instance shutting down: its presence goes at once. */
+  retireInstance(instanceId: string): Promise<void>;
 
   /** Calls back when data changed, through this instance or another process sharing the data. */
   onChange(listener: (topic: StoreTopic) => void): () => void;

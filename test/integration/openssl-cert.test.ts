@@ -34,6 +34,8 @@ itWithOpenssl('logs in with a certificate signed by openssl x509 -req (EC key, S
   openssl(['req', '-new', '-key', join(dir, 'o.key'), '-subj', '/O=Made by openssl', '-out', join(dir, 'o.csr')]);
   openssl(['x509', '-req', '-in', join(dir, 'o.csr'), '-CA', join(certs, 'ca.crt'), '-CAkey', join(certs, 'ca_key.pem'), '-set_serial', '123456789', '-days', '30', '-sha256', '-extfile', ext, '-out', join(dir, 'o.crt')]);
   const pair = { certPem: readFileSync(join(dir, 'o.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'o_pk8.pem'), 'utf8') };
+  // openssl starts the validity at "now", after the test gateway's frozen clock: move the clock past it.
+  gw.clock.now = Date.now() + 2000;
   const res = await unary<LoginResponse>(loginClient(gw.address, gw.pki.caPem, pair), 'login', { tenantCert: pair.certPem });
   expect(decodeJwt(res.jwtToken).payload).toMatchObject({ tenant: 'acme', role: 'tenant' });
 });

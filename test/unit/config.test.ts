@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       idpAudience: '',
       idpSubjects: [],
       introspectionClients: [],
+      presenceHeartbeatMs: 5000,
     });
   });
 

@@ -128,6 +128,24 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'device gateway presence across instances',
+    sql: `
+      CREATE TABLE instances (
+        instance_id TEXT PRIMARY KEY,
+        seen_at     BIGINT NOT NULL
+      );
+      CREATE TABLE gateway_presence (
+        gateway_id  TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        tenant_id   TEXT NOT NULL,
+        device_ids  TEXT NOT NULL,
+        since       BIGINT NOT NULL,
+        PRIMARY KEY (gateway_id, instance_id)
+      );
+    `,
+  },
 ];
 
 /** Any fixed number, the first half of the advisory lock key; the second is the schema's hash. */

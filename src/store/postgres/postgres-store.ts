@@ -22,11 +22,12 @@ import { ChangeListener, listenForChanges } from './change-listener';
 import { createDatabase, Database, PostgresStoreOptions, Query } from './database';
 import { identityTables, IdentityTables, onViolation } from './identity-tables';
 import { migrate } from './migrations';
+import { presenceTables, PresenceTables } from './presence-tables';
 import { toStoreError } from './store-error';
 
 export type { PostgresStoreOptions } from './database';
 
-const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users'];
+const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users', 'presence'];
 
 interface CertRow {
   serial: string;
@@ -72,7 +73,7 @@ function changeChannel(schema: string): string {
 
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
-interface PostgresStore extends IdentityTables {}
+interface PostgresStore extends IdentityTables, PresenceTables {}
 
 class PostgresStore implements Store {
   readonly kind = 'postgres';
@@ -87,6 +88,7 @@ class PostgresStore implements Store {
   ) {
     this.events.setMaxListeners(0);
     Object.assign(this, identityTables(db, (topics, fn) => this.write(topics, fn)));
+    Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
   }
 
   heard(payload: string): void {

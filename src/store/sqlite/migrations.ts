@@ -132,4 +132,22 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'device gateway presence across instances',
+    sql: `
+      CREATE TABLE instances (
+        instance_id TEXT PRIMARY KEY,
+        seen_at     INTEGER NOT NULL
+      );
+      CREATE TABLE gateway_presence (
+        gateway_id  TEXT NOT NULL,
+        instance_id TEXT NOT NULL,
+        tenant_id   TEXT NOT NULL,
+        device_ids  TEXT NOT NULL,
+        since       INTEGER NOT NULL,
+        PRIMARY KEY (gateway_id, instance_id)
+      );
+    `,
+  },
 ];

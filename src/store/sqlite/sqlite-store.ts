@@ -23,10 +23,11 @@ import {
   TenantRecord,
 } from '../store';
 import { identityTables, IdentityTables } from './identity-tables';
+import { presenceTables, PresenceTables } from './presence-tables';
 import { MIGRATIONS } from './migrations';
 import { reportUnavailable } from './unavailable';
 
-const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users'];
+const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users', 'presence'];
 
 interface CertRow {
   serial: string;
@@ -79,7 +80,7 @@ const unixNow = () => Math.floor(Date.now() / 1000);
 
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
-interface SqliteStore extends IdentityTables {}
+interface SqliteStore extends IdentityTables, PresenceTables {}
 
 class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -94,6 +95,7 @@ class SqliteStore implements Store {
   ) {
     this.events.setMaxListeners(0);
     Object.assign(this, identityTables(db, (fn, notify = true) => this.write(notify ? ['users'] : [], fn)));
+    Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
     this.dataVersion = this.readDataVersion();
     this.topicVersions = this.readTopicVersions();
     if (pollMs > 0) {
