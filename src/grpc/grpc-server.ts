@@ -77,6 +77,16 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
   health.addToServer(server);
   reflection().addToServer(server);
 
+  // Health follows the store: NOT_SERVING while the database does not answer, SERVING again when it does.
+  let draining = false;
+  const probe = setInterval(() => {
+    core.store.ping().then(
+      () => !draining && health.setStatus('', 'SERVING'),
+      () => !draining && health.setStatus('', 'NOT_SERVING'),
+    );
+  }, 1000);
+  probe.unref();
+
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, serverCredentials(tls), (err, p) => (err ? reject(err) : resolve(p)));
@@ -87,6 +97,8 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
     port: boundPort,
     peers,
     drain(graceMs) {
+      draining = true;
+      clearInterval(probe);
       health.setStatus('', 'NOT_SERVING');
       core.hub.close();
       return new Promise<void>((resolve) => {

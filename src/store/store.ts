@@ -165,6 +165,9 @@ export interface Store {
   /** An instance shutting down: its presence goes at once. */
   retireInstance(instanceId: string): Promise<void>;
 
+  /** Resolves when the database answers; rejects with StoreUnavailable when it does not. */
+  ping(): Promise<void>;
+
   /** Calls back when data changed, through this instance or another process sharing the data. */
   onChange(listener: (topic: StoreTopic) => void): () => void;
   close(): Promise<void>;

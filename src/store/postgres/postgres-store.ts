@@ -292,6 +292,10 @@ class PostgresStore implements Store {
     );
   }
 
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
   onChange(listener: (topic: StoreTopic) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);

@@ -335,6 +335,10 @@ class SqliteStore implements Store {
     });
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   onChange(listener: (topic: StoreTopic) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
