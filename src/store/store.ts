@@ -71,7 +71,8 @@ export interface CertificateFilter {
 }
 
 /** What changed, so caches built on the store know what to reload. */
-export type StoreTopic = 'tenants' | 'blacklist' | 'tokens' | 'keys' | 'certificates' | 'users' | 'presence';
+export const STORE_TOPICS = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users', 'presence'] as const;
+export type StoreTopic = (typeof STORE_TOPICS)[number];
 
 export interface Store {
   readonly kind: string;

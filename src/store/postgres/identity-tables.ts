@@ -4,39 +4,11 @@
  * a constraint violation, which becomes the same error the check gives.
  */
 import { AlreadyExists, FailedPrecondition, GatewayError, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
+import { toUser, UserRow } from '../user-row';
 import { AuditEvent, FailureCounter, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
 import { StoreTopic } from '../store';
 import { Database, Query } from './database';
 
-interface UserRow {
-  user_id: string;
-  username: string;
-  tenant_id: string;
-  role: string;
-  password_hash: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  disabled: boolean;
-  must_change_password: boolean;
-  created_at: number;
-  updated_at: number;
-}
-
-const toUser = (r: UserRow): UserRecord => ({
-  userId: r.user_id,
-  username: r.username,
-  tenantId: r.tenant_id,
-  role: r.role,
-  passwordHash: r.password_hash,
-  email: r.email,
-  firstName: r.first_name,
-  lastName: r.last_name,
-  disabled: r.disabled,
-  mustChangePassword: r.must_change_password,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
   role: 'role',

@@ -17,6 +17,7 @@ import {
   Store,
   StoreTopic,
   TenantRecord,
+  STORE_TOPICS,
 } from '../store';
 import { ChangeListener, listenForChanges } from './change-listener';
 import { createDatabase, Database, PostgresStoreOptions, Query } from './database';
@@ -27,7 +28,6 @@ import { toStoreError } from './store-error';
 
 export type { PostgresStoreOptions } from './database';
 
-const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users', 'presence'];
 
 interface CertRow {
   serial: string;
@@ -94,11 +94,11 @@ class PostgresStore implements Store {
   heard(payload: string): void {
     const at = payload.indexOf(':');
     const topic = payload.slice(at + 1) as StoreTopic;
-    if (payload.slice(0, at) !== this.origin && ALL_TOPICS.includes(topic)) this.events.emit('change', topic);
+    if (payload.slice(0, at) !== this.origin && STORE_TOPICS.includes(topic)) this.events.emit('change', topic);
   }
 
   announceAll(): void {
-    for (const topic of ALL_TOPICS) this.events.emit('change', topic);
+    for (const topic of STORE_TOPICS) this.events.emit('change', topic);
   }
 
   private async write<T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>): Promise<T> {

@@ -1,37 +1,8 @@
 /** The identity tables of the embedded store (users, roles, refresh tokens, failure counters, audit). */
 import Database from 'better-sqlite3';
 import { AlreadyExists, FailedPrecondition, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
+import { toUser, UserRow } from '../user-row';
 import { AuditEvent, FailureCounter, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
-
-interface UserRow {
-  user_id: string;
-  username: string;
-  tenant_id: string;
-  role: string;
-  password_hash: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  disabled: number;
-  must_change_password: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const toUser = (r: UserRow): UserRecord => ({
-  userId: r.user_id,
-  username: r.username,
-  tenantId: r.tenant_id,
-  role: r.role,
-  passwordHash: r.password_hash,
-  email: r.email,
-  firstName: r.first_name,
-  lastName: r.last_name,
-  disabled: r.disabled === 1,
-  mustChangePassword: r.must_change_password === 1,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
   role: 'role',

@@ -21,13 +21,13 @@ import {
   Store,
   StoreTopic,
   TenantRecord,
+  STORE_TOPICS,
 } from '../store';
 import { identityTables, IdentityTables } from './identity-tables';
 import { presenceTables, PresenceTables } from './presence-tables';
 import { MIGRATIONS } from './migrations';
 import { reportUnavailable } from './unavailable';
 
-const ALL_TOPICS: StoreTopic[] = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users', 'presence'];
 
 interface CertRow {
   serial: string;
@@ -119,7 +119,7 @@ class SqliteStore implements Store {
     if (version === this.dataVersion) return;
     this.dataVersion = version;
     const versions = this.readTopicVersions();
-    for (const topic of ALL_TOPICS) {
+    for (const topic of STORE_TOPICS) {
       if (versions.get(topic) !== this.topicVersions.get(topic)) this.events.emit('change', topic);
     }
     this.topicVersions = versions;
