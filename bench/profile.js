@@ -88,7 +88,8 @@ function analyseProfile(file, windows, serverStartMono) {
   };
 
   const t0 = prof.startTime;
-  const skew = Math.abs(t0 - serverStartMono);
+  // serverStartMono is null when re-cutting a saved run that did not record it.
+  const skew = serverStartMono == null ? 0 : Math.abs(t0 - serverStartMono);
   const aligned = skew < 60e6;
   const intervalUs = prof.samples.length > 1 ? Math.round((prof.endTime - prof.startTime) / prof.samples.length) : 0;
 
@@ -145,7 +146,7 @@ function analyseProfile(file, windows, serverStartMono) {
     };
   }
   const note = aligned
-    ? `Profile ${path.basename(file)}: ${prof.samples.length} samples over the whole server run; only the samples inside each phase's measured windows are counted below (profile start vs server spawn: ${(skew / 1e3).toFixed(0)} ms apart on the same monotonic clock).`
+    ? `Profile ${path.basename(file)}: ${prof.samples.length} samples over the whole server run; only the samples inside each phase's measured windows are counted below (${serverStartMono == null ? 're-cut from a saved run' : `profile start vs server spawn: ${(skew / 1e3).toFixed(0)} ms apart on the same monotonic clock`}).`
     : `Profile ${path.basename(file)}: its clock is ${(skew / 1e6).toFixed(0)} s away from the server spawn time, so windows may not line up; treat the split by phase with suspicion.`;
   return { file, note, intervalUs, aligned, phases, findings: [] };
 }
