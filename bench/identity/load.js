@@ -4,7 +4,8 @@
 'use strict';
 const http = require('node:http');
 
-const { url, method, body, bearer, concurrency, seconds } = JSON.parse(process.argv[2]);
+const { url, method, bodies = [], bearer, concurrency, seconds } = JSON.parse(process.argv[2]);
+let next = 0;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const statuses = {};
 let ok = 0;
@@ -12,6 +13,7 @@ let failed = 0;
 const deadline = Date.now() + seconds * 1000;
 
 function once() {
+  const body = bodies.length ? bodies[next++ % bodies.length] : undefined;
   return new Promise((resolve) => {
     const headers = {};
     if (body) headers['content-type'] = 'application/json';
