@@ -74,7 +74,7 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
       // OpenSSL reports the last error: a foreign CA's expired certificate says "expired" too.
       const cert = peerCertificate(socket);
       if (!cert || !cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return refuse(socket, `${reason} and not issued by our CA`);
-      peers.set(socket, createPeer(cert, ca));
+      peers.set(socket, createPeer(cert, ca, true));
     }
     const key = keyOf(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort);
     sockets.set(key, socket);
@@ -90,7 +90,8 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
     if (!peer) {
       const cert = peerCertificate(socket);
       if (!cert) return undefined;
-      peer = createPeer(cert, ca);
+      // Only authorized sockets (and ones verified above) are registered: OpenSSL checked the chain.
+      peer = createPeer(cert, ca, true);
       peers.set(socket, peer);
     }
     return peer;
@@ -111,7 +112,7 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
       if (socket && !socket.destroyed) return fromSocket(socket);
       // Not seen by our hook: fall back to what grpc-js reports for verified peers only.
       const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
-      return raw ? createPeer(new X509Certificate(raw), ca) : undefined;
+      return raw ? createPeer(new X509Certificate(raw), ca, true) : undefined;
     },
 
     onDisconnect: (listener) => {
