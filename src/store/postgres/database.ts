@@ -64,15 +64,22 @@ export function createDatabase(url: string, options: PostgresStoreOptions = {}):
       throw wrap(err);
     }
     let broken = false;
+    // pg-pool removes its error listener from a checked-out client: without ours, a connection that
+    // dies mid-use (network cut, server restart) would emit an unhandled 'error' and end the process.
+    const onLost = () => {
+      broken = true;
+    };
+    client.on('error', onLost);
     try {
       if (transaction) await client.query('BEGIN');
       return await fn(client);
     } catch (err) {
-      broken = breaksConnection(err);
+      broken = broken || breaksConnection(err);
       // A connection that cannot even roll back is thrown away rather than reused.
       if (transaction && !broken) await client.query('ROLLBACK').catch(() => (broken = true));
       throw wrap(err);
     } finally {
+      client.removeListener('error', onLost);
       client.release(broken);
     }
   };
