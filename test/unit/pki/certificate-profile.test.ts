@@ -1,4 +1,5 @@
 /** The certificate profile as issued by createAuthority / issueLeaf / initPki, read back with node:crypto. */
+import { PKCS8_FIRST_LINE } from '../../support/pki';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,7 +94,7 @@ describe('keys', () => {
   it.each(kinds)('%s: the key is PKCS#8 PEM and belongs to the certificate', (kind) => {
     for (const set of [rsa, ec]) {
       const { keyPem, cert } = set[kind];
-      expect(keyPem.startsWith('-----BEGIN PRIVATE KEY-----\n')).toBe(true);
+      expect(keyPem.startsWith(`${PKCS8_FIRST_LINE}\n`)).toBe(true);
       expect(cert.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
     }
     expect(rsa[kind].cert.checkPrivateKey(createPrivateKey(ec[kind].keyPem))).toBe(false);
