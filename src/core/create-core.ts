@@ -86,7 +86,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Liveness is compared across processes, so it runs on the wall clock, not the injected one.
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
   // Changes made by another process (the CLI, another instance) take effect here too.
-  const stopWatching = store.onChange((topic) => {
+  const stopWatching = store.onChange((topic, external) => {
+    // This process's revocations are in memory already (noteRevoked); reloading the whole list on
+    // each of them would make every logout cost O(revocations).
+    if (topic === 'tokens' && !external) return;
     const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });

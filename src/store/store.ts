@@ -169,7 +169,7 @@ export interface Store {
   /** Resolves when the database answers; rejects with StoreUnavailable when it does not. */
   ping(): Promise<void>;
 
-  /** Calls back when data changed, through this instance or another process sharing the data. */
-  onChange(listener: (topic: StoreTopic) => void): () => void;
+  /** Calls back when data changed: through this instance (`external` false) or another process sharing the data (true). */
+  onChange(listener: (topic: StoreTopic, external: boolean) => void): () => void;
   close(): Promise<void>;
 }

@@ -94,17 +94,17 @@ class PostgresStore implements Store {
   heard(payload: string): void {
     const at = payload.indexOf(':');
     const topic = payload.slice(at + 1) as StoreTopic;
-    if (payload.slice(0, at) !== this.origin && STORE_TOPICS.includes(topic)) this.events.emit('change', topic);
+    if (payload.slice(0, at) !== this.origin && STORE_TOPICS.includes(topic)) this.events.emit('change', topic, true);
   }
 
   announceAll(): void {
-    for (const topic of STORE_TOPICS) this.events.emit('change', topic);
+    for (const topic of STORE_TOPICS) this.events.emit('change', topic, true);
   }
 
   private async write<T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>): Promise<T> {
     const payloads = topics.map((topic) => `${this.origin}:${topic}`);
     const result = await this.db.tx(fn, { channel: this.channel, payloads });
-    for (const topic of topics) this.events.emit('change', topic);
+    for (const topic of topics) this.events.emit('change', topic, false);
     return result;
   }
 
@@ -296,7 +296,7 @@ class PostgresStore implements Store {
     await this.db.query('SELECT 1');
   }
 
-  onChange(listener: (topic: StoreTopic) => void): () => void {
+  onChange(listener: (topic: StoreTopic, external: boolean) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
   }

@@ -120,7 +120,7 @@ class SqliteStore implements Store {
     this.dataVersion = version;
     const versions = this.readTopicVersions();
     for (const topic of STORE_TOPICS) {
-      if (versions.get(topic) !== this.topicVersions.get(topic)) this.events.emit('change', topic);
+      if (versions.get(topic) !== this.topicVersions.get(topic)) this.events.emit('change', topic, true);
     }
     this.topicVersions = versions;
   }
@@ -139,7 +139,7 @@ class SqliteStore implements Store {
       .immediate();
     // Our own bumps are known here; other processes' show up at the next poll.
     for (const [topic, version] of bumped) this.topicVersions.set(topic, version);
-    for (const topic of topics) this.events.emit('change', topic);
+    for (const topic of topics) this.events.emit('change', topic, false);
     return result;
   }
 
@@ -339,7 +339,7 @@ class SqliteStore implements Store {
     this.db.prepare('SELECT 1').get();
   }
 
-  onChange(listener: (topic: StoreTopic) => void): () => void {
+  onChange(listener: (topic: StoreTopic, external: boolean) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
   }
