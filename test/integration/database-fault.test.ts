@@ -5,53 +5,29 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { createServer, Server, Socket } from 'node:net';
-import { AddressInfo } from 'node:net';
 import { closeAllClients, makeClient, unary } from '../support/clients';
 import { openSession } from '../support/admin-session';
 import { startTestGateway, TestGateway } from '../support/gateway';
+import { createCuttableProxy, CuttableProxy } from '../support/tcp-proxy';
 import { createSchemas, describePostgres, TEST_DATABASE_URL, urlWithSchema } from '../unit/store/postgres-test-database';
 
 describePostgres('database outage under load', () => {
   const schemas = createSchemas();
-  const sockets = new Set<Socket>();
-  let proxy: Server;
-  let port = 0;
+  let proxy: CuttableProxy;
   let gw: TestGateway;
 
-  const target = () => new URL(TEST_DATABASE_URL);
-  const proxyTo = (client: Socket) => {
-    const upstream = new Socket();
-    upstream.connect(Number(target().port || 5432), target().hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined).on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  };
-  const listen = () => new Promise<Server>((resolve) => {
-    const s = createServer(proxyTo);
-    s.listen(port, '127.0.0.1', () => resolve(s));
-  });
-  const cut = () => new Promise<void>((resolve) => {
-    proxy.close(() => resolve());
-    for (const s of sockets) s.destroy();
-  });
-
   beforeAll(async () => {
-    proxy = await listen();
-    port = (proxy.address() as AddressInfo).port;
+    const target = new URL(TEST_DATABASE_URL);
+    proxy = await createCuttableProxy(target.hostname, Number(target.port || 5432));
     const url = new URL(urlWithSchema(await schemas.fresh(), { connect_timeout: '1' }));
     url.hostname = '127.0.0.1';
-    url.port = String(port);
+    url.port = String(proxy.port);
     gw = await startTestGateway({ config: { databaseUrl: url.toString() } });
   });
   afterAll(async () => {
     closeAllClients();
     await gw.close().catch(() => undefined);
-    await cut().catch(() => undefined);
+    await proxy.cut().catch(() => undefined);
     await schemas.end();
   });
 
@@ -81,10 +57,10 @@ describePostgres('database outage under load', () => {
     }, 100);
 
     await new Promise((r) => setTimeout(r, 500));
-    await cut();
+    await proxy.cut();
     await new Promise((r) => setTimeout(r, 2500));
     expect(healthStates.has('NOT_SERVING')).toBe(true);
-    proxy = await listen();
+    await proxy.restore();
     // Recovers by itself: writes are acknowledged again and health returns to SERVING.
     const before = acknowledged.length;
     for (let i = 0; i < 100 && (acknowledged.length === before || !healthStates.has('SERVING')); i++) await new Promise((r) => setTimeout(r, 100));

@@ -4,6 +4,7 @@ import { openPostgresStore, PostgresStoreOptions } from '../../../src/store/post
 import { Store, StoreTopic } from '../../../src/store/store';
 import { describeStoreContract } from '../../contract/store-contract';
 import { nextTopic } from '../../contract/store-fixtures';
+import { createCuttableProxy } from '../../support/tcp-proxy';
 import { createSchemas, describePostgres, TEST_DATABASE_URL, urlWithSchema } from './postgres-test-database';
 
 /** A TCP server that hands each connection to `onSocket`: a silent server, or a proxy that can be cut. */
@@ -192,46 +193,27 @@ describePostgres('PostgreSQL store', () => {
     it('fails fast while the database is unreachable and recovers by itself when it returns', async () => {
       const schema = await schemas.fresh();
       const target = new URL(TEST_DATABASE_URL);
-      const sockets = new Set<Socket>();
-      const proxyTo = (client: Socket) => {
-        const upstream = new Socket();
-        upstream.connect(Number(target.port || 5432), target.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('error', () => undefined).on('close', () => sockets.delete(s));
-        }
-        client.pipe(upstream).pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-      };
-      let proxy = await listen(proxyTo);
-      const port = portOf(proxy);
+      const proxy = await createCuttableProxy(target.hostname, Number(target.port || 5432));
       const url = new URL(urlWithSchema(schema));
       url.hostname = '127.0.0.1';
-      url.port = String(port);
+      url.port = String(proxy.port);
       const store = await openPostgresStore(url.toString(), { connectTimeoutMs: 1000 });
       stores.push(store);
       await store.addTenants([{ tenantId: 'acme', gatewayIds: [] }]);
 
-      await new Promise((r) => {
-        proxy.close(r);
-        for (const s of sockets) s.destroy();
-      });
+      await proxy.cut();
       const started = Date.now();
       await expect(store.listTenants()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
       await expect(store.addTenants([{ tenantId: 'lost', gatewayIds: [] }])).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
       expect(Date.now() - started).toBeLessThan(3000);
 
-      proxy = await listen(proxyTo, port);
+      await proxy.restore();
       try {
         await until(async () => (await store.listTenants().catch(() => [])).length > 0, 5000);
         expect(await store.listTenants()).toEqual(['acme', 'administrator']);
       } finally {
         await store.close();
-        await new Promise((r) => {
-          proxy.close(r);
-          for (const s of sockets) s.destroy();
-        });
+        await proxy.cut();
       }
     });
 
