@@ -103,7 +103,10 @@ Password cost: argon2id m=${DEFAULT_PASSWORD_COST.memoryKib} KiB, t=${DEFAULT_PA
 A login is one argon2id verification (on libuv's thread pool) plus two ES256 signatures and a few SQLite writes; the
 ratio says how much of the machine's hashing capacity reaches users. A refresh is a signature check, a hash lookup and one ES256 signature.
 `;
-  writeFileSync(join(__dirname, 'REPORT.md'), report);
+  // bench/run.js gathers every part into bench/REPORT.md; alone, this part writes to bench/out.
+  require('node:fs').mkdirSync(join(__dirname, '..', 'out'), { recursive: true });
+  writeFileSync(process.env.BENCH_REPORT || join(__dirname, '..', 'out', 'identity-REPORT.md'), report);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ ratio, loginsPerSecond: median(rows.login), rawHashesPerSecond: median(rows.raw), loopDelayP99Ms: median(rows.p99), refreshPerSecond: median(rows.refresh) }));
   process.stdout.write(report);
 }
 

@@ -136,7 +136,10 @@ ${row('HTTP refresh p99 (ms)', small.refresh.p99, large.refresh.p99)}
 Revoked token IDs and tenant IDs are held in memory (sets), so memory grows with them; refresh tokens stay in the database
 and are found by an indexed hash lookup.
 `;
-  writeFileSync(join(__dirname, 'REPORT.md'), report);
+  // bench/run.js gathers every part into bench/REPORT.md; alone, this part writes to bench/out.
+  require('node:fs').mkdirSync(join(__dirname, '..', 'out'), { recursive: true });
+  writeFileSync(process.env.BENCH_REPORT || join(__dirname, '..', 'out', 'scale-REPORT.md'), report);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ small, large }));
   process.stdout.write(report);
 }
 
