@@ -10,17 +10,18 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { Logger } from 'pino';
 import { Core } from '../core/create-core';
-import { LoginService } from '../gen/gsdk/login/login';
+import * as loginMessages from '../gen/gsdk/login/login';
 import { GrpcDeps } from './call';
 import { legacyAlias } from './legacy-alias';
 import { createLoginService } from './login-service';
 import { createTenantService } from './tenant-service';
 import { createGatewayService } from './gateway-service';
 import { createMasterService } from './master-service';
-import { TenantService } from '../gen/gsdk/tenant/tenant';
-import { GatewayService } from '../gen/gsdk/gateway/gateway';
-import { MasterService } from '../gen/gsdk/master/master';
+import * as tenantMessages from '../gen/gsdk/tenant/tenant';
+import * as gatewayMessages from '../gen/gsdk/gateway/gateway';
+import * as masterMessages from '../gen/gsdk/master/master';
 import { connectionInterceptor, createPeerRegistry, PeerRegistry } from './peer-registry';
+import { withSharedWriter } from './shared-writer';
 
 export const PROTO_DIR = join(__dirname, '..', '..', 'proto');
 const PROTO_FILES = ['gsdk/login/login.proto', 'gsdk/tenant/tenant.proto', 'gsdk/gateway/gateway.proto', 'gsdk/master/master.proto'];
@@ -60,10 +61,10 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors: [connectionInterceptor] });
 
   const services: [grpc.ServiceDefinition, grpc.UntypedServiceImplementation][] = [
-    [LoginService, createLoginService(deps)],
-    [TenantService, createTenantService(deps, core)],
-    [GatewayService, createGatewayService(deps, core)],
-    [MasterService, createMasterService(deps, core)],
+    [withSharedWriter(loginMessages.LoginService, loginMessages), createLoginService(deps)],
+    [withSharedWriter(tenantMessages.TenantService, tenantMessages), createTenantService(deps, core)],
+    [withSharedWriter(gatewayMessages.GatewayService, gatewayMessages), createGatewayService(deps, core)],
+    [withSharedWriter(masterMessages.MasterService, masterMessages), createMasterService(deps, core)],
   ];
   for (const [definition, implementation] of services) {
     server.addService(definition, implementation);
