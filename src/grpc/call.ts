@@ -19,8 +19,11 @@ export interface GrpcDeps {
 export interface PublicContext {
   peer: Peer | undefined;
   token: string | undefined;
-  log: Logger;
+  /** The call's logger (bound to method and peer), made the first time it is used. */
+  readonly log: Logger;
   call: ServerSurfaceCall;
+  /** Logs at info level; costs nothing when info is off (no per-call logger is made). */
+  info(fields: object, message: string): void;
 }
 
 export interface AuthedContext extends PublicContext {
@@ -33,25 +36,45 @@ function tokenOf(metadata: Metadata): string | undefined {
   return token ? token : undefined;
 }
 
+/** One per call; a class so the per-call object has a fixed shape and no closures. */
+class CallContext implements PublicContext {
+  peer: Peer | undefined;
+  token: string | undefined;
+  caller: VerifiedToken | undefined = undefined;
+  private childLog: Logger | undefined = undefined;
+
+  constructor(
+    private readonly deps: GrpcDeps,
+    readonly call: ServerSurfaceCall,
+    private readonly method: string,
+  ) {
+    this.peer = deps.peers.peerOf(call);
+    this.token = tokenOf(call.metadata);
+  }
+
+  get log(): Logger {
+    this.childLog ??= this.deps.log.child({ method: this.method, peer: this.peer?.thumbprint, serial: this.peer?.serial.toString() });
+    return this.childLog;
+  }
+
+  info(fields: object, message: string): void {
+    if (this.deps.log.isLevelEnabled('info')) this.log.info(fields, message);
+  }
+}
+
 export function contextOf(deps: GrpcDeps, call: ServerSurfaceCall, method: string): PublicContext {
-  const peer = deps.peers.peerOf(call);
-  let log: Logger | undefined;
-  return {
-    peer,
-    token: tokenOf(call.metadata),
-    call,
-    // The per-call child logger is made only when the call logs something (most calls never do).
-    get log() {
-      log ??= deps.log.child({ method, peer: peer?.thumbprint, serial: peer?.serial.toString() });
-      return log;
-    },
-  };
+  return new CallContext(deps, call, method);
+}
+
+function authed(ctx: PublicContext, caller: VerifiedToken): AuthedContext {
+  (ctx as CallContext).caller = caller;
+  return ctx as AuthedContext;
 }
 
 export function toStatus(err: unknown, log: Logger): Partial<StatusObject> {
   const pub = toPublic(err);
   if (pub.code === 'ERR_INTERNAL') log.error({ err }, 'unexpected failure');
-  else log.info({ code: pub.code, reason: pub.message }, 'call refused');
+  else if (log.isLevelEnabled('info')) log.info({ code: pub.code, reason: pub.message }, 'call refused');
   return { code: pub.grpc, details: pub.message };
 }
 
@@ -84,7 +107,7 @@ export function authedUnary<Req, Res>(
 ): handleUnaryCall<Req, Res> {
   return publicUnary<Req, Res>(deps, method, (request, ctx) => {
     const caller = deps.auth.authenticate(ctx.peer, ctx.token);
-    return fn(request, Object.assign(ctx, { caller }));
+    return fn(request, authed(ctx, caller));
   });
 }
 
@@ -98,7 +121,7 @@ export function authedServerStream<Req, Res>(
     const ctx = contextOf(deps, call, method);
     try {
       const caller = deps.auth.authenticate(ctx.peer, ctx.token);
-      Promise.resolve(fn(call, Object.assign(ctx, { caller }))).catch((err: unknown) => failStream(call, err, ctx.log));
+      Promise.resolve(fn(call, authed(ctx, caller))).catch((err: unknown) => failStream(call, err, ctx.log));
     } catch (err) {
       failStream(call, err, ctx.log);
     }

@@ -41,13 +41,13 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
     add: scoped('Add', async (req, scope, ctx) => {
       const ids = checkIdList(req.gatewayIDs, 'gatewayIDs');
       await gateways.add(scope, ids);
-      ctx.log.info({ tenant: scope.tenantId, gateways: ids }, 'gateways added');
+      ctx.info({ tenant: scope.tenantId, gateways: ids }, 'gateways added');
       return {};
     }),
     delete: scoped('Delete', async (req, scope, ctx) => {
       const ids = checkIdList(req.gatewayIDs, 'gatewayIDs');
       await gateways.delete(scope, ids);
-      ctx.log.info({ tenant: scope.tenantId, gateways: ids }, 'gateways deleted');
+      ctx.info({ tenant: scope.tenantId, gateways: ids }, 'gateways deleted');
       return {};
     }),
     createCertificate: scoped('CreateCertificate', async (req, scope, ctx) => {
@@ -55,7 +55,7 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
       const subject = checkSubject(req.subject);
       const years = checkYears(req.expireAfterYears);
       const issued = await certificates.issue({ kind: 'gateway', tenantId: owner.tenantId, gatewayId: owner.gatewayId }, subject, years);
-      ctx.log.info({ gateway: owner.gatewayId, issuedSerial: issued.serial.toString() }, 'gateway certificate issued');
+      ctx.info({ gateway: owner.gatewayId, issuedSerial: issued.serial.toString() }, 'gateway certificate issued');
       return { gatewayCert: issued.certPem, gatewayKey: issued.keyPem };
     }),
     getIssuanceHistory: scoped('GetIssuanceHistory', (req, scope) => historyOf(scope, req.gatewayIDs, false)),
@@ -64,14 +64,14 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
       const owner = ownerOf(scope, req.gatewayID);
       const serials = checkSerials(req.serialNOs, 'serialNOs');
       await certificates.blacklist(owner, serials);
-      ctx.log.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates blacklisted');
+      ctx.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates blacklisted');
       return {};
     }),
     deleteCertificateBlacklist: scoped('DeleteCertificateBlacklist', async (req, scope, ctx) => {
       const owner = ownerOf(scope, req.gatewayID);
       const serials = checkSerials(req.serialNOs, 'serialNOs');
       await certificates.unblacklist(owner, serials);
-      ctx.log.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates removed from the blacklist');
+      ctx.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates removed from the blacklist');
       return {};
     }),
     subscribeStatus: authedServerStream(deps, 'Gateway.SubscribeStatus', (call, ctx) => {

@@ -9,17 +9,17 @@ export function createLoginService(deps: GrpcDeps): LoginServer {
   return {
     login: publicUnary(deps, 'Login.Login', (req, ctx) => {
       const jwtToken = auth.login(ctx.peer, req.tenantCert);
-      ctx.log.info({ tenant: tenantOf(ctx.peer) }, 'login');
+      ctx.info({ tenant: tenantOf(ctx.peer) }, 'login');
       return { jwtToken };
     }),
     loginAdmin: publicUnary(deps, 'Login.LoginAdmin', (req, ctx) => {
       const jwtToken = auth.loginAdmin(ctx.peer, req.adminTenantCert, req.tenantID);
-      ctx.log.info({ tenant: req.tenantID }, 'administrator login');
+      ctx.info({ tenant: req.tenantID }, 'administrator login');
       return { jwtToken };
     }),
     logout: publicUnary(deps, 'Login.Logout', async (_req, ctx) => {
       const token = await auth.logout(ctx.peer, ctx.token);
-      ctx.log.info({ tenant: token.tenantId, jti: token.jti }, 'logout');
+      ctx.info({ tenant: token.tenantId, jti: token.jti }, 'logout');
       return {};
     }),
   };

@@ -38,7 +38,7 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
   return {
     subscribe: publicUnary(deps, 'Master.Subscribe', (req, ctx) => {
       const session = devices.subscribe(ctx.peer, req.gatewayCert);
-      ctx.log.info({ gateway: session.gatewayId, tenant: session.tenantId }, 'device gateway subscribed');
+      ctx.info({ gateway: session.gatewayId, tenant: session.tenantId }, 'device gateway subscribed');
       return { sessionID: session.id };
     }),
     updateDeviceList: publicUnary(deps, 'Master.UpdateDeviceList', (req, ctx) => {

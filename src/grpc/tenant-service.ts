@@ -42,13 +42,13 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       const ids = checkIdList(req.tenantInfos.map((t) => t.tenantID), 'tenantInfos.tenantID');
       const infos = req.tenantInfos.map((t, i) => ({ tenantId: ids[i], gatewayIds: checkIdList(t.gatewayIDs, `tenantInfos[${i}].gatewayIDs`, { allowEmpty: true }) }));
       await tenants.add(infos);
-      ctx.log.info({ tenants: ids }, 'tenants added');
+      ctx.info({ tenants: ids }, 'tenants added');
       return {};
     }),
     delete: admin('Delete', async (req, ctx) => {
       const ids = checkIdList(req.tenantIDs, 'tenantIDs');
       await tenants.delete(ids);
-      ctx.log.info({ tenants: ids }, 'tenants deleted');
+      ctx.info({ tenants: ids }, 'tenants deleted');
       return {};
     }),
     addGateway: admin('AddGateway', async (req) => {
@@ -66,7 +66,7 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       tenants.requireExisting([tenantId]);
       const identity = tenantId === ADMIN_TENANT ? ({ kind: 'admin', tenantId } as const) : ({ kind: 'tenant', tenantId } as const);
       const issued = await certificates.issue(identity, subject, years);
-      ctx.log.info({ tenant: tenantId, issuedSerial: issued.serial.toString() }, 'tenant certificate issued');
+      ctx.info({ tenant: tenantId, issuedSerial: issued.serial.toString() }, 'tenant certificate issued');
       return { tenantCert: issued.certPem, tenantKey: issued.keyPem };
     }),
     getIssuanceHistory: admin('GetIssuanceHistory', (req) => historyOf(req.tenantIDs, false)),
@@ -75,14 +75,14 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       const tenantId = checkId(req.tenantID, 'tenantID');
       const serials = checkSerials(req.serialNOs, 'serialNOs');
       await certificates.blacklist({ kind: 'tenant', tenantId }, serials);
-      ctx.log.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates blacklisted');
+      ctx.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates blacklisted');
       return {};
     }),
     deleteCertificateBlacklist: admin('DeleteCertificateBlacklist', async (req, ctx) => {
       const tenantId = checkId(req.tenantID, 'tenantID');
       const serials = checkSerials(req.serialNOs, 'serialNOs');
       await certificates.unblacklist({ kind: 'tenant', tenantId }, serials);
-      ctx.log.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates removed from the blacklist');
+      ctx.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates removed from the blacklist');
       return {};
     }),
   };
