@@ -3,7 +3,7 @@
  * connection: parsing, the chain check and the thumbprint are not repeated per call.
  */
 import { X509Certificate } from 'node:crypto';
-import { readIdentity, serialOf, thumbprintOf, validityOf } from '../pki/read-certificate';
+import { CertificateFields, readIdentity, serialOf, thumbprintOf, validityOf } from '../pki/read-certificate';
 import { CertIdentity } from '../pki/profile';
 
 export interface VerifiedToken {
@@ -17,7 +17,8 @@ export interface VerifiedToken {
 }
 
 export interface Peer {
-  cert: X509Certificate;
+  /** The certificate's DER. */
+  cert: { raw: Buffer };
   serial: bigint;
   /** base64url SHA-256 of the DER (RFC 8705 x5t#S256). */
   thumbprint: string;
@@ -35,8 +36,11 @@ export interface Peer {
 
 export const MAX_TOKENS_PER_PEER = 16;
 
-/** `chainVerified`: the TLS layer (or the caller) already checked the signature against our CA. */
-export function createPeer(cert: X509Certificate, ca: X509Certificate, chainVerified = false): Peer {
+/**
+ * `chainVerified`: the TLS layer (or the caller) already checked the signature against our CA;
+ * otherwise the certificate is parsed (when it is not an X509Certificate yet) and checked here.
+ */
+export function createPeer(cert: CertificateFields, ca: X509Certificate, chainVerified = false): Peer {
   const { notBefore, notAfter } = validityOf(cert);
   return {
     cert,
@@ -45,7 +49,12 @@ export function createPeer(cert: X509Certificate, ca: X509Certificate, chainVeri
     identity: readIdentity(cert),
     notBefore,
     notAfter,
-    trusted: chainVerified || (cert.checkIssued(ca) && cert.verify(ca.publicKey)),
+    trusted: chainVerified || issuedBy(cert, ca),
     tokens: new Map(),
   };
+}
+
+function issuedBy(cert: CertificateFields, ca: X509Certificate): boolean {
+  const x509 = cert instanceof X509Certificate ? cert : new X509Certificate(cert.raw);
+  return x509.checkIssued(ca) && x509.verify(ca.publicKey);
 }

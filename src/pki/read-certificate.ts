@@ -3,6 +3,7 @@
  * checks the PEM framing and reads the SubjectAltName convention of the profile.
  */
 import { X509Certificate } from 'node:crypto';
+import type { PeerCertificate } from 'node:tls';
 import { InvalidArgument, InvalidCertificate } from '../errors';
 import { ADMIN_TENANT, CertIdentity, GATEWAY_MARK, TENANT_MARK } from './profile';
 import { isValidId } from './ids';
@@ -36,6 +37,36 @@ export function pemEncodes(pem: unknown, der: Buffer): boolean {
   return !!m && Buffer.from(m[1], 'base64').equals(der);
 }
 
+/**
+ * What the gateway reads of a certificate. node:crypto's X509Certificate has these fields, and a TLS
+ * connection's certificate (tls getPeerCertificate(), already parsed by Node during the handshake)
+ * is turned into them by certificateFields(), so a connection's certificate is not parsed twice.
+ */
+export interface CertificateFields {
+  raw: Buffer;
+  ca: boolean;
+  /** Hex, as OpenSSL prints it. */
+  serialNumber: string;
+  validFrom: string;
+  validTo: string;
+  subjectAltName: string | undefined;
+  /** Colon-separated hex SHA-256 of the DER. */
+  fingerprint256: string;
+}
+
+/** The fields of a TLS peer certificate object (tls.PeerCertificate) under X509Certificate's names. */
+export function certificateFields(peer: PeerCertificate): CertificateFields {
+  return {
+    raw: peer.raw,
+    ca: peer.ca,
+    serialNumber: peer.serialNumber,
+    validFrom: peer.valid_from,
+    validTo: peer.valid_to,
+    subjectAltName: peer.subjectaltname,
+    fingerprint256: peer.fingerprint256,
+  };
+}
+
 export interface SanEntry {
   type: string;
   value: string;
@@ -44,7 +75,7 @@ export interface SanEntry {
 const SAN_ENTRY = /(?:^|, )([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)/g;
 
 /** The SubjectAltName entries in certificate order, as OpenSSL reports them. */
-export function sanEntries(cert: X509Certificate): SanEntry[] {
+export function sanEntries(cert: Pick<CertificateFields, 'subjectAltName'>): SanEntry[] {
   const text = cert.subjectAltName;
   if (!text) return [];
   const entries: SanEntry[] = [];
@@ -61,7 +92,7 @@ export function sanEntries(cert: X509Certificate): SanEntry[] {
  * Who a client certificate speaks for, by the profile's SAN convention, or a reason it has none.
  * Works for certificates made by any tool that writes the same rfc822Name entries.
  */
-export function readIdentity(cert: X509Certificate): CertIdentity | { problem: string } {
+export function readIdentity(cert: Pick<CertificateFields, 'ca' | 'subjectAltName'>): CertIdentity | { problem: string } {
   if (cert.ca) return { problem: 'is a CA certificate, not a client certificate' };
   const emails = sanEntries(cert)
     .filter((entry) => entry.type === 'email')
@@ -84,15 +115,15 @@ export function readIdentity(cert: X509Certificate): CertIdentity | { problem: s
   return { problem: `carries no tenant ID (SubjectAltName must start with "${TENANT_MARK}" or "${GATEWAY_MARK}")` };
 }
 
-export function serialOf(cert: X509Certificate): bigint {
+export function serialOf(cert: Pick<CertificateFields, 'serialNumber'>): bigint {
   return BigInt(`0x${cert.serialNumber}`);
 }
 
-export function validityOf(cert: X509Certificate): { notBefore: number; notAfter: number } {
+export function validityOf(cert: Pick<CertificateFields, 'validFrom' | 'validTo'>): { notBefore: number; notAfter: number } {
   return { notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) };
 }
 
 /** SHA-256 thumbprint of the DER, base64url: the `x5t#S256` of RFC 8705. */
-export function thumbprintOf(cert: X509Certificate): string {
+export function thumbprintOf(cert: Pick<CertificateFields, 'fingerprint256'>): string {
   return Buffer.from(cert.fingerprint256.replace(/:/g, ''), 'hex').toString('base64url');
 }
