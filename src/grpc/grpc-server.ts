@@ -58,7 +58,12 @@ function reflection(): ReflectionService {
 export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string, port: number, log: Logger): Promise<GrpcServer> {
   const peers = createPeerRegistry(new X509Certificate(tls.caPem), log);
   const deps: GrpcDeps = { auth: core.auth, peers, log };
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024, interceptors: [connectionInterceptor] });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    // No channelz service is served, so grpc-js need not trace every connection and call for one.
+    'grpc.enable_channelz': 0,
+    interceptors: [connectionInterceptor],
+  });
 
   const services: [grpc.ServiceDefinition, grpc.UntypedServiceImplementation][] = [
     [withSharedWriter(loginMessages.LoginService, loginMessages), createLoginService(deps)],
