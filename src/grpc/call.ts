@@ -84,6 +84,8 @@ export function authedUnary<Req, Res>(
 ): handleUnaryCall<Req, Res> {
   return publicUnary<Req, Res>(deps, method, (request, ctx) => {
     const caller = deps.auth.authenticate(ctx.peer, ctx.token);
+    // No promise on the warm path: a token already checked on this connection answers at once.
+    if (caller instanceof Promise) return caller.then((checked) => fn(request, Object.assign(ctx, { caller: checked })));
     return fn(request, Object.assign(ctx, { caller }));
   });
 }
@@ -98,7 +100,8 @@ export function authedServerStream<Req, Res>(
     const ctx = contextOf(deps, call, method);
     try {
       const caller = deps.auth.authenticate(ctx.peer, ctx.token);
-      Promise.resolve(fn(call, Object.assign(ctx, { caller }))).catch((err: unknown) => failStream(call, err, ctx.log));
+      const started = caller instanceof Promise ? caller.then((checked) => fn(call, Object.assign(ctx, { caller: checked }))) : fn(call, Object.assign(ctx, { caller }));
+      Promise.resolve(started).catch((err: unknown) => failStream(call, err, ctx.log));
     } catch (err) {
       failStream(call, err, ctx.log);
     }
