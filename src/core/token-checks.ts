@@ -17,7 +17,7 @@ export interface TokenChecks {
   entry(token: VerifiedToken): CachedToken;
   /** A token just issued: it cannot be revoked yet, and its tenant was found registered at `tenantsEpoch`. */
   issued(token: VerifiedToken, tenantsEpoch: number): void;
-  /** Makes again the checks whose epoch moved since the entry's; throws or rejects with TokenRevoked. */
+  /** Makes again the checks whose epoch moved since the entry's; throws or rejects with TokenRevoked (StoreUnavailable if asking failed). */
   recheck(cached: CachedToken): void | Promise<void>;
 }
 
