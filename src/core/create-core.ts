@@ -4,7 +4,7 @@ import { Authority } from '../pki/authority';
 import { Store } from '../store/store';
 import { Auth, createAuth } from './auth';
 import { Certificates, createCertificates } from './certificates';
-import { Clock, systemClock } from './clock';
+import { Clock, systemClock, unixSeconds } from './clock';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory } from './directory';
 import { createIdentity, Identity } from './identity/create-identity';
@@ -17,6 +17,8 @@ import { createSessions, Sessions } from './sessions';
 import { createStatusHub, StatusHub } from './status-hub';
 import { createTenants, Tenants } from './tenants';
 import { createTokenService, TokenService } from './tokens';
+
+const PURGE_INTERVAL_MS = 3_600_000;
 
 export interface Core {
   store: Store;
@@ -87,12 +89,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
   // Changes made by another process (the CLI, another instance) take effect here too.
   const stopWatching = store.onChange((topic, external) => {
-    // This process's revocations are in memory already (noteRevoked); reloading the whole list on
-    // each of them would make every logout cost O(revocations).
+    // This process's revocations moved the revocation epoch already (noteRevoked); nothing else
+    // depends on them, so a logout costs no pass over the device gateway sessions.
     if (topic === 'tokens' && !external) return;
     const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
+  // Revocations are looked up in the store, one by one; the ones that ran out go now and then.
+  const purge = setInterval(() => {
+    store.purgeRevokedTokens(unixSeconds(clock)).catch((err: unknown) => log.warn({ err }, 'purging expired revocations failed'));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
   return {
     store,
     clock,
@@ -110,6 +117,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     presence,
     async close() {
       stopWatching();
+      clearInterval(purge);
       hub.close();
       await presence.close();
     },

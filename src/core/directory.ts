@@ -1,70 +1,114 @@
 /**
- * In-memory view of what authenticated calls check and read most: registered tenants and their
- * gateways, blacklisted serials and revoked token IDs. Loaded from the store at start and
- * refreshed by the core after its own writes (so a change is in force before the call that made it
+ * What authenticated calls check: registered tenants, gateways, blacklisted serials, revoked token
+ * IDs. Memory must not grow with tenants or revocations, so those two stay in the store: tenants
+ * behind a bounded cache of IDs known to be registered, revocations behind nothing. Each has an
+ * epoch that moves on every change, so a check made earlier (a token cached on a connection) is
+ * known to be stale and made again. Gateways and the blacklist are held in memory.
+ * The core refreshes after its own writes (so a change is in force before the call that made it
  * returns) and when the store reports a change made elsewhere (the CLI, another instance).
  */
 import { Store, StoreTopic } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 
+export const TENANT_CACHE_SIZE = 4096;
+
 export interface Directory {
-  hasTenant(tenantId: string): boolean;
-  tenantIds(): string[];
+  /** From the cache when the tenant is known to be registered (no store call), else from the store. */
+  hasTenant(tenantId: string): boolean | Promise<boolean>;
+  /** Moves whenever tenants may have changed: a tenant check made at an older epoch is stale. */
+  tenantsEpoch(): number;
   /** Owner tenant of a gateway, if registered. */
   gatewayOwner(gatewayId: string): string | undefined;
   /** Gateways of one tenant, or of all tenants, sorted by ID. */
   gatewayIds(tenantId?: string): string[];
   isBlacklisted(serial: bigint): boolean;
-  isRevoked(jti: string): boolean;
-  /** Records a revocation here at once (the store write happens first, by the caller). */
-  noteRevoked(jti: string, expiresAt: number): void;
+  /** Asks the store. */
+  isRevoked(jti: string): Promise<boolean>;
+  /** Moves on every revocation, here or elsewhere: a revocation check made at an older epoch is stale. */
+  revocationEpoch(): number;
+  /** A revocation was just written (by the caller): revocation checks made before now are stale. */
+  noteRevoked(): void;
   refresh(topic: StoreTopic): Promise<void>;
 }
 
-export async function createDirectory(store: Store, clock: Clock): Promise<Directory> {
-  let tenants = new Set<string>();
+export interface DirectoryOptions {
+  /** How many registered tenant IDs to remember (least recently used go first). */
+  tenantCacheSize?: number;
+}
+
+export async function createDirectory(store: Store, clock: Clock, options: DirectoryOptions = {}): Promise<Directory> {
+  const cacheSize = options.tenantCacheSize ?? TENANT_CACHE_SIZE;
+  // A Set iterates in insertion order: the first entry is the least recently used.
+  const knownTenants = new Set<string>();
+  let tenantsEpoch = 0;
+  let revocationEpoch = 0;
   let gateways = new Map<string, string>();
   let byTenant = new Map<string, string[]>();
   let allGateways: string[] = [];
+  let gatewaysLoad = 0;
   let blacklist = new Set<bigint>();
-  let revoked = new Map<string, number>();
+
+  const remember = (tenantId: string) => {
+    if (knownTenants.size >= cacheSize) knownTenants.delete(knownTenants.values().next().value as string);
+    knownTenants.add(tenantId);
+  };
+
+  const loadGateways = async () => {
+    const load = ++gatewaysLoad;
+    const registrations = await store.listGateways();
+    // A slower, older load must not overwrite a newer one.
+    if (load !== gatewaysLoad) return;
+    gateways = new Map(registrations.map((g) => [g.gatewayId, g.tenantId]));
+    allGateways = registrations.map((g) => g.gatewayId).sort();
+    byTenant = new Map();
+    for (const id of allGateways) {
+      const owner = gateways.get(id)!;
+      const list = byTenant.get(owner);
+      if (list) list.push(id);
+      else byTenant.set(owner, [id]);
+    }
+  };
 
   const loaders: Partial<Record<StoreTopic, () => Promise<void>>> = {
-    tenants: async () => {
-      const [ids, registrations] = await Promise.all([store.listTenants(), store.listGateways()]);
-      tenants = new Set(ids);
-      gateways = new Map(registrations.map((g) => [g.gatewayId, g.tenantId]));
-      allGateways = registrations.map((g) => g.gatewayId).sort();
-      byTenant = new Map();
-      for (const id of allGateways) {
-        const owner = gateways.get(id)!;
-        const list = byTenant.get(owner);
-        if (list) list.push(id);
-        else byTenant.set(owner, [id]);
-      }
+    tenants: () => {
+      // At once, before anything is awaited: no stale answer survives the refresh call.
+      knownTenants.clear();
+      tenantsEpoch++;
+      return loadGateways();
     },
     blacklist: async () => {
       blacklist = new Set((await store.listBlacklist()).map((e) => e.serial));
     },
     tokens: async () => {
-      const rows = await store.listRevokedTokens(unixSeconds(clock));
-      revoked = new Map(rows.map((r) => [r.jti, r.expiresAt]));
+      revocationEpoch++;
     },
   };
   const refresh = async (topic: StoreTopic) => {
     await loaders[topic]?.();
   };
-  await Promise.all(Object.values(loaders).map((load) => load()));
+  await Promise.all([loadGateways(), loaders.blacklist!(), store.purgeRevokedTokens(unixSeconds(clock))]);
 
   return {
-    hasTenant: (id) => tenants.has(id),
-    tenantIds: () => [...tenants].sort(),
+    hasTenant(tenantId) {
+      if (knownTenants.delete(tenantId)) {
+        knownTenants.add(tenantId);
+        return true;
+      }
+      const epoch = tenantsEpoch;
+      return store.hasTenant(tenantId).then((found) => {
+        // An answer read before a change may be stale: use it, but do not remember it.
+        if (found && epoch === tenantsEpoch) remember(tenantId);
+        return found;
+      });
+    },
+    tenantsEpoch: () => tenantsEpoch,
     gatewayOwner: (id) => gateways.get(id),
     gatewayIds: (tenantId) => (tenantId === undefined ? allGateways : (byTenant.get(tenantId) ?? [])),
     isBlacklisted: (serial) => blacklist.has(serial),
-    isRevoked: (jti) => revoked.has(jti),
-    noteRevoked: (jti, expiresAt) => {
-      revoked.set(jti, expiresAt);
+    isRevoked: (jti) => store.isTokenRevoked(jti),
+    revocationEpoch: () => revocationEpoch,
+    noteRevoked: () => {
+      revocationEpoch++;
     },
     refresh,
   };

@@ -16,6 +16,15 @@ export interface VerifiedToken {
   expiresAt: number;
 }
 
+/** A token verified on this connection, and when (in directory epochs) its revocation and tenant were last checked. */
+export interface CachedToken {
+  token: VerifiedToken;
+  revocationEpoch: number;
+  tenantsEpoch: number;
+  /** Found revoked: revocations are for good. */
+  revoked: boolean;
+}
+
 export interface Peer {
   /** The certificate's DER. */
   cert: { raw: Buffer };
@@ -31,7 +40,7 @@ export interface Peer {
   /** The last PEM text this connection logged in with that matched the certificate. */
   knownPem?: string;
   /** Tokens already verified on this connection (bounded). */
-  tokens: Map<string, VerifiedToken>;
+  tokens: Map<string, CachedToken>;
 }
 
 export const MAX_TOKENS_PER_PEER = 16;

@@ -6,27 +6,30 @@ import { Clock } from './clock';
 import { Directory } from './directory';
 
 export interface Tenants {
-  list(): string[];
-  get(tenantIds: string[]): TenantRecord[];
+  /** Every registered tenant ID, sorted, read from the store. */
+  list(): Promise<string[]>;
+  get(tenantIds: string[]): Promise<TenantRecord[]>;
   add(tenants: TenantRecord[]): Promise<void>;
   delete(tenantIds: string[]): Promise<void>;
   addGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
   deleteGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
-  requireExisting(tenantIds: string[]): void;
+  /** TenantNotFound naming every ID that is not registered. */
+  requireExisting(tenantIds: string[]): Promise<void>;
 }
 
 /** `onGatewaysRemoved` ends the sessions and channels of gateways that no longer exist. */
 export function createTenants(store: Store, directory: Directory, clock: Clock, onGatewaysRemoved: () => void): Tenants {
-  function requireExisting(tenantIds: string[]): void {
-    const missing = tenantIds.filter((id) => !directory.hasTenant(id));
+  async function requireExisting(tenantIds: string[]): Promise<void> {
+    const known = await Promise.all(tenantIds.map((id) => directory.hasTenant(id)));
+    const missing = tenantIds.filter((_id, i) => !known[i]);
     if (missing.length) throw new TenantNotFound(`unknown tenant${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   }
 
   return {
     requireExisting,
-    list: () => directory.tenantIds(),
-    get(tenantIds) {
-      requireExisting(tenantIds);
+    list: () => store.listTenants(),
+    async get(tenantIds) {
+      await requireExisting(tenantIds);
       return tenantIds.map((tenantId) => ({ tenantId, gatewayIds: [...directory.gatewayIds(tenantId)] }));
     },
     async add(tenants) {
@@ -35,7 +38,7 @@ export function createTenants(store: Store, directory: Directory, clock: Clock, 
     },
     async delete(tenantIds) {
       if (tenantIds.includes(ADMIN_TENANT)) throw new FailedPrecondition('the administrator tenant can never be deleted');
-      requireExisting(tenantIds);
+      await requireExisting(tenantIds);
       // Blacklist first, so a tenant ID that is later reused does not revive these certificates
       // (or the tokens bound to them). A crash in between leaves the tenant in place, certificates dead.
       const addedAt = Math.floor(clock() / 1000);
@@ -47,12 +50,12 @@ export function createTenants(store: Store, directory: Directory, clock: Clock, 
       onGatewaysRemoved();
     },
     async addGateways(tenantId, gatewayIds) {
-      requireExisting([tenantId]);
+      await requireExisting([tenantId]);
       await store.addGateways(tenantId, gatewayIds);
       await directory.refresh('tenants');
     },
     async deleteGateways(tenantId, gatewayIds) {
-      requireExisting([tenantId]);
+      await requireExisting([tenantId]);
       await store.deleteGateways(tenantId, gatewayIds);
       await directory.refresh('tenants');
       onGatewaysRemoved();

@@ -38,29 +38,40 @@ export interface TokenRequest {
   thumbprint: string;
 }
 
+export interface IssuedToken {
+  raw: string;
+  /** What `verify` will make of it. */
+  token: VerifiedToken;
+}
+
 export interface TokenService {
   issue(request: TokenRequest): string;
+  /** `issue`, also returning the claims, so the caller need not verify what it just signed. */
+  issueVerified(request: TokenRequest): IssuedToken;
   /** Signature, algorithm, issuer and expiry; returns the claims and the certificate binding. */
   verify(token: string): { token: VerifiedToken; thumbprint: string };
 }
 
 export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenServiceOptions): TokenService {
+  function issueVerified(request: TokenRequest): IssuedToken {
+    const iat = unixSeconds(clock);
+    const claims: TokenClaims = {
+      iss: issuer,
+      sub: request.subject,
+      tenant: request.tenantId,
+      role: request.role,
+      ...(request.actor ? { act: { sub: request.actor } } : {}),
+      jti: randomUUID(),
+      iat,
+      exp: iat + ttlSeconds,
+      cnf: { 'x5t#S256': request.thumbprint },
+    };
+    return { raw: signJwt(claims, keys.signing()), token: toVerified(claims) };
+  }
+
   return {
-    issue(request) {
-      const iat = unixSeconds(clock);
-      const claims: TokenClaims = {
-        iss: issuer,
-        sub: request.subject,
-        tenant: request.tenantId,
-        role: request.role,
-        ...(request.actor ? { act: { sub: request.actor } } : {}),
-        jti: randomUUID(),
-        iat,
-        exp: iat + ttlSeconds,
-        cnf: { 'x5t#S256': request.thumbprint },
-      };
-      return signJwt(claims, keys.signing());
-    },
+    issue: (request) => issueVerified(request).raw,
+    issueVerified,
 
     verify(token) {
       const claims = verifyGatewayJwt(token, keys, issuer, clock);

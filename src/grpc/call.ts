@@ -107,6 +107,8 @@ export function authedUnary<Req, Res>(
 ): handleUnaryCall<Req, Res> {
   return publicUnary<Req, Res>(deps, method, (request, ctx) => {
     const caller = deps.auth.authenticate(ctx.peer, ctx.token);
+    // No promise on the warm path: a token already checked on this connection answers at once.
+    if (caller instanceof Promise) return caller.then((checked) => fn(request, authed(ctx, checked)));
     return fn(request, authed(ctx, caller));
   });
 }
@@ -121,7 +123,8 @@ export function authedServerStream<Req, Res>(
     const ctx = contextOf(deps, call, method);
     try {
       const caller = deps.auth.authenticate(ctx.peer, ctx.token);
-      Promise.resolve(fn(call, authed(ctx, caller))).catch((err: unknown) => failStream(call, err, ctx.log));
+      const started = caller instanceof Promise ? caller.then((checked) => fn(call, authed(ctx, checked))) : fn(call, authed(ctx, caller));
+      Promise.resolve(started).catch((err: unknown) => failStream(call, err, ctx.log));
     } catch (err) {
       failStream(call, err, ctx.log);
     }

@@ -90,13 +90,20 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
       call.on('close', unsubscribe);
       call.on('error', unsubscribe);
       // Ends the stream on shutdown and when the caller's token stops being good.
+      let stopped = false;
+      const stop = (err: unknown) => {
+        if (stopped) return;
+        stopped = true;
+        unsubscribe();
+        clearInterval(recheck);
+        failStream(call, err, ctx.log);
+      };
       const recheck = setInterval(() => {
         try {
-          deps.auth.authenticate(ctx.peer, ctx.token);
+          const checked = deps.auth.authenticate(ctx.peer, ctx.token);
+          if (checked instanceof Promise) checked.catch(stop);
         } catch (err) {
-          unsubscribe();
-          clearInterval(recheck);
-          failStream(call, err, ctx.log);
+          stop(err);
         }
       }, 1000);
       recheck.unref();

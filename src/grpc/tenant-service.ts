@@ -16,15 +16,15 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       return fn(req, ctx);
     });
   /** The tenants named, or every tenant when the list is empty. */
-  const tenantsOf = (ids: unknown) => {
+  const tenantsOf = async (ids: unknown) => {
     const list = checkIdList(ids, 'tenantIDs', { allowEmpty: true });
     if (list.length === 0) return tenants.list();
-    tenants.requireExisting(list);
+    await tenants.requireExisting(list);
     return list;
   };
   const historyOf = async (ids: unknown, onlyBlacklisted: boolean) => {
     const records = [];
-    for (const tenantId of tenantsOf(ids)) {
+    for (const tenantId of await tenantsOf(ids)) {
       const owner = { kind: 'tenant' as const, tenantId };
       const rows = onlyBlacklisted ? await certificates.blacklisted(owner) : await certificates.history(owner);
       records.push(...rows.map((r) => ({ tenantID: tenantId, ...certificateInfo(r) })));
@@ -33,9 +33,9 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
   };
 
   return {
-    getList: admin('GetList', () => ({ tenantIDs: tenants.list() })),
-    get: admin('Get', (req) => ({
-      tenantInfos: tenants.get(checkIdList(req.tenantIDs, 'tenantIDs')).map((t) => ({ tenantID: t.tenantId, gatewayIDs: t.gatewayIds })),
+    getList: admin('GetList', async () => ({ tenantIDs: await tenants.list() })),
+    get: admin('Get', async (req) => ({
+      tenantInfos: (await tenants.get(checkIdList(req.tenantIDs, 'tenantIDs'))).map((t) => ({ tenantID: t.tenantId, gatewayIDs: t.gatewayIds })),
     })),
     add: admin('Add', async (req, ctx) => {
       if (!Array.isArray(req.tenantInfos) || req.tenantInfos.length === 0) checkIdList([], 'tenantInfos');
@@ -63,7 +63,7 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       const tenantId = checkId(req.tenantID, 'tenantID');
       const subject = checkSubject(req.subject);
       const years = checkYears(req.expireAfterYears);
-      tenants.requireExisting([tenantId]);
+      await tenants.requireExisting([tenantId]);
       const identity = tenantId === ADMIN_TENANT ? ({ kind: 'admin', tenantId } as const) : ({ kind: 'tenant', tenantId } as const);
       const issued = await certificates.issue(identity, subject, years);
       ctx.info({ tenant: tenantId, issuedSerial: issued.serial.toString() }, 'tenant certificate issued');

@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unixSeconds } from '../core/clock';
 import { hashToken } from '../core/identity/refresh-tokens';
+import { StoreUnavailable } from '../errors';
 import { DialectContext } from './dialect';
 import { formBody } from './request';
 import { OPENAPI } from './openapi';
@@ -62,11 +63,12 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     }
     let claims;
     try {
-      claims = identity.access.verify(token);
-    } catch {
+      claims = await identity.access.verify(token);
+    } catch (err) {
+      if (err instanceof StoreUnavailable) throw err;
       return reply.send({ active: false });
     }
-    if (!ctx.core.directory.hasTenant(claims.tenant)) return reply.send({ active: false });
+    if (!(await ctx.core.directory.hasTenant(claims.tenant))) return reply.send({ active: false });
     // gRPC tokens are bound to a client certificate and name no user; HTTP tokens name theirs (uid, else sub).
     const user = claims.cnf ? undefined : await identity.users.active(typeof claims.uid === 'string' ? claims.uid : claims.sub);
     if (!claims.cnf && (!user || user.tenantId !== claims.tenant)) return reply.send({ active: false });
@@ -93,10 +95,11 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     if (await identity.refresh.revoke(token)) what = 'refresh';
     else {
       try {
-        await identity.access.revoke(identity.access.verify(token));
+        await identity.access.revoke(await identity.access.verify(token));
         what = 'access';
-      } catch {
-        // Unknown, expired or foreign: nothing to revoke.
+      } catch (err) {
+        // Unknown, expired or foreign: nothing to revoke. A database that cannot answer is a 503.
+        if (err instanceof StoreUnavailable) throw err;
       }
     }
     // RFC 7009: the answer is the same whether or not the token was known.

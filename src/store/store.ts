@@ -78,6 +78,8 @@ export interface Store {
   readonly kind: string;
 
   listTenants(): Promise<string[]>;
+  /** One indexed lookup: whether the tenant is registered. */
+  hasTenant(tenantId: string): Promise<boolean>;
   /** Only the tenants that exist, in the order asked. */
   getTenants(tenantIds: string[]): Promise<TenantRecord[]>;
   /** All or nothing; throws AlreadyExists (tenant or gateway ID taken) and adds nothing. */
@@ -102,7 +104,11 @@ export interface Store {
   removeBlacklist(serials: bigint[]): Promise<void>;
 
   revokeToken(token: RevokedToken): Promise<void>;
-  /** Revocations still in force at `now` (Unix seconds); older ones may be purged. */
+  /** One indexed lookup: whether this token ID was revoked (and the revocation not yet purged). */
+  isTokenRevoked(jti: string): Promise<boolean>;
+  /** Drops the revocations that ran out before `now` (Unix seconds); returns how many. */
+  purgeRevokedTokens(now: number): Promise<number>;
+  /** Revocations still in force at `now` (Unix seconds), for tests and diagnostics; older ones may be purged. */
   listRevokedTokens(now: number): Promise<RevokedToken[]>;
 
   listSigningKeys(): Promise<SigningKeyRecord[]>;

@@ -49,6 +49,19 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect([...acme.gatewayIds].sort()).toEqual(['gw-a1', 'gw-a2']);
       });
 
+      it('hasTenant answers for one tenant ID, exactly (no prefix or case folding)', async () => {
+        expect(await store.hasTenant('administrator')).toBe(true);
+        expect(await store.hasTenant('acme')).toBe(false);
+        await seed();
+        expect(await store.hasTenant('acme')).toBe(true);
+        expect(await store.hasTenant('ACME')).toBe(false);
+        expect(await store.hasTenant('acm')).toBe(false);
+        expect(await store.hasTenant('')).toBe(false);
+        await store.deleteTenants(['acme']);
+        expect(await store.hasTenant('acme')).toBe(false);
+        expect(await store.hasTenant('globex')).toBe(true);
+      });
+
       it('getTenants returns only the existing tenants, in the order asked', async () => {
         await seed();
         const found = await store.getTenants(['globex', 'missing', 'administrator', 'acme']);
@@ -250,6 +263,24 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
     });
 
     describe('revoked tokens', () => {
+      it('isTokenRevoked answers for one token ID until the revocation is purged', async () => {
+        expect(await store.isTokenRevoked('short')).toBe(false);
+        await store.revokeToken({ jti: 'short', expiresAt: 1000 });
+        await store.revokeToken({ jti: 'long', expiresAt: 5000 });
+        // Revoking twice is harmless.
+        await store.revokeToken({ jti: 'long', expiresAt: 5000 });
+        expect(await store.isTokenRevoked('short')).toBe(true);
+        expect(await store.isTokenRevoked('long')).toBe(true);
+        expect(await store.isTokenRevoked('LONG')).toBe(false);
+        expect(await store.purgeRevokedTokens(999)).toBe(0);
+        expect(await store.isTokenRevoked('short')).toBe(true);
+        expect(await store.purgeRevokedTokens(1001)).toBe(1);
+        expect(await store.isTokenRevoked('short')).toBe(false);
+        expect(await store.isTokenRevoked('long')).toBe(true);
+        expect(await store.listRevokedTokens(1001)).toEqual([{ jti: 'long', expiresAt: 5000 }]);
+      });
+
+
       it('lists the revocations still in force and drops the expired ones', async () => {
         await store.revokeToken({ jti: 'short', expiresAt: 1000 });
         await store.revokeToken({ jti: 'long', expiresAt: 5000 });

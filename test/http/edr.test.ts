@@ -164,7 +164,7 @@ describe('POST /mobile/v1/auth/login', () => {
     expect(claims).toMatchObject({ sub: user.userId, tenant: 'globex', username });
     expect(claims.exp! - claims.iat!).toBe(3600);
     expect(typeof claims.jti).toBe('string');
-    expect(gw.gateway.core.identity.access.verify(accessToken).sub).toBe(user.userId);
+    expect((await gw.gateway.core.identity.access.verify(accessToken)).sub).toBe(user.userId);
   });
 
   it('a wrong password with a good mobile JWT: 401 Invalid login', async () => {

@@ -184,7 +184,7 @@ describe.each(ROWS.map((r) => [r.rpc, r] as const))('%s', (_rpc, r) => {
 
 describe('refused cells changed nothing', () => {
   it('only the administrator added or deleted tenants and tenant gateways', async () => {
-    const tenants = gw.gateway.core.tenants.list();
+    const tenants = await gw.gateway.core.tenants.list();
     expect(tenants.filter((t) => t.startsWith('new-'))).toEqual(['new-admin']);
     expect(tenants.filter((t) => t.startsWith('del-')).sort()).toEqual(CALLERS.filter((c) => c !== 'admin').map((c) => `del-${c}`).sort());
     const aGateways = gw.gateway.core.directory.gatewayIds('tenant-a');

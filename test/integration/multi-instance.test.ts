@@ -77,7 +77,7 @@ it('a blacklist and a tenant delete made on A are enforced on B within a second'
   await admin.call('tenant', 'addCertificateBlacklist', { tenantID: doomed, serialNOs: [certInfos[0].serialNO] });
   await within(1000, async () => !(await ok(live.call('gateway', 'getList'))));
   await admin.call('tenant', 'delete', { tenantIDs: [doomed] });
-  await within(1000, async () => !b.gateway.core.directory.hasTenant(doomed));
+  await within(1000, async () => !(await b.gateway.core.directory.hasTenant(doomed)));
 });
 
 it('lockout counters are shared: guesses spread over A and B count together', async () => {

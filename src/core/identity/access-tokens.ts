@@ -27,8 +27,8 @@ export interface VerifiedClaims extends AccessClaims {
 
 export interface AccessTokens {
   sign(claims: AccessClaims, ttlSeconds: number, header?: Record<string, unknown>): { token: string; jti: string; iat: number; exp: number };
-  /** Signature (ES256 only), issuer, expiry, revocation. */
-  verify(token: string): VerifiedClaims;
+  /** Signature (ES256 only), issuer, expiry, revocation (asked of the store). */
+  verify(token: string): Promise<VerifiedClaims>;
   revoke(claims: Pick<VerifiedClaims, 'jti' | 'exp'>): Promise<void>;
   jwks(): { keys: Record<string, unknown>[] };
 }
@@ -43,19 +43,19 @@ export function createAccessTokens(keys: KeyRing, directory: Directory, store: S
       return { token, jti, iat, exp };
     },
 
-    verify(token) {
+    async verify(token) {
       const claims = verifyGatewayJwt(token, keys, issuer, clock);
       const { jti, sub, tenant, exp, iat } = claims;
       if (typeof jti !== 'string' || typeof sub !== 'string' || typeof tenant !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
         throw new TokenInvalid('token lacks required claims');
       }
-      if (directory.isRevoked(jti)) throw new TokenRevoked('token was revoked');
+      if (await directory.isRevoked(jti)) throw new TokenRevoked('token was revoked');
       return claims as VerifiedClaims;
     },
 
     async revoke({ jti, exp }) {
       await store.revokeToken({ jti, expiresAt: exp });
-      directory.noteRevoked(jti, exp);
+      directory.noteRevoked();
     },
 
     jwks: () => keys.jwks(),

@@ -132,7 +132,7 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
       const user = USERNAME.test(name) ? await store.findUserByName(name) : undefined;
       const { ok, needsRehash } = await passwords.verify(user?.passwordHash, password);
       const tenantOk = tenantName === undefined || tenantName === user?.tenantId;
-      const usable = user && !user.disabled && directory.hasTenant(user.tenantId);
+      const usable = user && !user.disabled && (await directory.hasTenant(user.tenantId));
       if (!ok || !tenantOk || !usable) {
         const { lockedOut } = await attempt.failed();
         const reason = !user ? 'unknown user' : !ok ? 'wrong password' : !tenantOk ? 'wrong tenant' : 'user disabled or tenant gone';
@@ -153,7 +153,7 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
 
     async active(userId) {
       const user = await store.findUser(userId);
-      return user && !user.disabled && directory.hasTenant(user.tenantId) ? user : undefined;
+      return user && !user.disabled && (await directory.hasTenant(user.tenantId)) ? user : undefined;
     },
   };
 }

@@ -113,6 +113,11 @@ class PostgresStore implements Store {
     return rows.map((r) => r.tenant_id);
   }
 
+  async hasTenant(tenantId: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM tenants WHERE tenant_id = $1', [tenantId]);
+    return rows.length > 0;
+  }
+
   async getTenants(tenantIds: string[]): Promise<TenantRecord[]> {
     if (tenantIds.length === 0) return [];
     const { rows } = await this.db.query<{ tenant_id: string; gateway_ids: string[] }>(
@@ -261,6 +266,16 @@ class PostgresStore implements Store {
     await this.write(['tokens'], (q) =>
       q('INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [token.jti, token.expiresAt]),
     );
+  }
+
+  async isTokenRevoked(jti: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti]);
+    return rows.length > 0;
+  }
+
+  async purgeRevokedTokens(now: number): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM revoked_tokens WHERE expires_at < $1', [now]);
+    return rowCount ?? 0;
   }
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {

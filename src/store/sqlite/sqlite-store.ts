@@ -147,6 +147,10 @@ class SqliteStore implements Store {
     return this.db.prepare('SELECT tenant_id FROM tenants ORDER BY tenant_id').pluck().all() as string[];
   }
 
+  async hasTenant(tenantId: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(tenantId) !== undefined;
+  }
+
   async getTenants(tenantIds: string[]): Promise<TenantRecord[]> {
     const exists = this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').pluck();
     const gateways = this.db.prepare('SELECT gateway_id FROM gateways WHERE tenant_id = ? ORDER BY gateway_id').pluck();
@@ -302,6 +306,14 @@ class SqliteStore implements Store {
         .prepare('INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
         .run(token.jti, token.expiresAt);
     });
+  }
+
+  async isTokenRevoked(jti: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM revoked_tokens WHERE jti = ?').get(jti) !== undefined;
+  }
+
+  async purgeRevokedTokens(now: number): Promise<number> {
+    return this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now).changes;
   }
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, TooManyAttempts } from '../../../errors';
+import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, StoreUnavailable, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { bearerToken, clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
@@ -48,11 +48,13 @@ export const datarhei: Dialect = {
     async function tokenUser(token: string | undefined, usefor: 'access' | 'refresh') {
       if (!token) return undefined;
       try {
-        const claims = identity.access.verify(token);
+        const claims = await identity.access.verify(token);
         if (claims.usefor !== usefor || typeof claims.uid !== 'string') return undefined;
         const user = await identity.users.active(claims.uid);
         return user && { user, claims };
-      } catch {
+      } catch (err) {
+        // A database that cannot answer is a 503, not a bad token.
+        if (err instanceof StoreUnavailable) throw err;
         return undefined;
       }
     }

@@ -1,0 +1,69 @@
+/**
+ * Whether a token already verified is still good (not revoked, its tenant still registered), told
+ * from memory while the directory's epochs show no change since the last check, else asked again.
+ * A token's entry is shared by every connection that presents it, and the latest ones are
+ * remembered (bounded), so a change costs one store lookup per token in use, not one per
+ * connection, and a token this gateway just issued needs no lookup at all.
+ */
+import { TokenRevoked } from '../errors';
+import { Directory } from './directory';
+import { CachedToken, VerifiedToken } from './peer';
+
+export const RECENT_TOKENS = 1024;
+export const LOGGED_OUT = 'token was revoked (logged out)';
+
+export interface TokenChecks {
+  /** The entry of a token just verified on a connection: the shared one, or a new one never checked. */
+  entry(token: VerifiedToken): CachedToken;
+  /** A token just issued: it cannot be revoked yet, and its tenant was found registered at `tenantsEpoch`. */
+  issued(token: VerifiedToken, tenantsEpoch: number): void;
+  /** Makes again the checks whose epoch moved since the entry's; throws or rejects with TokenRevoked (StoreUnavailable if asking failed). */
+  recheck(cached: CachedToken): void | Promise<void>;
+}
+
+export function createTokenChecks(directory: Directory): TokenChecks {
+  // Insertion order: the first entry is the oldest.
+  const recent = new Map<string, CachedToken>();
+
+  function remember(cached: CachedToken): CachedToken {
+    if (recent.size >= RECENT_TOKENS) recent.delete(recent.keys().next().value as string);
+    recent.set(cached.token.jti, cached);
+    return cached;
+  }
+
+  function tenantFound(cached: CachedToken, epoch: number, found: boolean): void {
+    if (!found) throw new TokenRevoked(`tenant ${cached.token.tenantId} is no longer registered`);
+    if (epoch > cached.tenantsEpoch) cached.tenantsEpoch = epoch;
+  }
+
+  function recheckTenant(cached: CachedToken): void | Promise<void> {
+    const epoch = directory.tenantsEpoch();
+    if (cached.tenantsEpoch === epoch) return;
+    const known = directory.hasTenant(cached.token.tenantId);
+    if (known instanceof Promise) return known.then((found) => tenantFound(cached, epoch, found));
+    tenantFound(cached, epoch, known);
+  }
+
+  return {
+    // Epoch -1: revocation and tenant were never checked, so the first use checks both.
+    entry: (token) => recent.get(token.jti) ?? remember({ token, revocationEpoch: -1, tenantsEpoch: -1, revoked: false }),
+
+    issued(token, tenantsEpoch) {
+      remember({ token, revocationEpoch: directory.revocationEpoch(), tenantsEpoch, revoked: false });
+    },
+
+    recheck(cached) {
+      // Epochs are read before the store is asked: a change made meanwhile leaves the entry stale.
+      const epoch = directory.revocationEpoch();
+      if (cached.revocationEpoch === epoch) return recheckTenant(cached);
+      return directory.isRevoked(cached.token.jti).then((revoked) => {
+        if (revoked) {
+          cached.revoked = true;
+          throw new TokenRevoked(LOGGED_OUT);
+        }
+        if (epoch > cached.revocationEpoch) cached.revocationEpoch = epoch;
+        return recheckTenant(cached);
+      });
+    },
+  };
+}
