@@ -13,6 +13,7 @@
  *                                     1M refresh tokens against 100 tenants
  *
  * Options: --only grpc,workers,identity,scale (all)   --quick (short runs, for a smoke test)
+ *          --reuse bench/out/all-XXXX   (the parts not run now are taken from that earlier run)
  *          --report FILE (bench/REPORT.md)   anything after `--` goes to bench/grpc.js
  */
 const { spawnSync } = require('node:child_process');
@@ -24,7 +25,7 @@ const { BENCH, ROOT, OUT, fail, log, fmt, ensureServerBuilt, sh } = require('./l
 const PARTS = ['grpc', 'workers', 'identity', 'scale'];
 
 function parseArgs(argv) {
-  const o = { only: PARTS, quick: false, report: path.join(BENCH, 'REPORT.md'), grpcArgs: [] };
+  const o = { only: PARTS, quick: false, reuse: null, report: path.join(BENCH, 'REPORT.md'), grpcArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -35,7 +36,8 @@ function parseArgs(argv) {
       o.only = (argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = o.only.filter((p) => !PARTS.includes(p));
       if (!o.only.length || unknown.length) fail(`--only takes a comma-separated list of ${PARTS.join(', ')}`);
-    } else if (a === '--report') o.report = path.resolve(argv[++i] ?? fail('--report needs a file'));
+    } else if (a === '--reuse') o.reuse = path.resolve(argv[++i] ?? fail('--reuse needs a directory'));
+    else if (a === '--report') o.report = path.resolve(argv[++i] ?? fail('--report needs a file'));
     else if (a === '--help' || a === '-h') {
       process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0].replace(/^[\s\S]*?\/\*\*/, '') + '\n');
       process.exit(0);
@@ -64,6 +66,14 @@ function runPart(part, o, dir) {
     return { part, failed: `exited with ${r.status ?? r.signal} after ${fmt(seconds)} s`, seconds };
   }
   return { part, seconds, markdown: fs.readFileSync(report, 'utf8'), figures: JSON.parse(fs.readFileSync(json, 'utf8')) };
+}
+
+/** A part's report and figures from an earlier run's directory (undefined when it has none). */
+function reusedPart(part, dir) {
+  const [report, json] = [path.join(dir, `${part}.md`), path.join(dir, `${part}.json`)];
+  if (!fs.existsSync(report) || !fs.existsSync(json)) return undefined;
+  const markdown = `${fs.readFileSync(report, 'utf8').trim()}\n\n(This part was taken from an earlier run, ${path.basename(dir)}, made ${fs.statSync(report).mtime.toISOString()}.)\n`;
+  return { part, seconds: NaN, reused: true, markdown, figures: JSON.parse(fs.readFileSync(json, 'utf8')) };
 }
 
 const verdict = (value, target, higherIsBetter = true) =>
@@ -109,9 +119,15 @@ function main() {
   const dir = fs.mkdtempSync(path.join(OUT, 'all-'));
   const started = new Date();
   const parts = {};
-  for (const part of o.only) {
-    parts[part] = runPart(part, o, dir);
-    if (parts[part].failed) log(`part ${part} FAILED: ${parts[part].failed}`);
+  for (const part of PARTS) {
+    if (o.only.includes(part)) {
+      parts[part] = runPart(part, o, dir);
+      if (parts[part].failed) log(`part ${part} FAILED: ${parts[part].failed}`);
+    } else if (o.reuse) {
+      parts[part] = reusedPart(part, o.reuse);
+      if (parts[part]) log(`part ${part}: taken from ${path.relative(ROOT, o.reuse)}`);
+      else delete parts[part];
+    }
   }
   const git = (args) => sh('git', args, { cwd: ROOT }).stdout.trim();
   const dirty = git(['status', '--porcelain', '--', 'src', 'proto', 'package.json']).split('\n').filter(Boolean).length;
@@ -125,7 +141,7 @@ function main() {
   }
   for (const p of Object.values(parts)) if (p.failed) table.push(`| ${p.part} | **did not complete**: ${p.failed} | | | |`);
   L.push('## Summary', '', ...table);
-  L.push('', `Time per part: ${Object.values(parts).map((p) => `${p.part} ${fmt(p.seconds / 60, 1)} min`).join(', ')}.`, '');
+  L.push('', `Time per part: ${Object.values(parts).map((p) => `${p.part} ${p.reused ? 'reused from an earlier run' : `${fmt(p.seconds / 60, 1)} min`}`).join(', ')}.`, '');
   for (const p of Object.values(parts)) {
     if (p.failed) continue;
     // Each part's report becomes a section: its headings go one level down.

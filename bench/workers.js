@@ -8,7 +8,7 @@
  * the load generator, and the gateway's CPU per login, so a shortfall can be told apart: workers
  * that scale (flat CPU per login) on a machine with no spare core, or workers that contend.
  *
- * Options: --rounds N (3) --warmup S (2) --duration S (10) --channels N (8) --inflight N (256)
+ * Options: --rounds N (3) --warmup S (2) --duration S (10) --channels N (32) --inflight N (256)
  *          --quick --report FILE (bench/out/workers-REPORT.md) --json FILE
  */
 const { spawn } = require('node:child_process');
@@ -23,7 +23,7 @@ const {
 const TARGET = 1.7;
 
 function parseArgs(argv) {
-  const o = { rounds: 3, warmup: 2, duration: 10, channels: 8, inflight: 256, report: path.join(OUT, 'workers-REPORT.md'), json: null };
+  const o = { rounds: 3, warmup: 2, duration: 10, channels: 32, inflight: 256, report: path.join(OUT, 'workers-REPORT.md'), json: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {

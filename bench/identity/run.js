@@ -1,7 +1,7 @@
 // Identity benchmark (HTTP bridge): password logins per second at the default argon2id cost against
 // the raw hash rate of this machine, the event loop's p99 delay while logins run, and refresh calls
 // per second. The gateway runs in this process (so its event loop can be watched); the load comes
-// from a child process. Writes bench/identity/REPORT.md.
+// from a child process. Writes its report where bench/run.js asks (BENCH_REPORT), else bench/out/identity-REPORT.md.
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
