@@ -27,7 +27,7 @@ const { analyseProfile, categoryTable, OUTSIDE_JS } = require('./profile');
 const { perfAvailable, startPerf, summarisePerf } = require('./perf');
 const {
   ROOT, OUT, LOADGEN, CLI, APT_PACKAGES, GATEWAYS,
-  fail, log, preflight, buildLoadgen, ensureServerBuilt, freePort, sleep, canConnect, monoUs, median, fmt, machineFacts, runLoadgen, rssMiB, issueCertificates,
+  fail, log, parseOptions, preflight, buildLoadgen, ensureServerBuilt, freePort, sleep, canConnect, monoUs, median, fmt, machineFacts, runLoadgen, rssMiB, issueCertificates,
 } = require('./lib');
 
 const TARGETS = { login: 0.5, getlist: 0.9, connlogin: 0.8 };
@@ -39,43 +39,23 @@ function parseArgs(argv) {
     rounds: 5, warmup: 2, duration: 10, channels: 8, inflight: 256, concurrency: 16, minBound: 3, extraRounds: 4,
     serverKey: 'rsa', profile: true, perf: true, build: false, keep: false, report: path.join(OUT, 'grpc-REPORT.md'), json: null,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) fail(`${a} needs a value`);
-      return argv[++i];
-    };
-    const num = () => {
-      const n = Number(next());
-      if (!Number.isFinite(n) || n <= 0) fail(`${a} needs a positive number`);
-      return n;
-    };
-    if (a === '--rounds') o.rounds = Math.round(num());
-    else if (a === '--warmup') o.warmup = num();
-    else if (a === '--duration') o.duration = num();
-    else if (a === '--channels') o.channels = Math.round(num());
-    else if (a === '--inflight') o.inflight = Math.round(num());
-    else if (a === '--concurrency') o.concurrency = Math.round(num());
-    else if (a === '--server-key') o.serverKey = next();
+  parseOptions(argv, o, __filename, (a, take) => {
+    if (a === '--concurrency') o.concurrency = Math.round(take.num());
+    else if (a === '--server-key') o.serverKey = take.next();
     else if (a === '--no-profile') o.profile = false;
     else if (a === '--no-perf') o.perf = false;
     else if (a === '--build') o.build = true;
     else if (a === '--keep') o.keep = true;
-    else if (a === '--report') o.report = path.resolve(next());
-    else if (a === '--json') o.json = path.resolve(next());
-    else if (a === '--min-bound') o.minBound = Math.round(num());
-    else if (a === '--extra-rounds') o.extraRounds = Number(next()) || 0;
+    else if (a === '--min-bound') o.minBound = Math.round(take.num());
+    else if (a === '--extra-rounds') o.extraRounds = Number(take.next()) || 0;
     else if (a === '--quick') Object.assign(o, { rounds: 1, warmup: 1, duration: 3, extraRounds: 0 });
-    else if (a === '--render') o.render = path.resolve(next());
-    else if (a === '--help' || a === '-h') {
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0].replace(/^[\s\S]*?\/\*\*/, '') + '\n');
-      process.exit(0);
-    } else fail(`unknown option ${a} (see --help)`);
-  }
+    else if (a === '--render') o.render = path.resolve(take.next());
+    else return false;
+    return true;
+  });
   if (!['rsa', 'ec'].includes(o.serverKey)) fail('--server-key must be rsa or ec');
   return o;
 }
-
 
 // ---------------------------------------------------------------- the run
 

@@ -186,6 +186,40 @@ function issueCertificates(ctx, o) {
     client: describe(ctx.cert),
   };
 }
+/**
+ * Options the load-generating parts share (--rounds --warmup --duration --channels --inflight
+ * --report --json --help, the help being the script's first comment); `more(flag, take)` handles a
+ * part's own flags and says whether it did.
+ */
+function parseOptions(argv, o, script, more = () => false) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const take = {
+      next: () => {
+        if (i + 1 >= argv.length) fail(`${a} needs a value`);
+        return argv[++i];
+      },
+      num: () => {
+        const n = Number(take.next());
+        if (!Number.isFinite(n) || n <= 0) fail(`${a} needs a positive number`);
+        return n;
+      },
+    };
+    if (a === '--rounds') o.rounds = Math.round(take.num());
+    else if (a === '--warmup') o.warmup = take.num();
+    else if (a === '--duration') o.duration = take.num();
+    else if (a === '--channels') o.channels = Math.round(take.num());
+    else if (a === '--inflight') o.inflight = Math.round(take.num());
+    else if (a === '--report') o.report = path.resolve(take.next());
+    else if (a === '--json') o.json = path.resolve(take.next());
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(fs.readFileSync(script, 'utf8').split('*/')[0].replace(/^[\s\S]*?\/\*\*/, '') + '\n');
+      process.exit(0);
+    } else if (!more(a, take)) fail(`unknown option ${a} (see --help)`);
+  }
+  return o;
+}
+
 /** utime + stime of a process in seconds (NaN when it is gone). */
 function cpuSeconds(pid) {
   try {
@@ -208,5 +242,5 @@ function childrenOf(pid) {
 module.exports = {
   BENCH, ROOT, OUT, LOADGEN, CLI, APT_PACKAGES, TENANT, GATEWAYS,
   fail, log, have, preflight, buildLoadgen, ensureServerBuilt, sh, cli, freePort, sleep, canConnect, monoUs, median, fmt, machineFacts,
-  runLoadgen, rssMiB, issueCertificates, cpuSeconds, childrenOf,
+  parseOptions, runLoadgen, rssMiB, issueCertificates, cpuSeconds, childrenOf,
 };

@@ -17,34 +17,14 @@ const os = require('node:os');
 const path = require('node:path');
 const {
   ROOT, OUT, LOADGEN, CLI,
-  fail, log, preflight, buildLoadgen, ensureServerBuilt, freePort, sleep, canConnect, median, fmt, runLoadgen, issueCertificates, cpuSeconds, childrenOf,
+  fail, log, parseOptions, preflight, buildLoadgen, ensureServerBuilt, freePort, sleep, canConnect, median, fmt, runLoadgen, issueCertificates, cpuSeconds, childrenOf,
 } = require('./lib');
 
 const TARGET = 1.7;
 
 function parseArgs(argv) {
   const o = { rounds: 3, warmup: 2, duration: 10, channels: 32, inflight: 256, report: path.join(OUT, 'workers-REPORT.md'), json: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) fail(`${a} needs a value`);
-      return argv[++i];
-    };
-    const num = () => {
-      const n = Number(next());
-      if (!Number.isFinite(n) || n <= 0) fail(`${a} needs a positive number`);
-      return n;
-    };
-    if (a === '--rounds') o.rounds = Math.round(num());
-    else if (a === '--warmup') o.warmup = num();
-    else if (a === '--duration') o.duration = num();
-    else if (a === '--channels') o.channels = Math.round(num());
-    else if (a === '--inflight') o.inflight = Math.round(num());
-    else if (a === '--quick') Object.assign(o, { rounds: 1, warmup: 1, duration: 3 });
-    else if (a === '--report') o.report = path.resolve(next());
-    else if (a === '--json') o.json = path.resolve(next());
-    else fail(`unknown option ${a}`);
-  }
+  parseOptions(argv, o, __filename, (a) => a === '--quick' && !!Object.assign(o, { rounds: 1, warmup: 1, duration: 3 }));
   return o;
 }
 

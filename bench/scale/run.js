@@ -1,7 +1,8 @@
 // Scale benchmark: the gateway's memory and login/refresh latency with 100,000 tenants, 100,000
 // revoked tokens and 1,000,000 live refresh tokens, against 100 tenants and nothing else (target:
 // flat). Each scenario gets a fresh embedded store filled through the store interface, then a
-// gateway in this process (run with --expose-gc so RSS is read after a full GC). Writes REPORT.md.
+// gateway in this process (run with --expose-gc so RSS is read after a full GC). Writes its report
+// where bench/run.js asks (BENCH_REPORT), else bench/out/scale-REPORT.md.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
