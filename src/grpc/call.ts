@@ -123,7 +123,10 @@ export function authedServerStream<Req, Res>(
     const ctx = contextOf(deps, call, method);
     try {
       const caller = deps.auth.authenticate(ctx.peer, ctx.token);
-      const started = caller instanceof Promise ? caller.then((checked) => fn(call, authed(ctx, checked))) : fn(call, authed(ctx, caller));
+      // A client that cancelled while the token was looked up is gone: its handler must not start
+      // (its 'cancelled' and 'close' events have fired already, so nothing would ever stop it).
+      const started =
+        caller instanceof Promise ? caller.then((checked) => (call.cancelled ? undefined : fn(call, authed(ctx, checked)))) : fn(call, authed(ctx, caller));
       Promise.resolve(started).catch((err: unknown) => failStream(call, err, ctx.log));
     } catch (err) {
       failStream(call, err, ctx.log);

@@ -89,8 +89,10 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
       call.on('cancelled', unsubscribe);
       call.on('close', unsubscribe);
       call.on('error', unsubscribe);
+      if (call.cancelled || call.destroyed) return unsubscribe();
       // Ends the stream on shutdown and when the caller's token stops being good.
       let stopped = false;
+      let checking = false;
       const stop = (err: unknown) => {
         if (stopped) return;
         stopped = true;
@@ -99,9 +101,13 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
         failStream(call, err, ctx.log);
       };
       const recheck = setInterval(() => {
+        if (checking) return; // one store lookup at a time, however slow the database
         try {
           const checked = deps.auth.authenticate(ctx.peer, ctx.token);
-          if (checked instanceof Promise) checked.catch(stop);
+          if (checked instanceof Promise) {
+            checking = true;
+            checked.then(() => (checking = false), stop);
+          }
         } catch (err) {
           stop(err);
         }
