@@ -172,8 +172,12 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
 
     async logout(peer, raw) {
       const verified = await authenticate(peer, raw);
-      await store.revokeToken({ jti: verified.jti, expiresAt: verified.expiresAt });
-      directory.noteRevoked();
+      try {
+        await store.revokeToken({ jti: verified.jti, expiresAt: verified.expiresAt });
+      } finally {
+        // Even on an error: the write may have landed (a lost acknowledgement), so tokens are looked up again.
+        directory.noteRevoked();
+      }
       return verified;
     },
   };

@@ -54,8 +54,12 @@ export function createAccessTokens(keys: KeyRing, directory: Directory, store: S
     },
 
     async revoke({ jti, exp }) {
-      await store.revokeToken({ jti, expiresAt: exp });
-      directory.noteRevoked();
+      try {
+        await store.revokeToken({ jti, expiresAt: exp });
+      } finally {
+        // Even on an error: the write may have landed (a lost acknowledgement), so tokens are looked up again.
+        directory.noteRevoked();
+      }
     },
 
     jwks: () => keys.jwks(),
