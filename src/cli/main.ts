@@ -32,7 +32,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    const message = err instanceof GatewayError || err instanceof Error ? err.message : String(err);
+    let message = err instanceof GatewayError || err instanceof Error ? err.message : String(err);
+    // The operator, unlike a client, may see where the database is (the cause names it, never its password).
+    if (err instanceof GatewayError && err.code === 'ERR_STORE_UNAVAILABLE' && err.cause instanceof Error) message += ` (${err.cause.message})`;
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = err instanceof GatewayError && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
   }

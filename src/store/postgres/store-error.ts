@@ -44,7 +44,8 @@ export function toStoreError(err: unknown, target: string, timeoutMs: number): u
   if (err instanceof GatewayError) return err;
   const e = (err ?? {}) as PgLikeError;
   const why = reason(e, timeoutMs);
-  if (why) return new StoreUnavailable(`PostgreSQL at ${target} is unavailable: ${why}`, { cause: err });
+  // Clients read this message: it says what is wrong, not where the database lives (the cause keeps that for the log).
+  if (why) return new StoreUnavailable(`the database is unavailable: ${why}`, { cause: Object.assign(new Error(`PostgreSQL at ${target}`), { cause: err }) });
   if (e.code === '23505') return new AlreadyExists('the record already exists', { cause: err });
   return err;
 }
