@@ -95,9 +95,26 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
+  // Lockout counters and refresh tokens nothing will read again go at start and hourly: one run at
+  // a time, in the background; close() stops it between batches and waits for it.
+  const stopPurging = new AbortController();
+  let purging: Promise<void> | undefined;
+  const purgeIdentity = () => {
+    purging ??= identity
+      .purge(stopPurging.signal)
+      .then(
+        (purged) => log.debug({ purged }, 'purged stale lockout counters and refresh tokens'),
+        (err: unknown) => log.warn({ err }, 'purging stale lockout counters and refresh tokens failed'),
+      )
+      .finally(() => {
+        purging = undefined;
+      });
+  };
+  purgeIdentity();
   // Revocations are looked up in the store, one by one; the ones that ran out go now and then.
   const purge = setInterval(() => {
     store.purgeRevokedTokens(unixSeconds(clock)).catch((err: unknown) => log.warn({ err }, 'purging expired revocations failed'));
+    purgeIdentity();
   }, PURGE_INTERVAL_MS);
   purge.unref();
   return {
@@ -118,6 +135,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async close() {
       stopWatching();
       clearInterval(purge);
+      stopPurging.abort();
+      await purging;
       hub.close();
       await presence.close();
     },

@@ -62,3 +62,21 @@ export interface FailureCounter {
   lockedUntil: number;
   lastFailureAt: number;
 }
+
+/** What purgeIdentityRows may drop. Each cutoff is in the unit of the column it is compared with. */
+export interface IdentityPurge {
+  /** Unix milliseconds, now: a failure counter locked until later is kept. */
+  at: number;
+  /** Unix milliseconds, the start of the failure-counting window: a counter with no failure since is forgotten anyway. */
+  failuresBefore: number;
+  /** Unix seconds: a refresh token family whose every token expired before this goes, all its tokens with it. */
+  expiredBefore: number;
+  /** Most rows dropped from each table in one call. */
+  limit: number;
+}
+
+export interface PurgedIdentityRows {
+  failureCounters: number;
+  refreshTokens: number;
+  refreshFamilies: number;
+}

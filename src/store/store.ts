@@ -4,7 +4,7 @@
  * all of its change or none.
  */
 import { CertKind, PkiName } from '../pki/profile';
-import { AuditEvent, FailureCounter, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from './identity-records';
+import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from './identity-records';
 
 export * from './identity-records';
 
@@ -158,6 +158,13 @@ export interface Store {
   forgiveFailures(keys: string[]): Promise<void>;
   getFailures(keys: string[]): Promise<FailureCounter[]>;
   clearFailures(keys: string[]): Promise<void>;
+  /**
+   * Drops identity rows nothing will read again, at most `limit` per table, in one transaction, and
+   * says how many went: failure counters not locked at `at` with no failure since `failuresBefore`;
+   * the refresh tokens (spent and revoked ones too) of families with no token expiring at or after
+   * `expiredBefore`; then the revocations of families with no token left. Audit events are never purged.
+   */
+  purgeIdentityRows(cutoffs: IdentityPurge): Promise<PurgedIdentityRows>;
 
   recordAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */

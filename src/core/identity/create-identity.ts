@@ -1,15 +1,16 @@
 /** The identity core behind the HTTP dialects, composed from the store and the gateway's keys. */
 import { KeyObject } from 'node:crypto';
 import { Logger } from 'pino';
-import { Store } from '../../store/store';
+import { PurgedIdentityRows, Store } from '../../store/store';
 import { Clock } from '../clock';
 import { Directory } from '../directory';
 import { KeyRing } from '../key-ring';
 import { AccessTokens, createAccessTokens } from './access-tokens';
 import { Audit, createAudit } from './audit';
 import { loadHmacKey } from './hmac-key';
-import { createLockout, DEFAULT_LOCKOUT, Lockout } from './lockout';
+import { createLockout, DEFAULT_LOCKOUT, Lockout, LockoutPolicy } from './lockout';
 import { createPasswords, PasswordCost, Passwords } from './passwords';
+import { purgeIdentity } from './purge-identity';
 import { createRefreshTokens, RefreshTokens } from './refresh-tokens';
 import { createUsers, Users } from './users';
 
@@ -22,6 +23,8 @@ export interface Identity {
   access: AccessTokens;
   /** HS256 secret of the EDR mobile JWT. */
   mobileKey: KeyObject;
+  /** Drops lockout counters and refresh tokens nothing will read again (see purgeIdentity). */
+  purge(signal?: AbortSignal): Promise<PurgedIdentityRows>;
 }
 
 export interface IdentityOptions {
@@ -38,12 +41,13 @@ export interface IdentityOptions {
 
 export async function createIdentity(o: IdentityOptions): Promise<Identity> {
   const passwords = await createPasswords(o.passwordCost);
-  const lockout = createLockout(o.store, o.clock, {
+  const policy: LockoutPolicy = {
     ...DEFAULT_LOCKOUT,
     accountThreshold: o.lockoutThreshold,
     addressThreshold: o.lockoutThreshold * 5,
     lockoutMs: o.lockoutSeconds * 1000,
-  });
+  };
+  const lockout = createLockout(o.store, o.clock, policy);
   const audit = createAudit(o.store, o.clock, o.log);
   const users = createUsers({ store: o.store, clock: o.clock, passwords, lockout, audit, directory: o.directory });
   return {
@@ -54,5 +58,7 @@ export async function createIdentity(o: IdentityOptions): Promise<Identity> {
     refresh: createRefreshTokens(o.store, o.clock, users, audit),
     access: createAccessTokens(o.keys, o.directory, o.store, o.clock, o.issuer),
     mobileKey: await loadHmacKey(o.store, 'edr-mobile', o.clock),
+    // The lockout's own window: a counter is dropped only once the lockout would forget it.
+    purge: (signal) => purgeIdentity(o.store, o.clock, policy.windowMs, signal),
   };
 }
