@@ -6,7 +6,7 @@ import { Auth, createAuth } from './auth';
 import { Certificates, createCertificates } from './certificates';
 import { Clock, systemClock, unixSeconds } from './clock';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
-import { createDirectory, Directory } from './directory';
+import { createDirectory, Directory, revocationPurgeCutoff } from './directory';
 import { createIdentity, Identity } from './identity/create-identity';
 import { DEFAULT_LOCKOUT } from './identity/lockout';
 import { DEFAULT_PASSWORD_COST, PasswordCost } from './identity/passwords';
@@ -113,7 +113,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   purgeIdentity();
   // Revocations are looked up in the store, one by one; the ones that ran out go now and then.
   const purge = setInterval(() => {
-    store.purgeRevokedTokens(unixSeconds(clock)).catch((err: unknown) => log.warn({ err }, 'purging expired revocations failed'));
+    store.purgeRevokedTokens(revocationPurgeCutoff(clock)).catch((err: unknown) => log.warn({ err }, 'purging expired revocations failed'));
     purgeIdentity();
   }, PURGE_INTERVAL_MS);
   purge.unref();

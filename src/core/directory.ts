@@ -36,6 +36,13 @@ export interface DirectoryOptions {
   tenantCacheSize?: number;
 }
 
+/**
+ * Revocations of tokens that expired before this (Unix seconds) may go: ten minutes back, so an
+ * instance whose clock runs behind this one's still finds the revocation of a token it deems live.
+ */
+export const REVOCATION_PURGE_MARGIN_S = 600;
+export const revocationPurgeCutoff = (clock: Clock) => unixSeconds(clock) - REVOCATION_PURGE_MARGIN_S;
+
 export async function createDirectory(store: Store, clock: Clock, options: DirectoryOptions = {}): Promise<Directory> {
   const cacheSize = options.tenantCacheSize ?? TENANT_CACHE_SIZE;
   // A Set iterates in insertion order: the first entry is the least recently used.
@@ -86,7 +93,7 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   const refresh = async (topic: StoreTopic) => {
     await loaders[topic]?.();
   };
-  await Promise.all([loadGateways(), loaders.blacklist!(), store.purgeRevokedTokens(unixSeconds(clock))]);
+  await Promise.all([loadGateways(), loaders.blacklist!(), store.purgeRevokedTokens(revocationPurgeCutoff(clock))]);
 
   return {
     hasTenant(tenantId) {

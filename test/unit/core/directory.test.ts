@@ -1,5 +1,5 @@
 /** The directory holds no tenant set and no revocation list: a bounded cache and epochs over the store. */
-import { createDirectory, Directory } from '../../../src/core/directory';
+import { createDirectory, Directory, REVOCATION_PURGE_MARGIN_S } from '../../../src/core/directory';
 import { countingStore, CountingStore } from '../../support/counting-store';
 
 const clock = () => 1_800_000_000_000;
@@ -103,4 +103,13 @@ it('a store that cannot answer a lookup rejects with StoreUnavailable', async ()
   s.down = true;
   await expect(directory.hasTenant('t1')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
   await expect(directory.isRevoked('j1')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+});
+
+it('keeps, at start, the revocations of tokens expired less than the margin ago (clocks of instances differ)', async () => {
+  const now = clock() / 1000;
+  await s.store.revokeToken({ jti: 'expired-long-ago', expiresAt: now - REVOCATION_PURGE_MARGIN_S - 1 });
+  await s.store.revokeToken({ jti: 'expired-just-now', expiresAt: now - 60 });
+  const directory = await open();
+  await expect(directory.isRevoked('expired-just-now')).resolves.toBe(true);
+  await expect(directory.isRevoked('expired-long-ago')).resolves.toBe(false);
 });
