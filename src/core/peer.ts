@@ -23,6 +23,8 @@ export interface CachedToken {
   tenantsEpoch: number;
   /** Found revoked: revocations are for good. */
   revoked: boolean;
+  /** A recheck in flight, and the epochs it started at: calls arriving at the same epochs wait for it. */
+  pending?: { revocationEpoch: number; tenantsEpoch: number; done: Promise<void> };
 }
 
 export interface Peer {

@@ -53,17 +53,36 @@ export function createTokenChecks(directory: Directory): TokenChecks {
     },
 
     recheck(cached) {
-      // Epochs are read before the store is asked: a change made meanwhile leaves the entry stale.
-      const epoch = directory.revocationEpoch();
-      if (cached.revocationEpoch === epoch) return recheckTenant(cached);
-      return directory.isRevoked(cached.token.jti).then((revoked) => {
-        if (revoked) {
-          cached.revoked = true;
-          throw new TokenRevoked(LOGGED_OUT);
-        }
-        if (epoch > cached.revocationEpoch) cached.revocationEpoch = epoch;
-        return recheckTenant(cached);
-      });
+      // Many calls with one token after one change make one lookup, not one each. A call that
+      // arrives after a further change does not join: the lookup in flight may predate that change.
+      const revocationEpoch = directory.revocationEpoch();
+      const tenantsEpoch = directory.tenantsEpoch();
+      const { pending } = cached;
+      if (pending && pending.revocationEpoch === revocationEpoch && pending.tenantsEpoch === tenantsEpoch) return pending.done;
+      const done = checkAgain(cached);
+      if (done instanceof Promise) {
+        const entry = { revocationEpoch, tenantsEpoch, done };
+        cached.pending = entry;
+        const settle = () => {
+          if (cached.pending === entry) cached.pending = undefined;
+        };
+        done.then(settle, settle);
+      }
+      return done;
     },
   };
+
+  function checkAgain(cached: CachedToken): void | Promise<void> {
+    // Epochs are read before the store is asked: a change made meanwhile leaves the entry stale.
+    const epoch = directory.revocationEpoch();
+    if (cached.revocationEpoch === epoch) return recheckTenant(cached);
+    return directory.isRevoked(cached.token.jti).then((revoked) => {
+      if (revoked) {
+        cached.revoked = true;
+        throw new TokenRevoked(LOGGED_OUT);
+      }
+      if (epoch > cached.revocationEpoch) cached.revocationEpoch = epoch;
+      return recheckTenant(cached);
+    });
+  }
 }

@@ -118,6 +118,24 @@ it('a revocation of another token costs a cached token one store lookup, then it
   expect(auth.authenticate(peer, raw)).not.toBeInstanceOf(Promise);
 });
 
+it('calls that find a token stale together make one store lookup, but a call after a further change does not join it', async () => {
+  const peer = peerOf('acme');
+  const raw = tokenFor(peer);
+  const { jti, expiresAt } = await auth.authenticate(peer, raw);
+  await directory.refresh('tokens');
+  const before = s.count('isTokenRevoked');
+  const burst = Array.from({ length: 20 }, () => auth.authenticate(peer, raw));
+  expect(s.count('isTokenRevoked')).toBe(before + 1);
+  // Revoked and heard of while that lookup is in flight: the next call asks again and is refused.
+  await s.store.revokeToken({ jti, expiresAt });
+  await directory.refresh('tokens');
+  const late = auth.authenticate(peer, raw);
+  expect(s.count('isTokenRevoked')).toBe(before + 2);
+  expect(await code(late)).toBe('ERR_TOKEN_REVOKED');
+  // The burst asked before the revocation: its answer (good) was right when it was asked.
+  expect(new Set(await Promise.all(burst.map(code)))).toEqual(new Set(['ok']));
+});
+
 it('a tenant delete reaches a token cached on a connection', async () => {
   const peer = peerOf('globex');
   const raw = tokenFor(peer, 'globex');
