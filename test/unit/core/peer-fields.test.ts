@@ -71,7 +71,14 @@ describe('Peer from the handshake certificate', () => {
     const fromHandshake = createPeer(certificateFields(peerCert), caCert, true);
     const fromParse = createPeer(new X509Certificate(pair.certPem), caCert, true);
     expect(comparable(fromHandshake)).toEqual(comparable(fromParse));
-    expect(fromHandshake.cert.raw.equals(new X509Certificate(pair.certPem).raw)).toBe(true);
+    const parsed = new X509Certificate(pair.certPem);
+    expect(fromHandshake.cert.raw.equals(parsed.raw)).toBe(true);
+    const fields = certificateFields(peerCert);
+    expect({ ca: fields.ca, serialNumber: fields.serialNumber, subjectAltName: fields.subjectAltName }).toEqual({
+      ca: parsed.ca,
+      serialNumber: parsed.serialNumber,
+      subjectAltName: parsed.subjectAltName,
+    });
   });
 
   it('checks the chain itself when the caller did not', async () => {
