@@ -14,7 +14,8 @@ function encodedHeader(kid: string, extra?: Record<string, unknown>): string {
   const cacheKey = extra ? `${kid}|${JSON.stringify(extra)}` : kid;
   let header = encodedHeaders.get(cacheKey);
   if (!header) {
-    header = Buffer.from(JSON.stringify({ typ: 'JWT', ...extra, alg: TOKEN_ALGORITHM, kid })).toString('base64url');
+    // No default `typ` (RFC 7515 makes it optional): gRPC C++ clients resend the whole token, unindexed, on every call.
+    header = Buffer.from(JSON.stringify({ ...extra, alg: TOKEN_ALGORITHM, kid })).toString('base64url');
     if (encodedHeaders.size > 64) encodedHeaders.clear();
     encodedHeaders.set(cacheKey, header);
   }

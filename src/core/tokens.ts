@@ -2,7 +2,7 @@
  * Access tokens: JWTs signed with the key ring's ES256 key, bound to the client certificate
  * (RFC 8705 `cnf.x5t#S256`). Verification allows ES256 only and maps jsonwebtoken's errors to ours.
  */
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TokenInvalid } from '../errors';
 import { Clock, unixSeconds } from './clock';
@@ -10,6 +10,21 @@ import { KeyRing, TOKEN_ALGORITHM } from './key-ring';
 import { VerifiedToken } from './peer';
 import { signJwt } from './sign-jwt';
 import { verifyGatewayJwt } from './verify-jwt';
+
+const ID_BYTES = 16;
+const idPool = Buffer.allocUnsafe(ID_BYTES * 256);
+let idOffset = idPool.length;
+
+/** A random 128-bit token ID in base64url (22 characters, against a UUID's 36); randomness is drawn 4 KiB at a time. */
+export function newTokenId(): string {
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
+}
 
 export interface TokenClaims {
   iss: string;
@@ -61,7 +76,7 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
       tenant: request.tenantId,
       role: request.role,
       ...(request.actor ? { act: { sub: request.actor } } : {}),
-      jti: randomUUID(),
+      jti: newTokenId(),
       iat,
       exp: iat + ttlSeconds,
       cnf: { 'x5t#S256': request.thumbprint },

@@ -15,7 +15,7 @@ export const tokenSchemas: Components['schemas'] = {
     keys: {
       type: 'array',
       items: object(
-        { kty: { const: 'EC' }, crv: { const: 'P-256' }, x: string(), y: string(), kid: string('RFC 7638 thumbprint.'), alg: { const: 'ES256' }, use: { const: 'sig' } },
+        { kty: { const: 'EC' }, crv: { const: 'P-256' }, x: string(), y: string(), kid: string('The first 16 characters of the key\'s RFC 7638 thumbprint.'), alg: { const: 'ES256' }, use: { const: 'sig' } },
         [],
         { description: 'Public keys only.', additionalProperties: false },
       ),

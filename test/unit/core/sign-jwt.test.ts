@@ -10,7 +10,7 @@ describe('signJwt (ES256 compact serialization)', () => {
     const payload = { sub: 'acme', tenant: 'acme', n: 1, nested: { 'x5t#S256': 'abc' }, uni: 'ü€' };
     const token = signJwt(payload, key);
     const { header, payload: claims } = jwt.verify(token, publicKey, { algorithms: ['ES256'], complete: true }) as jwt.Jwt;
-    expect(header).toEqual({ alg: 'ES256', typ: 'JWT', kid: 'k1' });
+    expect(header).toEqual({ alg: 'ES256', kid: 'k1' });
     expect(claims).toEqual(payload);
   });
 

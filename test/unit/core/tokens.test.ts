@@ -2,8 +2,9 @@ import { createHmac, createPrivateKey, generateKeyPairSync, KeyObject, sign } fr
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeyRing, KeyRing, newSigningKeyRecord } from '../../../src/core/key-ring';
-import { createTokenService, TokenRequest, TokenService } from '../../../src/core/tokens';
+import { calculateJwkThumbprint } from 'jose';
+import { createKeyRing, KeyRing, keyIdOf, newSigningKeyRecord } from '../../../src/core/key-ring';
+import { createTokenService, newTokenId, TokenRequest, TokenService } from '../../../src/core/tokens';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { Store } from '../../../src/store/store';
 
@@ -188,5 +189,23 @@ describe('key rotation', () => {
     await store.addSigningKey(added);
     await keys.reload();
     expect(keys.signing().kid).toBe(added.kid);
+  });
+});
+
+describe('token IDs and key IDs', () => {
+  it('makes 128-bit random token IDs in base64url, fresh across pool refills', () => {
+    const ids = Array.from({ length: 5000 }, () => newTokenId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    // 5000 IDs span many 256-ID pools: every byte position takes many values, so nothing repeats per pool.
+    const firstChars = new Set(ids.map((id) => id[0]));
+    expect(firstChars.size).toBeGreaterThan(50);
+  });
+
+  it('names a key by the first 16 characters of its RFC 7638 thumbprint, as jose computes it', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const jwk = publicKey.export({ format: 'jwk' });
+    const full = await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv, x: jwk.x, y: jwk.y }, 'sha256');
+    expect(keyIdOf(publicKey)).toBe(full.slice(0, 16));
   });
 });
