@@ -94,7 +94,7 @@ function summaryRows(parts) {
   const workers = parts.workers?.figures;
   if (workers) {
     rows.push(['workers', 'warm Logins/s, `--workers 2` / `--workers 1` (all processes on the same 2 cores as the load generator)', workers.ratio, `≥ ${workers.target}`, verdict(workers.ratio, workers.target)]);
-    rows.push(['workers', 'ceiling for that ratio on this machine: (cores − the load generator\'s share) / one worker\'s CPU', workers.ceiling, '', '']);
+    rows.push(['workers', 'CPU this machine leaves two workers over one worker\'s CPU (bounds the ratio at equal CPU per login)', workers.ceiling, '', '']);
     rows.push(['workers', 'gateway CPU per login, 1 worker / 2 workers (1.0 = the workers scale without contention)', workers.cpuRatio, '', '']);
   }
   const identity = parts.identity?.figures;
