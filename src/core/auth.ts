@@ -125,7 +125,13 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
   function authenticate(maybePeer: Peer | undefined, raw: string | undefined): VerifiedToken | Promise<VerifiedToken> {
     const peer = requirePeer(maybePeer);
     if (!raw) throw new TokenMissing('this call needs a token: call Login first and send it as metadata "token"');
-    const cached = peer.tokens.get(raw) ?? verifyOnPeer(peer, raw);
+    const last = peer.lastToken;
+    let cached: CachedToken;
+    if (last !== undefined && last.raw === raw) cached = last.cached;
+    else {
+      cached = peer.tokens.get(raw) ?? verifyOnPeer(peer, raw);
+      peer.lastToken = { raw, cached };
+    }
     if (unixSeconds(clock) >= cached.token.expiresAt) throw new TokenExpired('token has expired');
     if (cached.revoked) throw new TokenRevoked(LOGGED_OUT);
     // The connection's own certificate first: a refused one costs no store lookup.

@@ -43,6 +43,11 @@ export interface Peer {
   knownPem?: string;
   /** Tokens already verified on this connection (bounded). */
   tokens: Map<string, CachedToken>;
+  /**
+   * The token of this connection's last call. A client sends the same token call after call, and
+   * comparing it costs ~10 ns where a Map lookup must first hash the new ~400-character string (~0.5 µs).
+   */
+  lastToken?: { raw: string; cached: CachedToken };
 }
 
 export const MAX_TOKENS_PER_PEER = 16;

@@ -136,6 +136,22 @@ it('calls that find a token stale together make one store lookup, but a call aft
   expect(new Set(await Promise.all(burst.map(code)))).toEqual(new Set(['ok']));
 });
 
+it('a connection that alternates between tokens gets each token\'s own claims', async () => {
+  const peer = peerOf('acme');
+  const a = tokenFor(peer);
+  const b = tokenFor(peer);
+  const jtiA = (await auth.authenticate(peer, a)).jti;
+  const jtiB = (await auth.authenticate(peer, b)).jti;
+  expect(jtiA).not.toBe(jtiB);
+  for (const [raw, jti] of [[a, jtiA], [a, jtiA], [b, jtiB], [a, jtiA], [b, jtiB], [b, jtiB]]) {
+    expect((auth.authenticate(peer, raw) as VerifiedToken).jti).toBe(jti);
+  }
+  // The last token of a connection is refused at once when it is logged out.
+  await auth.logout(peer, b);
+  expect(await code(auth.authenticate(peer, b))).toBe('ERR_TOKEN_REVOKED');
+  expect(await code(auth.authenticate(peer, a))).toBe('ok');
+});
+
 it('a tenant delete reaches a token cached on a connection', async () => {
   const peer = peerOf('globex');
   const raw = tokenFor(peer, 'globex');
