@@ -13,7 +13,8 @@
  *                                     1M refresh tokens against 100 tenants
  *
  * Options: --only grpc,workers,identity,scale (all)   --quick (short runs, for a smoke test)
- *          --reuse bench/out/all-XXXX   (the parts not run now are taken from that earlier run)
+ *          --reuse bench/out/all-XXXX   (the parts not run now are taken from that earlier run;
+ *                                        --only none --reuse DIR rewrites the report from DIR alone)
  *          --report FILE (bench/REPORT.md)   anything after `--` goes to bench/grpc.js
  */
 const { spawnSync } = require('node:child_process');
@@ -33,9 +34,10 @@ function parseArgs(argv) {
       break;
     } else if (a === '--quick') o.quick = true;
     else if (a === '--only') {
-      o.only = (argv[++i] ?? '').split(',').filter(Boolean);
+      const list = argv[++i] ?? '';
+      o.only = list === 'none' ? [] : list.split(',').filter(Boolean);
       const unknown = o.only.filter((p) => !PARTS.includes(p));
-      if (!o.only.length || unknown.length) fail(`--only takes a comma-separated list of ${PARTS.join(', ')}`);
+      if ((!o.only.length && list !== 'none') || unknown.length) fail(`--only takes a comma-separated list of ${PARTS.join(', ')}, or none (with --reuse)`);
     } else if (a === '--reuse') o.reuse = path.resolve(argv[++i] ?? fail('--reuse needs a directory'));
     else if (a === '--report') o.report = path.resolve(argv[++i] ?? fail('--report needs a file'));
     else if (a === '--help' || a === '-h') {
@@ -69,10 +71,13 @@ function runPart(part, o, dir) {
 }
 
 /** A part's report and figures from an earlier run's directory (undefined when it has none). */
-function reusedPart(part, dir) {
+function reusedPart(part, dir, into) {
   const [report, json] = [path.join(dir, `${part}.md`), path.join(dir, `${part}.json`)];
   if (!fs.existsSync(report) || !fs.existsSync(json)) return undefined;
-  const markdown = `${fs.readFileSync(report, 'utf8').trim()}\n\n(This part was taken from an earlier run, ${path.basename(dir)}, made ${fs.statSync(report).mtime.toISOString()}.)\n`;
+  // Copied along, so this run's directory holds every part of its report and can be reused in turn.
+  fs.copyFileSync(report, path.join(into, `${part}.md`));
+  fs.copyFileSync(json, path.join(into, `${part}.json`));
+  const markdown = `${fs.readFileSync(report, 'utf8').trim()}\n\n(This part was not run again: it comes from an earlier run, see its date above.)\n`;
   return { part, seconds: NaN, reused: true, markdown, figures: JSON.parse(fs.readFileSync(json, 'utf8')) };
 }
 
@@ -114,7 +119,7 @@ function summaryRows(parts) {
 
 function main() {
   const o = parseArgs(process.argv.slice(2));
-  ensureServerBuilt(true);
+  if (o.only.length) ensureServerBuilt(true);
   fs.mkdirSync(OUT, { recursive: true });
   const dir = fs.mkdtempSync(path.join(OUT, 'all-'));
   const started = new Date();
@@ -124,7 +129,7 @@ function main() {
       parts[part] = runPart(part, o, dir);
       if (parts[part].failed) log(`part ${part} FAILED: ${parts[part].failed}`);
     } else if (o.reuse) {
-      parts[part] = reusedPart(part, o.reuse);
+      parts[part] = reusedPart(part, o.reuse, dir);
       if (parts[part]) log(`part ${part}: taken from ${path.relative(ROOT, o.reuse)}`);
       else delete parts[part];
     }
@@ -137,7 +142,7 @@ function main() {
   L.push('Every figure is a ratio against a baseline measured in the same run on the same machine; the parts ran one after the other, never side by side. What each part measures and how is in bench/README.md and at the top of each part\'s section.', '');
   const table = ['| part | figure | value | target | verdict |', '|---|---|---:|---:|---|'];
   for (const [part, figure, value, target, v] of summaryRows(Object.fromEntries(Object.entries(parts).filter(([, p]) => !p.failed)))) {
-    table.push(`| ${part} | ${figure} | ${fmt(value, 2)} | ${target} | ${v} |`);
+    table.push(`| ${part} | ${figure} | ${fmt(value, 3)} | ${target} | ${v} |`);
   }
   for (const p of Object.values(parts)) if (p.failed) table.push(`| ${p.part} | **did not complete**: ${p.failed} | | | |`);
   L.push('## Summary', '', ...table);
