@@ -46,31 +46,23 @@ it('drops the subscription of a stream cancelled while its token was looked up',
   const { jwtToken: other } = await unary<{ jwtToken: string }>(login, 'login', { tenantCert: pair.certPem });
   const gateway = makeClient(GatewayService, gw.address, gw.pki.caPem, pair);
   const subscribe = (gateway.subscribeStatus as Subscribe).bind(gateway);
+  /** Opens a stream, cancels it after `cancelAfterMs`, and says how many subscriptions were live just before and after. */
+  const openAndCancel = async (cancelAfterMs: number) => {
+    const stream = subscribe({ queueSize: 0 }, metadataWith(jwtToken));
+    stream.on('error', () => undefined);
+    await sleep(cancelAfterMs);
+    const before = live;
+    stream.cancel();
+    await sleep(300);
+    return { before, after: live };
+  };
 
   // A stream on a token checked at once subscribes, and unsubscribes when cancelled.
-  const warm = subscribe({ queueSize: 0 }, metadataWith(jwtToken));
-  warm.on('error', () => undefined);
-  await sleep(100);
-  expect(live).toBe(1);
-  warm.cancel();
-  await sleep(100);
-  expect(live).toBe(0);
-
-  // Any logout moves the revocation epoch, so the next use of jwtToken asks the store (50 ms).
+  expect(await openAndCancel(100)).toEqual({ before: 1, after: 0 });
+  // Any logout moves the revocation epoch, so the next use of jwtToken asks the store (50 ms):
+  // cancelled before the answer, the stream never subscribes, or unsubscribes at once.
   await unary(login, 'logout', {}, metadataWith(other));
-  const cold = subscribe({ queueSize: 0 }, metadataWith(jwtToken));
-  cold.on('error', () => undefined);
-  await sleep(15);
-  cold.cancel();
-  await sleep(300);
-  expect(live).toBe(0);
-
+  expect((await openAndCancel(15)).after).toBe(0);
   // The token itself is still good: a new stream subscribes.
-  const again = subscribe({ queueSize: 0 }, metadataWith(jwtToken));
-  again.on('error', () => undefined);
-  await sleep(150);
-  expect(live).toBe(1);
-  again.cancel();
-  await sleep(100);
-  expect(live).toBe(0);
+  expect(await openAndCancel(150)).toEqual({ before: 1, after: 0 });
 });
