@@ -5,6 +5,7 @@ import { Core } from '../core/create-core';
 import { StatusChangeEvent } from '../core/status-hub';
 import { checkIdList, checkSerials, checkSubject, checkYears } from '../core/validate';
 import { GatewayServer, Status, StatusChange } from '../gen/gsdk/gateway/gateway';
+import { StoreUnavailable } from '../errors';
 import { checkId } from '../pki/ids';
 import { AuthedContext, authedServerStream, authedUnary, failStream, GrpcDeps } from './call';
 import { certificateInfo } from './certificate-info';
@@ -100,16 +101,23 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
         clearInterval(recheck);
         failStream(call, err, ctx.log);
       };
+      // A store that cannot answer right now ends nothing: the token was good, and the next tick asks
+      // again (a database blip must not drop every status stream). Any other refusal ends the stream.
+      const refused = (err: unknown) => {
+        checking = false;
+        if (err instanceof StoreUnavailable) ctx.log.debug({ err }, 'token recheck deferred: the store did not answer');
+        else stop(err);
+      };
       const recheck = setInterval(() => {
         if (checking) return; // one store lookup at a time, however slow the database
         try {
           const checked = deps.auth.authenticate(ctx.peer, ctx.token);
           if (checked instanceof Promise) {
             checking = true;
-            checked.then(() => (checking = false), stop);
+            checked.then(() => (checking = false), refused);
           }
         } catch (err) {
-          stop(err);
+          refused(err);
         }
       }, 1000);
       recheck.unref();
