@@ -1,8 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
-import { systemClock } from '../core/clock';
-import { createKeyRing } from '../core/key-ring';
 import { ensureDevPki } from '../dev-pki';
 import { startGateway } from '../gateway';
 import { createLogger } from '../logger';

@@ -4,7 +4,7 @@ import { Authority } from '../pki/authority';
 import { Store } from '../store/store';
 import { Auth, createAuth } from './auth';
 import { Certificates, createCertificates } from './certificates';
-import { Clock, systemClock, unixSeconds } from './clock';
+import { Clock, systemClock } from './clock';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory, revocationPurgeCutoff } from './directory';
 import { createIdentity, Identity } from './identity/create-identity';

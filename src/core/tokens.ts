@@ -6,7 +6,7 @@ import { randomFillSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TokenInvalid } from '../errors';
 import { Clock, unixSeconds } from './clock';
-import { KeyRing, TOKEN_ALGORITHM } from './key-ring';
+import { KeyRing } from './key-ring';
 import { VerifiedToken } from './peer';
 import { signJwt } from './sign-jwt';
 import { verifyGatewayJwt } from './verify-jwt';
