@@ -27,12 +27,8 @@ export async function createPresence(store: Store, hub: StatusHub, clock: Clock,
   const ttlMs = options.ttlMs ?? 3 * heartbeatMs;
   const warn = (what: string) => (err: unknown) => log.warn({ err, instanceId }, `presence: ${what} failed`);
 
-  hub.onLocalChange((gatewayId, tenantId, connected, deviceIds) => {
-    const write = connected
-      ? store.putPresence({ gatewayId, tenantId, instanceId, deviceIds, since: clock() })
-      : store.removePresence(gatewayId, instanceId);
-    write.catch(warn('recording a channel'));
-  });
+  const writer = presenceWriter(store, instanceId, warn('recording a channel'));
+  hub.onLocalChange((gatewayId, tenantId, connected, deviceIds) => writer.want(gatewayId, { tenantId, connected, deviceIds, since: clock() }));
 
   async function refresh(): Promise<void> {
     const records = await store.listPresence(clock() - ttlMs);
@@ -42,6 +38,7 @@ export async function createPresence(store: Store, hub: StatusHub, clock: Clock,
   }
 
   const beat = async () => {
+    writer.retry();
     await store.heartbeat(instanceId, clock());
     await refresh();
   };
@@ -54,7 +51,65 @@ export async function createPresence(store: Store, hub: StatusHub, clock: Clock,
     refresh,
     async close() {
       clearInterval(timer);
+      await writer.settled();
       await store.retireInstance(instanceId).catch(warn('retiring'));
+    },
+  };
+}
+
+interface ChannelState {
+  tenantId: string;
+  connected: boolean;
+  deviceIds: number[];
+  since: number;
+}
+
+/**
+ * Writes this instance's channel states to the store one at a time per gateway, newest wins.
+ * Fired off unordered, a connect's record and the device list sent right after it (or a connect
+ * and a quick disconnect) could commit in either order on a pooled database and leave the other
+ * instances a stale record until the next change. A write that fails is kept, unless a newer state
+ * came meanwhile, and tried again at the next heartbeat.
+ */
+function presenceWriter(store: Store, instanceId: string, warn: (err: unknown) => void) {
+  const wanted = new Map<string, ChannelState>();
+  const writing = new Map<string, Promise<void>>();
+
+  const write = (gatewayId: string, s: ChannelState) =>
+    s.connected
+      ? store.putPresence({ gatewayId, tenantId: s.tenantId, instanceId, deviceIds: s.deviceIds, since: s.since })
+      : store.removePresence(gatewayId, instanceId);
+
+  async function drain(gatewayId: string): Promise<void> {
+    for (let next = wanted.get(gatewayId); next; next = wanted.get(gatewayId)) {
+      wanted.delete(gatewayId);
+      try {
+        await write(gatewayId, next);
+      } catch (err) {
+        if (!wanted.has(gatewayId)) wanted.set(gatewayId, next);
+        warn(err);
+        return;
+      }
+    }
+  }
+
+  const start = (gatewayId: string) => {
+    if (writing.has(gatewayId)) return;
+    writing.set(gatewayId, drain(gatewayId).finally(() => writing.delete(gatewayId)));
+  };
+
+  return {
+    want(gatewayId: string, state: ChannelState) {
+      wanted.set(gatewayId, state);
+      start(gatewayId);
+    },
+    /** Tries again the states whose write failed. */
+    retry() {
+      for (const gatewayId of wanted.keys()) start(gatewayId);
+    },
+    /** Resolves when no write is in flight. */
+    async settled() {
+      while (writing.size > 0) await Promise.all(writing.values());
     },
   };
 }
