@@ -50,6 +50,9 @@ export interface AuthDeps {
   store: Store;
 }
 
+/** Base64 with line breaks is ~1.37× the DER; the factor leaves room for CRLFs and spaces. */
+const KNOWN_PEM_MAX_FACTOR = 2;
+
 export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth {
   const checks = createTokenChecks(directory);
 
@@ -69,14 +72,15 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
 
   function checkClientCertificate(maybePeer: Peer | undefined, pem: unknown, field: string): CertIdentity {
     const peer = requirePeer(maybePeer);
-    if (pem !== peer.knownPem && !pemEncodes(pem, peer.cert.raw)) {
+    if (pem !== peer.cert.knownPem && !pemEncodes(pem, peer.cert.raw)) {
       const cert = parsePemCertificate(pem, field);
       if (cert.ca) throw new InvalidCertificate(`${field} is a CA certificate, not a client certificate`);
       if (!cert.raw.equals(peer.cert.raw)) {
         throw new CertificateMismatch(`${field} is not the certificate this connection presented in the TLS handshake`);
       }
     }
-    peer.knownPem = pem as string;
+    // Remembered for the next Login with this certificate; not a text padded far past a certificate's size.
+    if ((pem as string).length <= KNOWN_PEM_MAX_FACTOR * peer.cert.raw.length + 256) peer.cert.knownPem = pem as string;
     if ('problem' in peer.identity) throw new InvalidCertificate(`${field} ${peer.identity.problem}`);
     checkPeerStanding(peer);
     return peer.identity;

@@ -27,9 +27,16 @@ export interface CachedToken {
   pending?: { revocationEpoch: number; tenantsEpoch: number; done: Promise<void> };
 }
 
-export interface Peer {
-  /** The certificate's DER. */
-  cert: { raw: Buffer };
+/**
+ * What a client certificate says, read once. Every connection that presents the same certificate
+ * shares one (see CertificateCache), so nothing here may depend on the connection.
+ */
+export interface ClientCertificate {
+  /**
+   * The certificate's DER, and the last PEM text a Login sent that was found to encode it (a Login
+   * sending the same text again skips the comparison).
+   */
+  cert: { raw: Buffer; knownPem?: string };
   serial: bigint;
   /** base64url SHA-256 of the DER (RFC 8705 x5t#S256). */
   thumbprint: string;
@@ -39,8 +46,10 @@ export interface Peer {
   notAfter: number;
   /** Signed by the gateway's CA (checked once, natively). */
   trusted: boolean;
-  /** The last PEM text this connection logged in with that matched the certificate. */
-  knownPem?: string;
+}
+
+/** One mutual-TLS connection: its client certificate and the tokens seen on it. */
+export interface Peer extends ClientCertificate {
   /** Tokens already verified on this connection (bounded). */
   tokens: Map<string, CachedToken>;
   /**
@@ -56,18 +65,26 @@ export const MAX_TOKENS_PER_PEER = 16;
  * `chainVerified`: the TLS layer (or the caller) already checked the signature against our CA;
  * otherwise the certificate is parsed (when it is not an X509Certificate yet) and checked here.
  */
-export function createPeer(cert: CertificateFields, ca: X509Certificate, chainVerified = false): Peer {
+export function readClientCertificate(cert: CertificateFields, ca: X509Certificate, chainVerified = false): ClientCertificate {
   const { notBefore, notAfter } = validityOf(cert);
   return {
-    cert,
+    cert: { raw: cert.raw, knownPem: undefined },
     serial: serialOf(cert),
     thumbprint: thumbprintOf(cert),
     identity: readIdentity(cert),
     notBefore,
     notAfter,
     trusted: chainVerified || issuedBy(cert, ca),
-    tokens: new Map(),
   };
+}
+
+/** A new connection's Peer for a certificate already read. */
+export function peerFor(certificate: ClientCertificate): Peer {
+  return { ...certificate, tokens: new Map(), lastToken: undefined };
+}
+
+export function createPeer(cert: CertificateFields, ca: X509Certificate, chainVerified = false): Peer {
+  return peerFor(readClientCertificate(cert, ca, chainVerified));
 }
 
 function issuedBy(cert: CertificateFields, ca: X509Certificate): boolean {

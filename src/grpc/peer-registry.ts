@@ -13,8 +13,10 @@ import { X509Certificate } from 'node:crypto';
 import { Server as NetServer } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { Logger } from 'pino';
-import { createPeer, Peer } from '../core/peer';
+import { ClientCertificate, createPeer, Peer, peerFor, readClientCertificate } from '../core/peer';
 import { CertificateFields, certificateFields } from '../pki/read-certificate';
+import { peerCertificateDer } from '../pki/session-peer';
+import { CertificateCache } from './certificate-cache';
 
 const TIME_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 /** Internal metadata key; set by our interceptor on every call, never trusted from clients. */
@@ -61,7 +63,7 @@ function peerFields(socket: TLSSocket): CertificateFields | undefined {
   return cert?.raw ? certificateFields(cert) : undefined;
 }
 
-export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegistry {
+export function createPeerRegistry(ca: X509Certificate, log: Logger, certificates = new CertificateCache()): PeerRegistry {
   const sockets = new Map<string, TLSSocket>();
   const peers = new WeakMap<TLSSocket, Peer>();
   const disconnectListeners: ((peer: Peer) => void)[] = [];
@@ -90,13 +92,25 @@ export function createPeerRegistry(ca: X509Certificate, log: Logger): PeerRegist
     });
   }
 
+  /** A verified connection's certificate: found in the cache by the session's DER, else read and cached. */
+  function certificateOf(socket: TLSSocket): ClientCertificate | undefined {
+    const der = peerCertificateDer(socket.getSession());
+    const known = der && certificates.get(der);
+    if (known) return known;
+    const fields = peerFields(socket);
+    if (!fields) return undefined;
+    // Only authorized sockets (and ones verified above) get here: OpenSSL checked the chain.
+    const read = readClientCertificate(fields, ca, true);
+    if (der?.equals(fields.raw)) certificates.set(read);
+    return read;
+  }
+
   function fromSocket(socket: TLSSocket): Peer | undefined {
     let peer = peers.get(socket);
     if (!peer) {
-      const cert = peerFields(socket);
-      if (!cert) return undefined;
-      // Only authorized sockets (and ones verified above) are registered: OpenSSL checked the chain.
-      peer = createPeer(cert, ca, true);
+      const certificate = certificateOf(socket);
+      if (!certificate) return undefined;
+      peer = peerFor(certificate);
       peers.set(socket, peer);
     }
     return peer;

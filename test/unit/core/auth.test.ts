@@ -3,7 +3,6 @@
  * store nor returns a promise; a revocation or tenant delete made anywhere still reaches a token
  * already cached on a connection.
  */
-import { X509Certificate } from 'node:crypto';
 import { Auth, createAuth } from '../../../src/core/auth';
 import { createDirectory, Directory } from '../../../src/core/directory';
 import { createKeyRing } from '../../../src/core/key-ring';
@@ -29,14 +28,13 @@ afterEach(() => s.store.close());
 /** A connection whose certificate checks are already done (`knownPem` short-cuts the PEM comparison). */
 function peerOf(tenantId: string, thumbprint = `thumb-${tenantId}`): Peer {
   return {
-    cert: undefined as unknown as X509Certificate,
+    cert: { raw: Buffer.from('DER'), knownPem: 'PEM' },
     serial: 7n,
     thumbprint,
     identity: { kind: 'tenant', tenantId },
     notBefore: 0,
     notAfter: Number.MAX_SAFE_INTEGER,
     trusted: true,
-    knownPem: 'PEM',
     tokens: new Map(),
   };
 }
