@@ -79,8 +79,19 @@ export function readClientCertificate(cert: CertificateFields, ca: X509Certifica
 }
 
 /** A new connection's Peer for a certificate already read. */
-export function peerFor(certificate: ClientCertificate): Peer {
-  return { ...certificate, tokens: new Map(), lastToken: undefined };
+export function peerFor(c: ClientCertificate): Peer {
+  // Named fields, not a spread: one object shape for every Peer, and no generic property copy per connection.
+  return {
+    cert: c.cert,
+    serial: c.serial,
+    thumbprint: c.thumbprint,
+    identity: c.identity,
+    notBefore: c.notBefore,
+    notAfter: c.notAfter,
+    trusted: c.trusted,
+    tokens: new Map(),
+    lastToken: undefined,
+  };
 }
 
 export function createPeer(cert: CertificateFields, ca: X509Certificate, chainVerified = false): Peer {
