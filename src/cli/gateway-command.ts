@@ -36,7 +36,8 @@ export function gatewayCommand(): Command {
     .option(...dataDirOption)
     .action((tenantId: string, gatewayIds: string[], flags: { dataDir?: string }) =>
       withStore(flags.dataDir, async (store) => {
-        await store.deleteGateways(checkId(tenantId, 'TENANT_ID'), gatewayIds.map((g) => checkId(g, 'GATEWAY_ID')));
+        const owner = checkId(tenantId, 'TENANT_ID');
+        await store.deleteGateways(gatewayIds.map((g) => ({ gatewayId: checkId(g, 'GATEWAY_ID'), tenantId: owner })));
         process.stdout.write(`unregistered ${gatewayIds.join(', ')} from tenant ${tenantId}\n`);
       }),
     );

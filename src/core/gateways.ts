@@ -45,10 +45,7 @@ export function createGateways(directory: Directory, hub: StatusHub, tenants: Te
       }));
     },
     add: (scope, gatewayIds) => tenants.addGateways(scope.tenantId, gatewayIds),
-    async delete(scope, gatewayIds) {
-      const byOwner = new Map<string, string[]>();
-      for (const { gatewayId, tenantId } of resolve(scope, gatewayIds)) byOwner.set(tenantId, [...(byOwner.get(tenantId) ?? []), gatewayId]);
-      for (const [tenantId, ids] of byOwner) await tenants.deleteGateways(tenantId, ids);
-    },
+    // One transaction, even when the administrator's list spans several tenants.
+    delete: (scope, gatewayIds) => tenants.deleteGateways(resolve(scope, gatewayIds)),
   };
 }

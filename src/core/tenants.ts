@@ -1,7 +1,7 @@
 /** Tenant administration (the Tenant API and the CLI): batches are all-or-nothing. */
 import { FailedPrecondition, TenantNotFound } from '../errors';
 import { ADMIN_TENANT } from '../pki/profile';
-import { Store, TenantRecord } from '../store/store';
+import { GatewayRecord, Store, TenantRecord } from '../store/store';
 import { Clock } from './clock';
 import { Directory } from './directory';
 
@@ -12,7 +12,8 @@ export interface Tenants {
   add(tenants: TenantRecord[]): Promise<void>;
   delete(tenantIds: string[]): Promise<void>;
   addGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
-  deleteGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
+  /** Gateways of one tenant or several, all or nothing. */
+  deleteGateways(gateways: GatewayRecord[]): Promise<void>;
   /** TenantNotFound naming every ID that is not registered. */
   requireExisting(tenantIds: string[]): Promise<void>;
 }
@@ -54,9 +55,9 @@ export function createTenants(store: Store, directory: Directory, clock: Clock, 
       await store.addGateways(tenantId, gatewayIds);
       await directory.refresh('tenants');
     },
-    async deleteGateways(tenantId, gatewayIds) {
-      await requireExisting([tenantId]);
-      await store.deleteGateways(tenantId, gatewayIds);
+    async deleteGateways(gateways) {
+      await requireExisting([...new Set(gateways.map((g) => g.tenantId))]);
+      await store.deleteGateways(gateways);
       await directory.refresh('tenants');
       onGatewaysRemoved();
     },

@@ -56,7 +56,8 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       return {};
     }),
     deleteGateway: admin('DeleteGateway', async (req) => {
-      await tenants.deleteGateways(checkId(req.tenantID, 'tenantID'), checkIdList(req.gatewayIDs, 'gatewayIDs'));
+      const tenantId = checkId(req.tenantID, 'tenantID');
+      await tenants.deleteGateways(checkIdList(req.gatewayIDs, 'gatewayIDs').map((gatewayId) => ({ gatewayId, tenantId })));
       return {};
     }),
     createCertificate: admin('CreateCertificate', async (req, ctx) => {

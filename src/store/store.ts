@@ -91,8 +91,11 @@ export interface Store {
   findGateway(gatewayId: string): Promise<GatewayRecord | undefined>;
   /** All or nothing; throws TenantNotFound or AlreadyExists. */
   addGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
-  /** All or nothing; throws GatewayNotFound for IDs not registered to this tenant. */
-  deleteGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
+  /**
+   * All or nothing, across tenants too: throws GatewayNotFound naming the first gateway not registered
+   * to the tenant given with it, and deletes nothing.
+   */
+  deleteGateways(gateways: GatewayRecord[]): Promise<void>;
 
   recordCertificate(record: Omit<CertificateRecord, 'blacklisted'>): Promise<void>;
   listCertificates(filter?: CertificateFilter): Promise<CertificateRecord[]>;

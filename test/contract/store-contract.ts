@@ -167,7 +167,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
 
       it('deleteGateways removes only the named gateways', async () => {
         await seed();
-        await store.deleteGateways('acme', ['gw-a1']);
+        await store.deleteGateways([{ gatewayId: 'gw-a1', tenantId: 'acme' }]);
         expect(await store.listGateways('acme')).toEqual([{ gatewayId: 'gw-a2', tenantId: 'acme' }]);
         expect(await store.findGateway('gw-a1')).toBeUndefined();
         expect(await store.findGateway('gw-g1')).toEqual({ gatewayId: 'gw-g1', tenantId: 'globex' });
@@ -179,8 +179,27 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
       ])('deleteGateways of %s fails with ERR_GATEWAY_NOT_FOUND and deletes nothing', async (_what, ids) => {
         await seed();
         const before = await snapshot(store);
-        await expect(store.deleteGateways('acme', ids)).rejects.toMatchObject({ code: 'ERR_GATEWAY_NOT_FOUND' });
+        await expect(store.deleteGateways(ids.map((gatewayId) => ({ gatewayId, tenantId: 'acme' })))).rejects.toMatchObject({ code: 'ERR_GATEWAY_NOT_FOUND' });
         expect(await snapshot(store)).toEqual(before);
+      });
+
+      it('deleteGateways across tenants removes them in one go, and nothing when one pair is wrong', async () => {
+        await seed();
+        const before = await snapshot(store);
+        await expect(
+          store.deleteGateways([
+            { gatewayId: 'gw-a1', tenantId: 'acme' },
+            { gatewayId: 'gw-g1', tenantId: 'acme' },
+          ]),
+        ).rejects.toMatchObject({ code: 'ERR_GATEWAY_NOT_FOUND' });
+        expect(await snapshot(store)).toEqual(before);
+        await store.deleteGateways([
+          { gatewayId: 'gw-a1', tenantId: 'acme' },
+          { gatewayId: 'gw-g1', tenantId: 'globex' },
+        ]);
+        expect(await store.findGateway('gw-a1')).toBeUndefined();
+        expect(await store.findGateway('gw-g1')).toBeUndefined();
+        expect(await store.findGateway('gw-a2')).toEqual({ gatewayId: 'gw-a2', tenantId: 'acme' });
       });
     });
 
@@ -316,7 +335,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         ['tenants', 'addTenants', (s) => s.addTenants([{ tenantId: 'initech', gatewayIds: [] }])],
         ['tenants', 'deleteTenants', (s) => s.deleteTenants(['globex'])],
         ['tenants', 'addGateways', (s) => s.addGateways('acme', ['gw-a9'])],
-        ['tenants', 'deleteGateways', (s) => s.deleteGateways('acme', ['gw-a1'])],
+        ['tenants', 'deleteGateways', (s) => s.deleteGateways([{ gatewayId: 'gw-a1', tenantId: 'acme' }])],
         ['certificates', 'recordCertificate', (s) => s.recordCertificate(certRecord())],
         ['blacklist', 'addBlacklist', (s) => s.addBlacklist([{ serial: 5n, tenantId: 'acme', gatewayId: null, addedAt: 1 }])],
         ['blacklist', 'removeBlacklist', (s) => s.removeBlacklist([5n])],

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
+import { Store } from '../../src/store/store';
 import { closeAllClients, codeOf } from '../support/clients';
 import { ApiSession, openSession } from '../support/admin-session';
 import { startTestGateway, TestGateway } from '../support/gateway';
@@ -54,6 +55,27 @@ it('the administrator\'s own token reaches every gateway; acting as a tenant, on
   const asGlobex = await openSession(gw, gw.pki.admin, 'globex');
   expect(await asGlobex.call('gateway', 'getList')).toEqual({ gatewayIDs: ['globex-1'] });
   expect(await code(asGlobex.call('gateway', 'get', { gatewayIDs: ['acme-1'] }))).toBe(status.NOT_FOUND);
+});
+
+it('the administrator deletes gateways of several tenants in one all-or-nothing store write', async () => {
+  await admin.call('tenant', 'addGateway', { tenantID: 'acme', gatewayIDs: ['acme-x'] });
+  await admin.call('tenant', 'addGateway', { tenantID: 'globex', gatewayIDs: ['globex-x'] });
+  // On the class: the embedded store is wrapped in a Proxy that hands out fresh wrappers per property read.
+  const writes = jest.spyOn(Object.getPrototypeOf(gw.gateway.core.store) as Store, 'deleteGateways');
+  try {
+    expect(await code(admin.call('gateway', 'delete', { gatewayIDs: ['acme-x', 'globex-x', 'no-such-gateway'] }))).toBe(status.NOT_FOUND);
+    expect(writes).not.toHaveBeenCalled();
+    await admin.call('gateway', 'delete', { gatewayIDs: ['acme-x', 'globex-x'] });
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(writes.mock.calls[0][0]).toEqual([
+      { gatewayId: 'acme-x', tenantId: 'acme' },
+      { gatewayId: 'globex-x', tenantId: 'globex' },
+    ]);
+  } finally {
+    writes.mockRestore();
+  }
+  expect(await acme.call('gateway', 'getList')).not.toEqual(expect.objectContaining({ gatewayIDs: expect.arrayContaining(['acme-x']) }));
+  expect(await globex.call('gateway', 'getList')).toEqual({ gatewayIDs: ['globex-1'] });
 });
 
 it('CreateCertificate issues a gateway certificate that subscribes; its history and blacklist are per gateway', async () => {

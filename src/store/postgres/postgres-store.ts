@@ -180,13 +180,14 @@ class PostgresStore implements Store {
     }).catch(onViolation({ gateways_tenant_id_fkey: missingTenant }));
   }
 
-  async deleteGateways(tenantId: string, gatewayIds: string[]): Promise<void> {
+  async deleteGateways(gateways: GatewayRecord[]): Promise<void> {
     await this.write(['tenants'], async (q) => {
       const { rows } = await q<{ gateway_id: string }>(
-        'DELETE FROM gateways WHERE gateway_id = ANY($1::text[]) AND tenant_id = $2 RETURNING gateway_id',
-        [gatewayIds, tenantId],
+        `DELETE FROM gateways g USING unnest($1::text[], $2::text[]) AS d(gateway_id, tenant_id)
+         WHERE g.gateway_id = d.gateway_id AND g.tenant_id = d.tenant_id RETURNING g.gateway_id`,
+        [gateways.map((g) => g.gatewayId), gateways.map((g) => g.tenantId)],
       );
-      const missing = firstNotIn(gatewayIds, rows.map((r) => r.gateway_id));
+      const missing = firstNotIn(gateways.map((g) => g.gatewayId), rows.map((r) => r.gateway_id));
       if (missing !== undefined) throw new GatewayNotFound(`gateway ${missing} does not exist`);
     });
   }

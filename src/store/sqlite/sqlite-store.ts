@@ -215,11 +215,11 @@ class SqliteStore implements Store {
     });
   }
 
-  async deleteGateways(tenantId: string, gatewayIds: string[]): Promise<void> {
+  async deleteGateways(gateways: GatewayRecord[]): Promise<void> {
     this.write(['tenants'], () => {
       const remove = this.db.prepare('DELETE FROM gateways WHERE gateway_id = ? AND tenant_id = ?');
-      for (const id of gatewayIds) {
-        if (remove.run(id, tenantId).changes === 0) throw new GatewayNotFound(`gateway ${id} does not exist`);
+      for (const { gatewayId, tenantId } of gateways) {
+        if (remove.run(gatewayId, tenantId).changes === 0) throw new GatewayNotFound(`gateway ${gatewayId} does not exist`);
       }
     });
   }
