@@ -32,7 +32,7 @@ export interface Directory {
 }
 
 export interface DirectoryOptions {
-  /** How many registered tenant IDs to remember (least recently used go first). */
+  /** How many tenant IDs (registered or not) to remember (least recently used go first). */
   tenantCacheSize?: number;
 }
 
@@ -45,8 +45,8 @@ export const revocationPurgeCutoff = (clock: Clock) => unixSeconds(clock) - REVO
 
 export async function createDirectory(store: Store, clock: Clock, options: DirectoryOptions = {}): Promise<Directory> {
   const cacheSize = options.tenantCacheSize ?? TENANT_CACHE_SIZE;
-  // A Set iterates in insertion order: the first entry is the least recently used.
-  const knownTenants = new Set<string>();
+  // Registered or not, per tenant ID. A Map iterates in insertion order: the first entry is the least recently used.
+  const tenantAnswers = new Map<string, boolean>();
   let tenantsEpoch = 0;
   let revocationEpoch = 0;
   let gateways = new Map<string, string>();
@@ -55,9 +55,9 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   let gatewaysLoad = 0;
   let blacklist = new Set<bigint>();
 
-  const remember = (tenantId: string) => {
-    if (knownTenants.size >= cacheSize) knownTenants.delete(knownTenants.values().next().value as string);
-    knownTenants.add(tenantId);
+  const remember = (tenantId: string, registered: boolean) => {
+    if (tenantAnswers.size >= cacheSize) tenantAnswers.delete(tenantAnswers.keys().next().value as string);
+    tenantAnswers.set(tenantId, registered);
   };
 
   const loadGateways = async () => {
@@ -79,7 +79,7 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   const loaders: Partial<Record<StoreTopic, () => Promise<void>>> = {
     tenants: () => {
       // At once, before anything is awaited: no stale answer survives the refresh call.
-      knownTenants.clear();
+      tenantAnswers.clear();
       tenantsEpoch++;
       return loadGateways();
     },
@@ -97,14 +97,17 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
 
   return {
     hasTenant(tenantId) {
-      if (knownTenants.delete(tenantId)) {
-        knownTenants.add(tenantId);
-        return true;
+      const known = tenantAnswers.get(tenantId);
+      if (known !== undefined) {
+        tenantAnswers.delete(tenantId);
+        tenantAnswers.set(tenantId, known);
+        return known;
       }
       const epoch = tenantsEpoch;
       return store.hasTenant(tenantId).then((found) => {
-        // An answer read before a change may be stale: use it, but do not remember it.
-        if (found && epoch === tenantsEpoch) remember(tenantId);
+        // An answer read before a change may be stale: use it, but do not remember it. "Not
+        // registered" is remembered too, so a certificate of a deleted tenant costs no query per Login.
+        if (epoch === tenantsEpoch) remember(tenantId, found);
         return found;
       });
     },
