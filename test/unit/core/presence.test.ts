@@ -52,15 +52,21 @@ function pooledStore() {
 const settle = () => new Promise((r) => setImmediate(r));
 const log = pino({ level: 'silent' });
 
+/** A presence over a pooled store; the clock stands still, heartbeats come every `heartbeatMs`. */
+async function started(heartbeatMs: number) {
+  const db = pooledStore();
+  const hub = createStatusHub(() => 1_000);
+  const presence = await createPresence(db.store, hub, () => 1_000, log, { heartbeatMs });
+  return { db, hub, presence };
+}
+
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(check()).toBe(true);
 }
 
 it('a device list sent right after connecting is what the store keeps, whatever order the database would commit in', async () => {
-  const db = pooledStore();
-  const hub = createStatusHub(() => 1_000);
-  const presence = await createPresence(db.store, hub, () => 1_000, log, { heartbeatMs: 60_000 });
+  const { db, hub, presence } = await started(60_000);
   hub.connect('gw', 'acme', () => undefined);
   hub.setDevices('gw', 'acme', [5, 6]);
   hub.setDevices('gw', 'acme', [5, 6, 7]);
@@ -79,9 +85,7 @@ it('a device list sent right after connecting is what the store keeps, whatever 
 });
 
 it('a quick connect and disconnect leave no record behind', async () => {
-  const db = pooledStore();
-  const hub = createStatusHub(() => 1_000);
-  const presence = await createPresence(db.store, hub, () => 1_000, log, { heartbeatMs: 60_000 });
+  const { db, hub, presence } = await started(60_000);
   const release = hub.connect('gw', 'acme', () => undefined);
   release();
   await settle();
@@ -94,9 +98,7 @@ it('a quick connect and disconnect leave no record behind', async () => {
 });
 
 it('different gateways are written side by side', async () => {
-  const db = pooledStore();
-  const hub = createStatusHub(() => 1_000);
-  const presence = await createPresence(db.store, hub, () => 1_000, log, { heartbeatMs: 60_000 });
+  const { db, hub, presence } = await started(60_000);
   hub.connect('gw1', 'acme', () => undefined);
   hub.connect('gw2', 'acme', () => undefined);
   await settle();
@@ -109,9 +111,7 @@ it('different gateways are written side by side', async () => {
 });
 
 it('a write the database refused is made again at the next heartbeat, unless a newer state replaced it', async () => {
-  const db = pooledStore();
-  const hub = createStatusHub(() => 1_000);
-  const presence = await createPresence(db.store, hub, () => 1_000, log, { heartbeatMs: 20 });
+  const { db, hub, presence } = await started(20);
   db.failNextWrites(1);
   hub.connect('gw', 'acme', () => undefined);
   hub.setDevices('gw', 'acme', [9]);
@@ -135,9 +135,7 @@ it('a write the database refused is made again at the next heartbeat, unless a n
 });
 
 it('close waits for the write in flight before retiring the instance', async () => {
-  const db = pooledStore();
-  const hub = createStatusHub(() => 1_000);
-  const presence = await createPresence(db.store, hub, () => 1_000, log, { heartbeatMs: 60_000 });
+  const { db, hub, presence } = await started(60_000);
   hub.connect('gw', 'acme', () => undefined);
   await settle();
   let closed = false;
