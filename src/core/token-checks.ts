@@ -22,13 +22,27 @@ export interface TokenChecks {
 }
 
 export function createTokenChecks(directory: Directory): TokenChecks {
-  // Insertion order: the first entry is the oldest.
-  const recent = new Map<string, CachedToken>();
+  // Two generations instead of evicting one entry per token (an iterator and a delete on every
+  // Login): new entries go into `current`; when it is full it becomes `previous`, and the old
+  // `previous` is dropped. Between RECENT_TOKENS and twice that many are remembered.
+  let current = new Map<string, CachedToken>();
+  let previous = new Map<string, CachedToken>();
 
   function remember(cached: CachedToken): CachedToken {
-    if (recent.size >= RECENT_TOKENS) recent.delete(recent.keys().next().value as string);
-    recent.set(cached.token.jti, cached);
+    if (current.size >= RECENT_TOKENS) {
+      previous = current;
+      current = new Map();
+    }
+    current.set(cached.token.jti, cached);
     return cached;
+  }
+
+  function recent(jti: string): CachedToken | undefined {
+    const found = current.get(jti);
+    if (found !== undefined) return found;
+    const older = previous.get(jti);
+    // Still in use: kept into the next generation.
+    return older === undefined ? undefined : remember(older);
   }
 
   function tenantFound(cached: CachedToken, epoch: number, found: boolean): void {
@@ -46,7 +60,7 @@ export function createTokenChecks(directory: Directory): TokenChecks {
 
   return {
     // Epoch -1: revocation and tenant were never checked, so the first use checks both.
-    entry: (token) => recent.get(token.jti) ?? remember({ token, revocationEpoch: -1, tenantsEpoch: -1, revoked: false }),
+    entry: (token) => recent(token.jti) ?? remember({ token, revocationEpoch: -1, tenantsEpoch: -1, revoked: false }),
 
     issued(token, tenantsEpoch) {
       remember({ token, revocationEpoch: directory.revocationEpoch(), tenantsEpoch, revoked: false });
