@@ -8,6 +8,8 @@
  *   trivial    warm mTLS channels, grpc.health.v1.Health/Check          (gRPC C++ client)
  *   getlist    warm mTLS channels, gsdk.gateway.Gateway/GetList with the metadata "token" from
  *              one Login made first (an authenticated call)             (gRPC C++ client)
+ *   tokencall  warm mTLS channels, the trivial call carrying the same "token" metadata (nothing
+ *              checks it): what carrying the token costs, apart from checking it (gRPC C++ client)
  *   login      warm mTLS channels, gsdk.login.Login/Login               (gRPC C++ client)
  *   handshake  new TCP + mTLS handshake, then close                      (OpenSSL client)
  *   connlogin  new TCP + mTLS handshake + one Login over HTTP/2, close   (OpenSSL + nghttp2)
@@ -62,6 +64,7 @@ function parseArgs(argv) {
 const PHASE_INFO = {
   trivial: { title: 'Trivial call (health Check), warm channels', unit: 'calls/s' },
   getlist: { title: 'Authenticated call (Gateway.GetList with token), warm channels', unit: 'calls/s' },
+  tokencall: { title: 'Trivial call carrying the token metadata (not checked), warm channels', unit: 'calls/s' },
   login: { title: 'Login, warm channels', unit: 'calls/s' },
   handshake: { title: 'Bare mTLS handshake (new connection)', unit: 'conn/s' },
   connlogin: { title: 'New connection + Login', unit: 'conn/s' },
@@ -80,6 +83,11 @@ function loadgenArgs(phase, o, ctx) {
         '--login-method', '/gsdk.login.Login/Login', '--login-field1-file', ctx.cert, '--expect-field1-count', String(GATEWAYS.length),
         '--channels', String(o.channels), '--inflight', String(o.inflight), ...common,
       ];
+    case 'tokencall':
+      return [
+        'unary', '--target', target, '--method', '/grpc.health.v1.Health/Check', '--login-method', '/gsdk.login.Login/Login', '--login-field1-file', ctx.cert,
+        '--channels', String(o.channels), '--inflight', String(o.inflight), ...common,
+      ];
     case 'login':
       return ['unary', '--target', target, ...login, '--channels', String(o.channels), '--inflight', String(o.inflight), ...common];
     case 'handshake':
@@ -91,6 +99,12 @@ function loadgenArgs(phase, o, ctx) {
   }
 }
 
+
+/** Odd rounds run the phases in one order, even rounds in the other, so no phase always follows the same one. */
+const PHASE_ORDER = [
+  ['trivial', 'getlist', 'tokencall', 'login', 'handshake', 'connlogin'],
+  ['login', 'tokencall', 'getlist', 'trivial', 'connlogin', 'handshake'],
+];
 
 async function runPhase(phase, round, o, ctx) {
   const args = ['taskset', '-c', '1', LOADGEN, ...loadgenArgs(phase, o, ctx)];
@@ -204,7 +218,15 @@ function prepareRunDir(o) {
 /** A window measured the server (not the host's hiccups): its core busy with it, little stolen. */
 const serverBound = (r) => r.serverCpu.pct >= 90 && r.stealPct < 10;
 /** Pairs behind the headline ratios (numerator phase, denominator phase). */
-const RATIO_PAIRS = { login: ['login', 'trivial'], getlist: ['getlist', 'trivial'], getlistLogin: ['getlist', 'login'], connlogin: ['connlogin', 'handshake'] };
+const RATIO_PAIRS = {
+  login: ['login', 'trivial'],
+  getlist: ['getlist', 'trivial'],
+  getlistLogin: ['getlist', 'login'],
+  connlogin: ['connlogin', 'handshake'],
+  // Diagnostics: GetList / trivial split into carrying the token and checking it (plus the handler).
+  tokenTrivial: ['tokencall', 'trivial'],
+  getlistToken: ['getlist', 'tokencall'],
+};
 
 /** Number of rounds in which both phases of each headline pair were server-bound. */
 function boundRoundCounts(results) {
@@ -322,6 +344,9 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
   L.push(`| **Login / trivial** (${ratios.login.headlineBasis}) | **${fmt(ratios.login.headline, 2)}** | ≥ ${TARGETS.login} | ${verdict(ratios.login.headline, TARGETS.login, ratios.login)} |`);
   L.push(`| **authenticated call / trivial** (${ratios.getlist.headlineBasis}) | **${fmt(ratios.getlist.headline, 2)}** | ≥ ${TARGETS.getlist} | ${verdict(ratios.getlist.headline, TARGETS.getlist, ratios.getlist)} |`);
   L.push(`| **authenticated call / Login** (${ratios.getlistLogin.headlineBasis}) | **${fmt(ratios.getlistLogin.headline, 2)}** | | |`);
+  L.push(`| trivial call carrying the token, not checking it | ${rateCell('tokencall')} | | |`);
+  L.push(`| trivial call carrying the token / trivial (the cost of carrying it) (${ratios.tokenTrivial.headlineBasis}) | ${fmt(ratios.tokenTrivial.headline, 2)} | | |`);
+  L.push(`| authenticated call / trivial call carrying the token (the cost of checking it, and of the handler) (${ratios.getlistToken.headlineBasis}) | ${fmt(ratios.getlistToken.headline, 2)} | | |`);
   L.push(`| new connection + Login | ${rateCell('connlogin')} | | |`);
   L.push(`| bare mTLS handshake | ${rateCell('handshake')} | | |`);
   L.push(`| **new connection + Login / bare handshake** (${ratios.connlogin.headlineBasis}) | **${fmt(ratios.connlogin.headline, 2)}** | ≥ ${TARGETS.connlogin} | ${verdict(ratios.connlogin.headline, TARGETS.connlogin, ratios.connlogin)} |`);
@@ -345,7 +370,7 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
   L.push('');
   L.push('Same ratios computed other ways (the host is noisy, see "Caveats"):', '');
   L.push('| ratio | server-bound rounds | of the median rates | median per round (all) | per round | from server CPU per operation |', '|---|---:|---:|---:|---|---:|');
-  for (const [k, label] of [['login', 'Login / trivial'], ['getlist', 'authenticated call (GetList) / trivial'], ['getlistLogin', 'authenticated call (GetList) / Login'], ['connlogin', 'new connection + Login / bare handshake']]) {
+  for (const [k, label] of [['login', 'Login / trivial'], ['getlist', 'authenticated call (GetList) / trivial'], ['getlistLogin', 'authenticated call (GetList) / Login'], ['tokenTrivial', 'trivial call carrying the token / trivial'], ['getlistToken', 'authenticated call / trivial call carrying the token'], ['connlogin', 'new connection + Login / bare handshake']]) {
     const r = ratios[k];
     L.push(`| ${label} | ${r.boundRounds.length ? `${fmt(r.medianBound, 2)} (${r.boundRounds.length})` : 'none'} | ${fmt(r.ofMedians, 2)} | ${fmt(r.medianPerRound, 2)} | ${r.perRound.map((x) => fmt(x, 2)).join(', ')} | ${fmt(r.cpu, 2)} |`);
   }
@@ -355,7 +380,7 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
   L.push(`- CPU: ${facts.model}, \`nproc\` = ${facts.nproc}${facts.hypervisor ? ' (virtual machine)' : ''}; ${facts.memGiB} GiB; Linux ${facts.kernel}`);
   L.push(`- Node ${facts.node} (its OpenSSL ${facts.nodeOpenssl}); load generator: gRPC C++ ${facts.grpcpp}, OpenSSL ${facts.openssl}, nghttp2 ${facts.nghttp2} (Debian packages)`);
   L.push(`- Server code: dist/ built ${facts.distBuilt}, after commit ${facts.distCommit}; HEAD at run time ${facts.commit}${facts.dirty ? ` with ${facts.dirty} uncommitted change(s) in src/proto/package.json` : ''}`);
-  L.push(`- Server: \`taskset -c 0 node ${o.profile ? '--cpu-prof ' : ''}bin/master-gateway.js serve\`, GATEWAY_LOG_LEVEL=warn, fresh cert and data dirs; load generator: \`taskset -c 1 bench/out/loadgen …\``);
+  L.push(`- Server: \`taskset -c 0 node bin/master-gateway.js serve\`, GATEWAY_LOG_LEVEL=warn, fresh cert and data dirs, no profiler attached during the measured rounds${o.profile || o.perf ? '; then a second, fresh server with `--cpu-prof` and/or perf for one profiled round of every phase (the profile tables only)' : ''}; load generator: \`taskset -c 1 bench/out/loadgen …\``);
   L.push(`- Keys: CA ${ctx.keys.ca}; server certificate ${ctx.keys.server}; client (tenant) certificate ${ctx.keys.client}, used by every phase. Access tokens: ES256 JWTs.`);
   const hs = results.find((r) => r.phase === 'handshake');
   if (hs) L.push(`- Negotiated: ${hs.tlsVersion}, ${hs.cipher}, ALPN h2; no session resumption (every connection is a full handshake).`);
@@ -383,7 +408,7 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
   for (const r of results) {
     L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.serverCpu.pct)} % | ${fmt(r.loadgenCpu.pct)} % | ${fmt(r.stealPct)} % | ${fmt(r.core1UnaccountedPct)} % | ${fmt(r.serverUsPerOp, 1)} µs | ${fmt(r.rssAfter)} MiB | ${r.errorCount} |`);
   }
-  L.push('', 'Core 1 also runs perf (during the windows) and the kernel\'s share of loopback traffic, so its column is an upper bound on steal there.');
+  L.push('', 'Core 1 also carries the kernel\'s share of loopback traffic (and perf, in the profiled pass), so its column is an upper bound on steal there.');
   L.push('');
   L.push('## Is the load generator the bottleneck?', '');
   const lgWorst = Math.max(...Object.values(by).map((p) => p.loadgenPctMax));
@@ -395,6 +420,10 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
   L.push('## Profile: what bounds Login and the authenticated call', '');
   if (!profile) L.push('No profile (run with profiling off, or no .cpuprofile was written).');
   else {
+    L.push(
+      'The profiles come from a separate pass: one round of every phase on a second, fresh server with the profilers attached, after the measured rounds. The profilers slow the server by 8–17 %, not evenly across phases, so no headline figure is taken from the profiled pass; the µs-per-operation tables below apply its shares to the measured rounds\' server CPU per operation.',
+      '',
+    );
     L.push(profile.note, '');
     if (profile.windowsUsed) {
       L.push(
@@ -504,7 +533,7 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
   L.push('', '## Caveats', '');
   L.push(
     '- This is a 2-vCPU virtual machine on a shared host. Its CPU time comes and goes: a spinning process can lose up to half of its wall time for seconds at a time, and neither /proc/stat steal nor the process CPU times show it directly (the steal estimate above is derived). Rates therefore vary between rounds; the ratios are taken per round (phases adjacent in time, order alternated) and as medians, and are also given from server CPU per operation, which is less sensitive to stolen time.',
-    '- The profiler (--cpu-prof) runs during every phase, so absolute rates are a few % below an unprofiled server; ratios are affected alike.',
+    '- No profiler runs during the measured rounds. With `--cpu-prof` and perf attached (the profiled pass) the server was 8 % slower on the trivial call and 17 % slower on GetList: ratios taken from a profiled server are not comparable.',
     '- Every warm Login repeats the full login (certificate checks, JWT issue) on a connection that has logged in before, as a client reconnecting its token would.',
     '- The authenticated call (GetList) reuses one token on warm connections: the server verifies its signature on the first call of each connection (8 per round, in the warm-up) and afterwards finds it in the connection\'s token cache; the figure is therefore the steady-state cost of an authenticated call, not of a token\'s first use.',
   );
@@ -601,14 +630,16 @@ function render(file, report) {
   // Re-cut the profiles when the run directory still holds them (the cut rules may have changed).
   const profDir = path.join(dir, 'prof');
   const profFile = fs.existsSync(profDir) && fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-  if (profFile) saved.profile = profileOf(path.join(profDir, profFile), saved.results, saved.serverStartMono ?? null);
+  // Runs from before the profiled pass existed profiled their measured rounds.
+  const profiledResults = saved.profiledResults ?? saved.results;
+  if (profFile) saved.profile = profileOf(path.join(profDir, profFile), profiledResults, saved.serverStartMono ?? null);
   const perfDir = path.join(dir, 'perf');
   const perfFiles =
     saved.perfFiles ??
     (fs.existsSync(perfDir)
       ? fs.readdirSync(perfDir).map((f) => f.match(/^(\w+)-r(\d+)\.data$/)).filter(Boolean).map((m) => ({ phase: m[1], round: Number(m[2]), file: path.join(perfDir, m[0]) }))
       : []);
-  if (perfFiles.length) saved.perf = perfOf(perfFiles, saved.results) ?? saved.perf;
+  if (perfFiles.length) saved.perf = perfOf(perfFiles, profiledResults) ?? saved.perf;
   const summary = summarise(saved.results);
   if (saved.profile) saved.profile.findings = profileFindings(saved.profile, summary.by);
   writeReport(report, saved.facts, o, { keys: saved.keys }, saved.results, summary, saved.profile, saved.server, saved.perf);
@@ -625,10 +656,14 @@ async function main() {
   const ctx = prepareRunDir(o);
   log(`run dir ${path.relative(ROOT, ctx.dir)}`);
   issueCertificates(ctx, o);
-  ctx.perf = o.perf && perfAvailable();
-  if (o.perf && !ctx.perf) log('perf not found (apt-get install -y linux-perf): native profile skipped');
+  const perfWanted = o.perf && perfAvailable();
+  if (o.perf && !perfWanted) log('perf not found (apt-get install -y linux-perf): native profile skipped');
+  // The measured rounds run on a server with no profiler attached: V8's sampling profiler and perf
+  // slowed the server by 8 % (trivial call) to 17 % (GetList), unevenly across phases, which moved
+  // the ratios. The profiles come from a second pass on a second server, after the measured rounds.
+  ctx.perf = false;
   ctx.port = await freePort();
-  const server = await startServer(ctx, o);
+  const server = await startServer(ctx, { ...o, profile: false });
   ctx.pid = server.pid;
   log(`server pid ${ctx.pid} on 127.0.0.1:${ctx.port} (core 0); load on core 1`);
 
@@ -642,7 +677,7 @@ async function main() {
         if (!short.length || round > o.rounds + o.extraRounds) break;
         log(`extra round ${round}: server-bound rounds so far ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')} (want ${o.minBound})`);
       }
-      const order = round % 2 ? ['trivial', 'getlist', 'login', 'handshake', 'connlogin'] : ['login', 'getlist', 'trivial', 'connlogin', 'handshake'];
+      const order = PHASE_ORDER[round % 2 ? 0 : 1];
       for (const phase of order) {
         if (server.exited()) throw new Error(`server exited during the run: ${JSON.stringify(server.exited())}`);
         const r = { round, ...(await runPhase(phase, round, o, ctx)) };
@@ -661,8 +696,32 @@ async function main() {
     log(`server log: ${ctx.serverLog}`);
     throw failure;
   }
+  const serverLogs = [ctx.serverLog];
 
-  const serverLines = fs.readFileSync(ctx.serverLog, 'utf8').split('\n').filter(Boolean);
+  // The profiled pass: one round of every phase on a fresh server with the V8 profiler (and perf)
+  // attached. Its windows feed the profile tables only, never the headline figures.
+  const profiled = [];
+  if (o.profile || perfWanted) {
+    ctx.serverLog = path.join(ctx.dir, 'server-profiled.log');
+    serverLogs.push(ctx.serverLog);
+    ctx.port = await freePort();
+    const profiledServer = await startServer(ctx, o);
+    ctx.pid = profiledServer.pid;
+    ctx.perf = perfWanted;
+    log(`profiled pass: server pid ${ctx.pid}${o.profile ? ' with --cpu-prof' : ''}${perfWanted ? ', perf attached' : ''}`);
+    try {
+      for (const phase of PHASE_ORDER[0]) {
+        if (profiledServer.exited()) throw new Error(`profiled server exited: ${JSON.stringify(profiledServer.exited())}`);
+        const r = { round: 1, profiled: true, ...(await runPhase(phase, 1, o, ctx)) };
+        profiled.push(r);
+        log(`profiled ${phase.padEnd(9)} ${fmt(r.rate).padStart(7)} ${PHASE_INFO[phase].unit}  server ${fmt(r.serverCpu.pct)}%`);
+      }
+    } finally {
+      await profiledServer.stop();
+    }
+  }
+
+  const serverLines = serverLogs.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
   const levelOf = (l) => {
     try {
       return JSON.parse(l).level ?? 0;
@@ -683,15 +742,15 @@ async function main() {
   if (o.profile) {
     const files = fs.readdirSync(ctx.profDir).filter((f) => f.endsWith('.cpuprofile'));
     if (files.length) {
-      profile = profileOf(path.join(ctx.profDir, files[0]), results, ctx.serverStartMono);
+      profile = profileOf(path.join(ctx.profDir, files[0]), profiled, ctx.serverStartMono);
     } else log('no .cpuprofile was written');
   }
 
   const summary = summarise(results);
   if (profile) profile.findings = profileFindings(profile, summary.by);
   let perf = null;
-  if (ctx.perfFiles.length) perf = perfOf(ctx.perfFiles, results);
-  fs.writeFileSync(path.join(ctx.dir, 'results.json'), JSON.stringify({ facts, options: o, keys: ctx.keys, serverStartMono: ctx.serverStartMono, perfFiles: ctx.perfFiles, results, summary: { ratios: summary.ratios }, server: serverInfo, profile, perf }, null, 2));
+  if (ctx.perfFiles.length) perf = perfOf(ctx.perfFiles, profiled);
+  fs.writeFileSync(path.join(ctx.dir, 'results.json'), JSON.stringify({ facts, options: o, keys: ctx.keys, serverStartMono: ctx.serverStartMono, perfFiles: ctx.perfFiles, results, profiledResults: profiled, summary: { ratios: summary.ratios }, server: serverInfo, profile, perf }, null, 2));
   writeReport(o.report, facts, o, ctx, results, summary, profile, serverInfo, perf);
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(headlines(summary), null, 2));
 
@@ -704,6 +763,7 @@ async function main() {
     `warm GetList (token) ${fmt(by.getlist.nBound ? by.getlist.rateBound : by.getlist.rate).padStart(8)} calls/s   (server ${fmt(by.getlist.serverPct)}% CPU, loadgen ${fmt(by.getlist.loadgenPct)}%)`,
     `  GetList / trivial = ${fmt(ratios.getlist.headline, 2)} [${ratios.getlist.headlineBasis}] (target >= ${TARGETS.getlist}; all rounds ${fmt(ratios.getlist.medianPerRound, 2)}, by server CPU ${fmt(ratios.getlist.cpu, 2)})`,
     `  GetList / Login = ${fmt(ratios.getlistLogin.headline, 2)} [${ratios.getlistLogin.headlineBasis}] (all rounds ${fmt(ratios.getlistLogin.medianPerRound, 2)}, by server CPU ${fmt(ratios.getlistLogin.cpu, 2)})`,
+    `  trivial + token / trivial = ${fmt(ratios.tokenTrivial.headline, 2)}, GetList / (trivial + token) = ${fmt(ratios.getlistToken.headline, 2)} (carrying the token vs checking it; by server CPU ${fmt(ratios.tokenTrivial.cpu, 2)}, ${fmt(ratios.getlistToken.cpu, 2)})`,
     `new conn + Login     ${fmt(by.connlogin.nBound ? by.connlogin.rateBound : by.connlogin.rate).padStart(8)} conn/s    (server ${fmt(by.connlogin.serverPct)}% CPU, loadgen ${fmt(by.connlogin.loadgenPct)}%)`,
     `bare mTLS handshake  ${fmt(by.handshake.nBound ? by.handshake.rateBound : by.handshake.rate).padStart(8)} conn/s    (server ${fmt(by.handshake.serverPct)}% CPU, loadgen ${fmt(by.handshake.loadgenPct)}%)`,
     `  conn+Login / handshake = ${fmt(ratios.connlogin.headline, 2)} [${ratios.connlogin.headlineBasis}] (target >= ${TARGETS.connlogin}; all rounds ${fmt(ratios.connlogin.medianPerRound, 2)}, by server CPU ${fmt(ratios.connlogin.cpu, 2)})`,
