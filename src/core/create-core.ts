@@ -112,10 +112,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   purgeIdentity();
   // Revocations are looked up in the store, one by one; the ones that ran out go now and then.
-  // The blacklist in memory is read again, without the serials whose certificate expired since.
   const purge = setInterval(() => {
     store.purgeRevokedTokens(revocationPurgeCutoff(clock)).catch((err: unknown) => log.warn({ err }, 'purging expired revocations failed'));
-    directory.refresh('blacklist').catch((err: unknown) => log.warn({ err }, 'reading the blacklist failed'));
     purgeIdentity();
   }, PURGE_INTERVAL_MS);
   purge.unref();

@@ -83,10 +83,8 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
       tenantsEpoch++;
       return loadGateways();
     },
-    // Only serials whose certificate is still valid: an expired certificate is refused before the
-    // blacklist is asked, so the list in memory does not grow with every certificate ever blacklisted.
     blacklist: async () => {
-      blacklist = new Set(await store.activeBlacklistSerials(unixSeconds(clock)));
+      blacklist = new Set((await store.listBlacklist()).map((e) => e.serial));
     },
     tokens: async () => {
       revocationEpoch++;

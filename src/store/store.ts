@@ -102,11 +102,6 @@ export interface Store {
   findCertificate(serial: bigint): Promise<CertificateRecord | undefined>;
 
   listBlacklist(filter?: CertificateFilter): Promise<BlacklistEntry[]>;
-  /**
-   * Blacklisted serials whose certificate has not expired at `at` (Unix seconds), or whose expiry is
-   * not known: what a connection can still present, so what the gateway keeps in memory.
-   */
-  activeBlacklistSerials(at: number): Promise<bigint[]>;
   /** Idempotent per serial. */
   addBlacklist(entries: BlacklistEntry[]): Promise<void>;
   removeBlacklist(serials: bigint[]): Promise<void>;

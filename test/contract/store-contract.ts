@@ -271,22 +271,6 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect((await store.findCertificate(record.serial))?.blacklisted).toBe(false);
       });
 
-      it('activeBlacklistSerials leaves out serials whose certificate expired, keeps those of unknown expiry', async () => {
-        const live = certRecord({ expiresAt: 2_000 });
-        const expired = certRecord({ expiresAt: 999 });
-        await store.recordCertificate(live);
-        await store.recordCertificate(expired);
-        await store.addBlacklist([entry(live.serial), entry(expired.serial), entry(MAX_SERIAL)]);
-        const active = async (at: number) => (await store.activeBlacklistSerials(at)).sort((a, b) => (a < b ? -1 : 1));
-        expect(await active(1_000)).toEqual([live.serial, MAX_SERIAL].sort((a, b) => (a < b ? -1 : 1)));
-        expect(await active(500)).toEqual([live.serial, expired.serial, MAX_SERIAL].sort((a, b) => (a < b ? -1 : 1)));
-        // Expiring at `at` is still valid at `at`.
-        expect(await active(2_000)).toContain(live.serial);
-        expect(await active(2_001)).toEqual([MAX_SERIAL]);
-        // The list itself keeps every entry.
-        expect(await store.listBlacklist()).toHaveLength(3);
-      });
-
       it('filters the blacklist by tenant and gateway', async () => {
         await store.addBlacklist([entry(1n, 'acme'), entry(2n, 'acme', 'gw-a1'), entry(3n, 'globex', 'gw-g1')]);
         const serialsOf = async (filter: { tenantId?: string; gatewayId?: string }) =>

@@ -248,14 +248,6 @@ class PostgresStore implements Store {
     return rows.map((r) => ({ serial: BigInt(r.serial), tenantId: r.tenant_id, gatewayId: r.gateway_id, addedAt: r.added_at }));
   }
 
-  async activeBlacklistSerials(at: number): Promise<bigint[]> {
-    const { rows } = await this.db.query<{ serial: string }>(
-      'SELECT b.serial FROM blacklist b LEFT JOIN certificates c ON c.serial = b.serial WHERE c.expires_at IS NULL OR c.expires_at >= $1',
-      [at],
-    );
-    return rows.map((r) => BigInt(r.serial));
-  }
-
   async addBlacklist(entries: BlacklistEntry[]): Promise<void> {
     const sorted = [...entries].sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
     await this.write(['blacklist'], (q) =>

@@ -284,13 +284,6 @@ class SqliteStore implements Store {
     return rows.map((r) => ({ serial: BigInt(r.serial), tenantId: r.tenant_id, gatewayId: r.gateway_id, addedAt: r.added_at }));
   }
 
-  async activeBlacklistSerials(at: number): Promise<bigint[]> {
-    const rows = this.db
-      .prepare('SELECT b.serial FROM blacklist b LEFT JOIN certificates c ON c.serial = b.serial WHERE c.expires_at IS NULL OR c.expires_at >= ?')
-      .all(at) as { serial: string }[];
-    return rows.map((r) => BigInt(r.serial));
-  }
-
   async addBlacklist(entries: BlacklistEntry[]): Promise<void> {
     this.write(['blacklist'], () => {
       const insert = this.db.prepare(

@@ -1,6 +1,5 @@
 /** The directory holds no tenant set and no revocation list: a bounded cache and epochs over the store. */
 import { createDirectory, Directory, REVOCATION_PURGE_MARGIN_S } from '../../../src/core/directory';
-import { EMPTY_NAME } from '../../../src/pki/profile';
 import { countingStore, CountingStore } from '../../support/counting-store';
 
 const clock = () => 1_800_000_000_000;
@@ -118,25 +117,4 @@ it('keeps, at start, the revocations of tokens expired less than the margin ago 
   const directory = await open();
   await expect(directory.isRevoked('expired-just-now')).resolves.toBe(true);
   await expect(directory.isRevoked('expired-long-ago')).resolves.toBe(false);
-});
-
-it('keeps in memory only the blacklisted serials whose certificate has not expired', async () => {
-  const now = clock() / 1000;
-  const cert = (serial: bigint, expiresAt: number) => ({
-    serial,
-    kind: 'tenant' as const,
-    tenantId: 't1',
-    gatewayId: null,
-    subject: { ...EMPTY_NAME, commonName: `c${serial}` },
-    issuedAt: now - 1000,
-    expiresAt,
-    fingerprint: serial.toString(16).padStart(64, '0'),
-  });
-  await s.store.recordCertificate(cert(11n, now + 60));
-  await s.store.recordCertificate(cert(12n, now - 60));
-  await s.store.addBlacklist([11n, 12n].map((serial) => ({ serial, tenantId: 't1', gatewayId: null, addedAt: now })));
-  const directory = await open();
-  expect(directory.isBlacklisted(11n)).toBe(true);
-  expect(directory.isBlacklisted(12n)).toBe(false);
-  expect(await s.store.listBlacklist()).toHaveLength(2);
 });
