@@ -14,8 +14,8 @@ export type Owner = { kind: 'tenant'; tenantId: string } | { kind: 'gateway'; te
 
 export interface Certificates {
   issue(identity: CertIdentity, subject: PkiName, years: number): Promise<{ certPem: string; keyPem: string; serial: bigint }>;
-  history(owner: Owner): Promise<CertificateRecord[]>;
-  blacklisted(owner: Owner): Promise<CertificateRecord[]>;
+  /** Each owner's certificates (or only the blacklisted ones), in the owners' order: one store query for all. */
+  historyOf<O extends Owner>(owners: O[], onlyBlacklisted: boolean): Promise<{ owner: O; records: CertificateRecord[] }[]>;
   blacklist(owner: Owner, serials: bigint[]): Promise<void>;
   unblacklist(owner: Owner, serials: bigint[]): Promise<void>;
 }
@@ -24,6 +24,14 @@ const owns = (owner: Owner, r: CertificateRecord) =>
   owner.kind === 'tenant'
     ? (r.kind === 'tenant' || r.kind === 'admin') && r.tenantId === owner.tenantId
     : r.kind === 'gateway' && r.gatewayId === owner.gatewayId && r.tenantId === owner.tenantId;
+
+/** The same key for an owner and for the records `owns` gives it (tenant and admin certificates belong to their tenant). */
+const ownerKey = (owner: Owner) => (owner.kind === 'tenant' ? `t\u0000${owner.tenantId}` : `g\u0000${owner.tenantId}\u0000${owner.gatewayId}`);
+const recordOwnerKey = (r: CertificateRecord): string | undefined => {
+  if ((r.kind === 'tenant' || r.kind === 'admin') && r.tenantId !== null) return ownerKey({ kind: 'tenant', tenantId: r.tenantId });
+  if (r.kind === 'gateway' && r.tenantId !== null && r.gatewayId !== null) return ownerKey({ kind: 'gateway', tenantId: r.tenantId, gatewayId: r.gatewayId });
+  return undefined;
+};
 
 const describe = (owner: Owner) => (owner.kind === 'tenant' ? `tenant ${owner.tenantId}` : `gateway ${owner.gatewayId}`);
 
@@ -34,9 +42,24 @@ export function createCertificates(
   authority: Authority | undefined,
   onBlacklisted: () => void,
 ): Certificates {
-  async function history(owner: Owner): Promise<CertificateRecord[]> {
-    const filter = owner.kind === 'tenant' ? { tenantId: owner.tenantId } : { gatewayId: owner.gatewayId };
-    return (await store.listCertificates(filter)).filter((r) => owns(owner, r));
+  async function historyOf<O extends Owner>(owners: O[], onlyBlacklisted: boolean): Promise<{ owner: O; records: CertificateRecord[] }[]> {
+    if (owners.length === 0) return [];
+    const tenantIds = owners.filter((o) => o.kind === 'tenant').map((o) => o.tenantId);
+    const gatewayIds = owners.flatMap((o) => (o.kind === 'gateway' ? [o.gatewayId] : []));
+    // Owners of one kind per call (the Tenant or the Gateway API); both kinds would take two queries.
+    const queries = [];
+    if (tenantIds.length) queries.push(store.listCertificates({ tenantIds }));
+    if (gatewayIds.length) queries.push(store.listCertificates({ gatewayIds }));
+    const byOwner = new Map<string, CertificateRecord[]>();
+    for (const r of (await Promise.all(queries)).flat()) {
+      if (onlyBlacklisted && !r.blacklisted) continue;
+      const key = recordOwnerKey(r);
+      if (key === undefined) continue;
+      const list = byOwner.get(key);
+      if (list) list.push(r);
+      else byOwner.set(key, [r]);
+    }
+    return owners.map((owner) => ({ owner, records: byOwner.get(ownerKey(owner)) ?? [] }));
   }
 
   async function requireOwned(owner: Owner, serials: bigint[]): Promise<void> {
@@ -53,10 +76,7 @@ export function createCertificates(
       await store.recordCertificate(issued.record);
       return { certPem: issued.certPem, keyPem: issued.keyPem, serial: issued.record.serial };
     },
-    history,
-    async blacklisted(owner) {
-      return (await history(owner)).filter((r) => r.blacklisted);
-    },
+    historyOf,
     async blacklist(owner, serials) {
       await requireOwned(owner, serials);
       const addedAt = unixSeconds(clock);

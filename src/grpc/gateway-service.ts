@@ -23,13 +23,9 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
     return { kind: 'gateway' as const, gatewayId, tenantId };
   };
   const historyOf = async (scope: GatewayScope, ids: unknown, onlyBlacklisted: boolean) => {
-    const certInfos = [];
-    for (const { gatewayId, tenantId } of gatewaysOf(scope, ids)) {
-      const owner = { kind: 'gateway' as const, gatewayId, tenantId };
-      const rows = onlyBlacklisted ? await certificates.blacklisted(owner) : await certificates.history(owner);
-      certInfos.push(...rows.map((r) => ({ gatewayID: gatewayId, ...certificateInfo(r) })));
-    }
-    return { certInfos };
+    const owners = gatewaysOf(scope, ids).map(({ gatewayId, tenantId }) => ({ kind: 'gateway' as const, gatewayId, tenantId }));
+    const found = await certificates.historyOf(owners, onlyBlacklisted);
+    return { certInfos: found.flatMap(({ owner, records }) => records.map((r) => ({ gatewayID: owner.gatewayId, ...certificateInfo(r) }))) };
   };
 
   return {

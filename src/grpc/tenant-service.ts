@@ -23,13 +23,9 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
     return list;
   };
   const historyOf = async (ids: unknown, onlyBlacklisted: boolean) => {
-    const records = [];
-    for (const tenantId of await tenantsOf(ids)) {
-      const owner = { kind: 'tenant' as const, tenantId };
-      const rows = onlyBlacklisted ? await certificates.blacklisted(owner) : await certificates.history(owner);
-      records.push(...rows.map((r) => ({ tenantID: tenantId, ...certificateInfo(r) })));
-    }
-    return { certInfos: records };
+    const owners = (await tenantsOf(ids)).map((tenantId) => ({ kind: 'tenant' as const, tenantId }));
+    const found = await certificates.historyOf(owners, onlyBlacklisted);
+    return { certInfos: found.flatMap(({ owner, records }) => records.map((r) => ({ tenantID: owner.tenantId, ...certificateInfo(r) }))) };
   };
 
   return {

@@ -68,6 +68,10 @@ export interface SigningKeyRecord {
 export interface CertificateFilter {
   tenantId?: string;
   gatewayId?: string;
+  /** Any of these tenants (one query for many owners). */
+  tenantIds?: string[];
+  /** Any of these gateways. */
+  gatewayIds?: string[];
 }
 
 /** What changed, so caches built on the store know what to reload. */

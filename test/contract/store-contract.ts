@@ -2,7 +2,7 @@
  * The store contract: what every backend must do, tested through the Store interface only.
  * A backend's test file calls describeStoreContract with a function opening a fresh, empty store.
  */
-import { Store, StoreTopic } from '../../src/store/store';
+import { CertificateFilter, Store, StoreTopic } from '../../src/store/store';
 import { describeIdentityContract } from './identity-contract';
 import { describeIdentityPurgeContract } from './identity-purge-contract';
 import { certRecord, keyRecord, MAX_SERIAL, nextTopic, snapshot, sortedIds } from './store-fixtures';
@@ -230,13 +230,21 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         const acmeGw = certRecord({ kind: 'gateway', tenantId: 'acme', gatewayId: 'gw-a1' });
         const globexGw = certRecord({ kind: 'gateway', tenantId: 'globex', gatewayId: 'gw-g1' });
         for (const r of [ca, acme, acmeGw, globexGw]) await store.recordCertificate(r);
-        const serialsOf = async (filter?: { tenantId?: string; gatewayId?: string }) =>
+        const serialsOf = async (filter?: CertificateFilter) =>
           (await store.listCertificates(filter)).map((c) => c.serial).sort((a, b) => (a < b ? -1 : 1));
         expect(await serialsOf()).toEqual([ca.serial, acme.serial, acmeGw.serial, globexGw.serial]);
         expect(await serialsOf({ tenantId: 'acme' })).toEqual([acme.serial, acmeGw.serial]);
         expect(await serialsOf({ gatewayId: 'gw-g1' })).toEqual([globexGw.serial]);
         expect(await serialsOf({ tenantId: 'acme', gatewayId: 'gw-a1' })).toEqual([acmeGw.serial]);
         expect(await serialsOf({ tenantId: 'globex', gatewayId: 'gw-a1' })).toEqual([]);
+        // Any of several owners, in one query.
+        expect(await serialsOf({ tenantIds: ['acme', 'globex'] })).toEqual([acme.serial, acmeGw.serial, globexGw.serial]);
+        expect(await serialsOf({ tenantIds: ['initech'] })).toEqual([]);
+        expect(await serialsOf({ tenantIds: [] })).toEqual([]);
+        expect(await serialsOf({ gatewayIds: ['gw-a1', 'gw-g1', 'gw-none'] })).toEqual([acmeGw.serial, globexGw.serial]);
+        expect(await serialsOf({ tenantIds: ['globex'], gatewayIds: ['gw-a1', 'gw-g1'] })).toEqual([globexGw.serial]);
+        // IDs are values, never SQL.
+        expect(await serialsOf({ tenantIds: ["acme') OR 1=1 --"] })).toEqual([]);
       });
     });
 

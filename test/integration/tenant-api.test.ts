@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Store } from '../../src/store/store';
 import { closeAllClients, codeOf } from '../support/clients';
 import { ApiSession, openSession } from '../support/admin-session';
 import { startTestGateway, TestGateway } from '../support/gateway';
@@ -142,6 +143,24 @@ describe('certificate lifecycle through the Tenant API', () => {
     expect(certInfos.map((c) => [c.serialNO, c.blacklisted])).toEqual([[serial, true]]);
     await admin.call('tenant', 'deleteCertificateBlacklist', { tenantID: 'acme', serialNOs: [serial] });
     expect(await live.call('gateway', 'getList')).toEqual({ gatewayIDs: [] });
+  });
+
+  it('the history of several tenants comes in the order asked, each certificate under its own tenant, from one store query', async () => {
+    await admin.call('tenant', 'add', { tenantInfos: [{ tenantID: 'hist-b', gatewayIDs: [] }, { tenantID: 'hist-a', gatewayIDs: [] }] });
+    const issued = [];
+    for (const tenantID of ['hist-a', 'hist-b', 'hist-a']) {
+      const { tenantCert } = await admin.call<{ tenantCert: string }>('tenant', 'createCertificate', { tenantID, expireAfterYears: 1 });
+      issued.push({ tenantID, serial: BigInt(`0x${new X509Certificate(tenantCert).serialNumber}`) });
+    }
+    const queries = jest.spyOn(Object.getPrototypeOf(gw.gateway.core.store) as Store, 'listCertificates');
+    try {
+      const { certInfos } = await admin.call<{ certInfos: { tenantID: string; serialNO: bigint }[] }>('tenant', 'getIssuanceHistory', { tenantIDs: ['hist-b', 'hist-a'] });
+      expect(queries).toHaveBeenCalledTimes(1);
+      expect(certInfos.map((c) => c.tenantID)).toEqual(['hist-b', 'hist-a', 'hist-a']);
+      expect(new Set(certInfos.map((c) => `${c.tenantID}/${c.serialNO}`))).toEqual(new Set(issued.map((c) => `${c.tenantID}/${c.serial}`)));
+    } finally {
+      queries.mockRestore();
+    }
   });
 
   it('serials of another owner, unknown serials and bad years are refused and change nothing', async () => {

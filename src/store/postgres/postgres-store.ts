@@ -362,5 +362,13 @@ function filterClause(alias: string, filter: CertificateFilter): { clause: strin
     params.push(filter.gatewayId);
     parts.push(`${alias}.gateway_id = $${params.length}`);
   }
+  if (filter.tenantIds !== undefined) {
+    params.push(filter.tenantIds);
+    parts.push(`${alias}.tenant_id = ANY($${params.length}::text[])`);
+  }
+  if (filter.gatewayIds !== undefined) {
+    params.push(filter.gatewayIds);
+    parts.push(`${alias}.gateway_id = ANY($${params.length}::text[])`);
+  }
   return { clause: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }

@@ -373,6 +373,14 @@ function filterClause(alias: string, filter: CertificateFilter): { clause: strin
     parts.push(`${alias}.gateway_id = ?`);
     params.push(filter.gatewayId);
   }
+  if (filter.tenantIds !== undefined) {
+    parts.push(`${alias}.tenant_id IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(filter.tenantIds));
+  }
+  if (filter.gatewayIds !== undefined) {
+    parts.push(`${alias}.gateway_id IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(filter.gatewayIds));
+  }
   return { clause: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
