@@ -440,39 +440,27 @@ function writeReport(file, facts, o, ctx, results, summary, profile, server, per
       L.push('', 'The same shares turned into server CPU per operation (share × the phase\'s median server CPU per operation; approximate: the profile samples the main thread only), and what GetList and Login add to the trivial call:', '');
       L.push(perOp.table);
     }
-    const gp = profile.phases.getlist;
-    if (gp && gp.samples > 0) {
-      L.push('', 'Warm GetList (authenticated call), inclusive (% of the samples with JavaScript running that have that code anywhere on the stack):', '');
-      L.push('| on the stack | % |', '|---|---:|');
-      for (const [k, v] of gp.inclusive) L.push(`| ${k} | ${fmt(v, 1)} |`);
-      L.push('', 'Warm GetList, gateway functions (dist/) by inclusive time:', '');
+    // Per phase: what is on the stack, the gateway's own functions, and the top self time.
+    const phaseTables = (phase, label, { inclusive = true, stackLabel = label, selfNote = '', top = Infinity } = {}) => {
+      const p = profile.phases[phase];
+      if (!p || p.samples === 0) return;
+      if (inclusive) {
+        L.push('', `${stackLabel}, inclusive (% of the samples with JavaScript running that have that code anywhere on the stack):`, '');
+        L.push('| on the stack | % |', '|---|---:|');
+        for (const [k, v] of p.inclusive) L.push(`| ${k} | ${fmt(v, 1)} |`);
+        L.push('', `${label}, gateway functions (dist/) by inclusive time:`, '');
+      } else {
+        L.push('', `${label}, gateway functions (dist/) by inclusive time (% of the samples with JavaScript running):`, '');
+      }
       L.push('| function | inclusive % |', '|---|---:|');
-      for (const [k, v] of gp.gatewayFunctions) L.push(`| \`${k}\` | ${fmt(v, 1)} |`);
-      L.push('', 'Warm GetList, top functions by self time (% of the samples with JavaScript running):', '');
+      for (const [k, v] of p.gatewayFunctions) L.push(`| \`${k}\` | ${fmt(v, 1)} |`);
+      L.push('', `${label}, top functions by self time (% of the samples with JavaScript running${selfNote}):`, '');
       L.push('| function | where | self % |', '|---|---|---:|');
-      for (const f of gp.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
-    }
-    const lp = profile.phases.login;
-    if (lp && lp.samples > 0) {
-      L.push('', 'Warm Login, inclusive (% of the samples with JavaScript running that have that code anywhere on the stack):', '');
-      L.push('| on the stack | % |', '|---|---:|');
-      for (const [k, v] of lp.inclusive) L.push(`| ${k} | ${fmt(v, 1)} |`);
-      L.push('', 'Warm Login, gateway functions (dist/) by inclusive time:', '');
-      L.push('| function | inclusive % |', '|---|---:|');
-      for (const [k, v] of lp.gatewayFunctions) L.push(`| \`${k}\` | ${fmt(v, 1)} |`);
-      L.push('', 'Warm Login, top functions by self time (% of the samples with JavaScript running; native code called from JavaScript counts in its caller):', '');
-      L.push('| function | where | self % |', '|---|---|---:|');
-      for (const f of lp.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
-    }
-    const cp = profile.phases.connlogin;
-    if (cp && cp.samples > 0) {
-      L.push('', 'New connection + Login, gateway functions (dist/) by inclusive time (% of the samples with JavaScript running):', '');
-      L.push('| function | inclusive % |', '|---|---:|');
-      for (const [k, v] of cp.gatewayFunctions) L.push(`| \`${k}\` | ${fmt(v, 1)} |`);
-      L.push('', 'New connection + Login, top functions by self time (% of the samples with JavaScript running):', '');
-      L.push('| function | where | self % |', '|---|---|---:|');
-      for (const f of cp.top.slice(0, 10)) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
-    }
+      for (const f of p.top.slice(0, top)) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
+    };
+    phaseTables('getlist', 'Warm GetList', { stackLabel: 'Warm GetList (authenticated call)' });
+    phaseTables('login', 'Warm Login', { selfNote: '; native code called from JavaScript counts in its caller' });
+    phaseTables('connlogin', 'New connection + Login', { inclusive: false, top: 10 });
     if (profile.findings.length) {
       L.push('', '### Reading', '');
       for (const f of profile.findings) L.push(`- ${f}`);

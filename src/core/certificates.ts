@@ -20,18 +20,15 @@ export interface Certificates {
   unblacklist(owner: Owner, serials: bigint[]): Promise<void>;
 }
 
-const owns = (owner: Owner, r: CertificateRecord) =>
-  owner.kind === 'tenant'
-    ? (r.kind === 'tenant' || r.kind === 'admin') && r.tenantId === owner.tenantId
-    : r.kind === 'gateway' && r.gatewayId === owner.gatewayId && r.tenantId === owner.tenantId;
-
-/** The same key for an owner and for the records `owns` gives it (tenant and admin certificates belong to their tenant). */
+/** One key per owner, and the key of the owner a record belongs to (tenant and admin certificates belong to their tenant). */
 const ownerKey = (owner: Owner) => (owner.kind === 'tenant' ? `t\u0000${owner.tenantId}` : `g\u0000${owner.tenantId}\u0000${owner.gatewayId}`);
 const recordOwnerKey = (r: CertificateRecord): string | undefined => {
   if ((r.kind === 'tenant' || r.kind === 'admin') && r.tenantId !== null) return ownerKey({ kind: 'tenant', tenantId: r.tenantId });
   if (r.kind === 'gateway' && r.tenantId !== null && r.gatewayId !== null) return ownerKey({ kind: 'gateway', tenantId: r.tenantId, gatewayId: r.gatewayId });
   return undefined;
 };
+
+const owns = (owner: Owner, r: CertificateRecord) => recordOwnerKey(r) === ownerKey(owner);
 
 const describe = (owner: Owner) => (owner.kind === 'tenant' ? `tenant ${owner.tenantId}` : `gateway ${owner.gatewayId}`);
 

@@ -44,12 +44,17 @@ afterAll(async () => {
 
 type Subscribe = (request: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
 
-it('drops the subscription of a stream cancelled while its token was looked up', async () => {
+/** Two tokens of one tenant certificate (a logout with `other` moves the revocation epoch) and a Gateway client. */
+async function twoLogins() {
   const pair = gw.pki.tenant('acme');
   const login = loginClient(gw.address, gw.pki.caPem, pair);
   const { jwtToken } = await unary<{ jwtToken: string }>(login, 'login', { tenantCert: pair.certPem });
   const { jwtToken: other } = await unary<{ jwtToken: string }>(login, 'login', { tenantCert: pair.certPem });
-  const gateway = makeClient(GatewayService, gw.address, gw.pki.caPem, pair);
+  return { pair, login, jwtToken, other, gateway: makeClient(GatewayService, gw.address, gw.pki.caPem, pair) };
+}
+
+it('drops the subscription of a stream cancelled while its token was looked up', async () => {
+  const { login, jwtToken, other, gateway } = await twoLogins();
   const subscribe = (gateway.subscribeStatus as Subscribe).bind(gateway);
   /** Opens a stream, cancels it after `cancelAfterMs`, and says how many subscriptions were live just before and after. */
   const openAndCancel = async (cancelAfterMs: number) => {
@@ -73,11 +78,7 @@ it('drops the subscription of a stream cancelled while its token was looked up',
 });
 
 it('keeps a stream whose recheck the store cannot answer, and ends it once the token is revoked', async () => {
-  const pair = gw.pki.tenant('acme');
-  const login = loginClient(gw.address, gw.pki.caPem, pair);
-  const { jwtToken } = await unary<{ jwtToken: string }>(login, 'login', { tenantCert: pair.certPem });
-  const { jwtToken: other } = await unary<{ jwtToken: string }>(login, 'login', { tenantCert: pair.certPem });
-  const gateway = makeClient(GatewayService, gw.address, gw.pki.caPem, pair);
+  const { pair, login, jwtToken, other, gateway } = await twoLogins();
   const stream = (gateway.subscribeStatus as Subscribe).bind(gateway)({ queueSize: 0 }, metadataWith(jwtToken));
   let ended: grpc.StatusObject | undefined;
   stream.on('status', (s: grpc.StatusObject) => (ended = s));
