@@ -106,6 +106,23 @@ const median = (xs) => {
   const n = s.length;
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
+/**
+ * A 90 % percentile-bootstrap interval for the median of xs: resamples xs with replacement
+ * (a fixed-seed generator, so re-rendering a run gives the same interval) and takes the 5th and
+ * 95th percentiles of the resampled medians. [NaN, NaN] for fewer than 3 values.
+ */
+function medianInterval(xs, resamples = 4000) {
+  if (xs.length < 3) return [NaN, NaN];
+  let seed = 0x9e3779b9;
+  const next = () => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const medians = [];
+  for (let i = 0; i < resamples; i++) medians.push(median(xs.map(() => xs[Math.floor(next() * xs.length)])));
+  medians.sort((a, b) => a - b);
+  return [medians[Math.floor(0.05 * resamples)], medians[Math.ceil(0.95 * resamples) - 1]];
+}
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
 
 function machineFacts() {
@@ -241,6 +258,6 @@ function childrenOf(pid) {
 
 module.exports = {
   BENCH, ROOT, OUT, LOADGEN, CLI, APT_PACKAGES, TENANT, GATEWAYS,
-  fail, log, have, preflight, buildLoadgen, ensureServerBuilt, sh, cli, freePort, sleep, canConnect, monoUs, median, fmt, machineFacts,
+  fail, log, have, preflight, buildLoadgen, ensureServerBuilt, sh, cli, freePort, sleep, canConnect, monoUs, median, medianInterval, fmt, machineFacts,
   parseOptions, runLoadgen, rssMiB, issueCertificates, cpuSeconds, childrenOf,
 };
