@@ -10,6 +10,9 @@
 import { Store, StoreTopic } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 
+
+const NO_GATEWAYS: readonly string[] = Object.freeze([]);
+
 export const TENANT_CACHE_SIZE = 4096;
 
 export interface Directory {
@@ -19,8 +22,11 @@ export interface Directory {
   tenantsEpoch(): number;
   /** Owner tenant of a gateway, if registered. */
   gatewayOwner(gatewayId: string): string | undefined;
-  /** Gateways of one tenant, or of all tenants, sorted by ID. */
-  gatewayIds(tenantId?: string): string[];
+  /**
+   * Gateways of one tenant, or of all tenants, sorted by ID. Frozen: a change to the registrations
+   * makes new lists, so callers may keep what the list of an unchanged set (gateway-service does).
+   */
+  gatewayIds(tenantId?: string): readonly string[];
   isBlacklisted(serial: bigint): boolean;
   /** Asks the store. */
   isRevoked(jti: string): Promise<boolean>;
@@ -50,8 +56,8 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   let tenantsEpoch = 0;
   let revocationEpoch = 0;
   let gateways = new Map<string, string>();
-  let byTenant = new Map<string, string[]>();
-  let allGateways: string[] = [];
+  let byTenant = new Map<string, readonly string[]>();
+  let allGateways: readonly string[] = NO_GATEWAYS;
   let gatewaysLoad = 0;
   let blacklist = new Set<bigint>();
 
@@ -66,14 +72,16 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     // A slower, older load must not overwrite a newer one.
     if (load !== gatewaysLoad) return;
     gateways = new Map(registrations.map((g) => [g.gatewayId, g.tenantId]));
-    allGateways = registrations.map((g) => g.gatewayId).sort();
-    byTenant = new Map();
-    for (const id of allGateways) {
+    const sorted = registrations.map((g) => g.gatewayId).sort();
+    const lists = new Map<string, string[]>();
+    for (const id of sorted) {
       const owner = gateways.get(id)!;
-      const list = byTenant.get(owner);
+      const list = lists.get(owner);
       if (list) list.push(id);
-      else byTenant.set(owner, [id]);
+      else lists.set(owner, [id]);
     }
+    allGateways = Object.freeze(sorted);
+    byTenant = new Map([...lists].map(([owner, list]) => [owner, Object.freeze(list)]));
   };
 
   const loaders: Partial<Record<StoreTopic, () => Promise<void>>> = {
@@ -113,7 +121,7 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     },
     tenantsEpoch: () => tenantsEpoch,
     gatewayOwner: (id) => gateways.get(id),
-    gatewayIds: (tenantId) => (tenantId === undefined ? allGateways : (byTenant.get(tenantId) ?? [])),
+    gatewayIds: (tenantId) => (tenantId === undefined ? allGateways : (byTenant.get(tenantId) ?? NO_GATEWAYS)),
     isBlacklisted: (serial) => blacklist.has(serial),
     isRevoked: (jti) => store.isTokenRevoked(jti),
     revocationEpoch: () => revocationEpoch,

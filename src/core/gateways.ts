@@ -16,7 +16,7 @@ export interface GatewayInfo {
 }
 
 export interface Gateways {
-  list(scope: GatewayScope): string[];
+  list(scope: GatewayScope): readonly string[];
   /** Owner tenant of each gateway in scope, or GatewayNotFound. */
   resolve(scope: GatewayScope, gatewayIds: string[]): { gatewayId: string; tenantId: string }[];
   get(scope: GatewayScope, gatewayIds: string[]): GatewayInfo[];

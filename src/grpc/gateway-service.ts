@@ -4,14 +4,23 @@ import { GatewayScope, gatewayScope } from '../core/access';
 import { Core } from '../core/create-core';
 import { StatusChangeEvent } from '../core/status-hub';
 import { checkIdList, checkSerials, checkSubject, checkYears } from '../core/validate';
-import { GatewayServer, Status, StatusChange } from '../gen/gsdk/gateway/gateway';
+import { GatewayServer, GetListResponse, Status, StatusChange } from '../gen/gsdk/gateway/gateway';
 import { StoreUnavailable } from '../errors';
 import { checkId } from '../pki/ids';
 import { AuthedContext, authedServerStream, authedUnary, failStream, GrpcDeps } from './call';
 import { certificateInfo } from './certificate-info';
+import { reusable } from './shared-writer';
 
 export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer {
   const { gateways, certificates, hub } = core;
+  // The directory hands out the same frozen list until the registrations change, so one answer
+  // (encoded once) serves every GetList of an unchanged set: devices poll it.
+  const listAnswers = new WeakMap<readonly string[], GetListResponse>();
+  const listAnswer = (ids: readonly string[]) => {
+    let answer = listAnswers.get(ids);
+    if (!answer) listAnswers.set(ids, (answer = reusable({ gatewayIDs: ids as string[] })));
+    return answer;
+  };
   const scoped = <Req, Res>(method: string, fn: (req: Req, scope: GatewayScope, ctx: AuthedContext) => Res | Promise<Res>) =>
     authedUnary<Req, Res>(deps, `Gateway.${method}`, (req, ctx) => fn(req, gatewayScope(ctx.caller), ctx));
   const gatewaysOf = (scope: GatewayScope, ids: unknown) => {
@@ -29,7 +38,7 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
   };
 
   return {
-    getList: scoped('GetList', (_req, scope) => ({ gatewayIDs: gateways.list(scope) })),
+    getList: scoped('GetList', (_req, scope) => listAnswer(gateways.list(scope))),
     get: scoped('Get', (req, scope) => ({
       gatewayInfos: gateways
         .get(scope, checkIdList(req.gatewayIDs, 'gatewayIDs'))

@@ -118,3 +118,18 @@ it('keeps, at start, the revocations of tokens expired less than the margin ago 
   await expect(directory.isRevoked('expired-just-now')).resolves.toBe(true);
   await expect(directory.isRevoked('expired-long-ago')).resolves.toBe(false);
 });
+
+it('hands out the same frozen gateway list until the registrations change, then a new one', async () => {
+  const directory = await open();
+  const before = directory.gatewayIds('t1');
+  expect(before).toEqual(['g1']);
+  expect(Object.isFrozen(before)).toBe(true);
+  expect(directory.gatewayIds('t1')).toBe(before);
+  expect(Object.isFrozen(directory.gatewayIds())).toBe(true);
+  expect(Object.isFrozen(directory.gatewayIds('nobody'))).toBe(true);
+  await s.store.addGateways('t1', ['g1b']);
+  await directory.refresh('tenants');
+  expect(directory.gatewayIds('t1')).toEqual(['g1', 'g1b']);
+  expect(directory.gatewayIds('t1')).not.toBe(before);
+  expect(before).toEqual(['g1']); // what a caller kept is not changed under it
+});

@@ -4,7 +4,7 @@ import * as gatewayMessages from '../../../src/gen/gsdk/gateway/gateway';
 import * as loginMessages from '../../../src/gen/gsdk/login/login';
 import * as masterMessages from '../../../src/gen/gsdk/master/master';
 import * as tenantMessages from '../../../src/gen/gsdk/tenant/tenant';
-import { withSharedWriter } from '../../../src/grpc/shared-writer';
+import { reusable, withSharedWriter } from '../../../src/grpc/shared-writer';
 
 const PROTO_DIR = join(__dirname, '..', '..', '..', 'proto');
 
@@ -55,6 +55,28 @@ describe('withSharedWriter', () => {
     expect(() => gateway.getIssuanceHistory.responseSerialize(bad as never)).toThrow();
     const next = gateway.getList.responseSerialize({ gatewayIDs: ['gw-9'] });
     expect(gatewayMessages.GetListResponse.decode(next).gatewayIDs).toEqual(['gw-9']);
+  });
+
+  it('encodes a reusable answer once and hands out the same bytes after that; other answers are encoded each time', () => {
+    const gateway = withSharedWriter(gatewayMessages.GatewayService, gatewayMessages);
+    const encode = gateway.getList.responseSerialize;
+    const answer = reusable({ gatewayIDs: ['gw-1', 'gw-2'] });
+    const first = encode(answer);
+    encode({ gatewayIDs: ['other'] }); // the shared writer moves on in between
+    expect(encode(answer)).toBe(first);
+    expect(gatewayMessages.GetListResponse.decode(first).gatewayIDs).toEqual(['gw-1', 'gw-2']);
+    expect(Buffer.compare(first, gatewayMessages.GatewayService.getList.responseSerialize(answer))).toBe(0);
+    const plain = { gatewayIDs: ['gw-1', 'gw-2'] };
+    expect(encode(plain)).not.toBe(encode(plain));
+  });
+
+  it('freezes a reusable answer, so its kept bytes cannot go stale', () => {
+    const answer = reusable({ gatewayIDs: ['gw-1'] });
+    expect(Object.isFrozen(answer)).toBe(true);
+    expect(() => {
+      (answer as { gatewayIDs: string[] }).gatewayIDs = ['gw-2'];
+    }).toThrow(TypeError);
+    expect(reusable(answer)).toBe(answer);
   });
 
   it('leaves streaming methods and methods without an XResponse type as generated', () => {
