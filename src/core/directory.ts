@@ -10,7 +10,6 @@
 import { Store, StoreTopic } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 
-
 const NO_GATEWAYS: readonly string[] = Object.freeze([]);
 
 export const TENANT_CACHE_SIZE = 4096;
@@ -23,8 +22,9 @@ export interface Directory {
   /** Owner tenant of a gateway, if registered. */
   gatewayOwner(gatewayId: string): string | undefined;
   /**
-   * Gateways of one tenant, or of all tenants, sorted by ID. Frozen: a change to the registrations
-   * makes new lists, so callers may keep what the list of an unchanged set (gateway-service does).
+   * Gateways of one tenant, or of all tenants, sorted by ID. Frozen, and replaced (never changed) when
+   * the registrations change: a caller may keep what it made from a list while the same list comes back
+   * (gateway-service keeps its encoded GetList answer).
    */
   gatewayIds(tenantId?: string): readonly string[];
   isBlacklisted(serial: bigint): boolean;
