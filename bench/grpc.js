@@ -300,6 +300,7 @@ function summarise(results) {
       headline: median(basis),
       // How far the headline could move with other rounds like these (the host is noisy).
       interval: medianInterval(basis),
+      nBasis: basis.length,
       headlineBasis: boundRounds.length ? `median of the ${boundRounds.length} server-bound round(s) (${boundRounds.map((b) => b.round).join(', ')})` : 'median of all rounds; UNRELIABLE: no round had both phases server-bound, rerun on a quieter machine',
       // Round 1 only, from server CPU per operation: the fresh server (no connection history yet).
       round1Cpu: (() => {
@@ -326,7 +327,7 @@ function headlines({ by, ratios }) {
     valid: Object.values(by).every((p) => p.errors === 0),
     rates: Object.fromEntries(Object.keys(PHASE_INFO).map((p) => [p, { rate: rate(p), unit: PHASE_INFO[p].unit, serverUs: by[p].serverUs, nBound: by[p].nBound, n: by[p].runs.length }])),
     ratios: Object.fromEntries(
-      Object.entries(ratios).map(([k, r]) => [k, { headline: r.headline, interval: r.interval, basis: r.headlineBasis, boundRounds: r.boundRounds.length, cpu: r.cpu, target: TARGETS[k] ?? null }]),
+      Object.entries(ratios).map(([k, r]) => [k, { headline: r.headline, interval: r.interval, nBasis: r.nBasis, basis: r.headlineBasis, boundRounds: r.boundRounds.length, cpu: r.cpu, target: TARGETS[k] ?? null }]),
     ),
   };
 }

@@ -92,7 +92,7 @@ function summaryRows(parts) {
     const r = grpc.ratios;
     const rate = (p) => `${fmt(grpc.rates[p].rate)} ${grpc.rates[p].unit}`;
     // The 90 % interval of the median over the rounds (older runs' figures have none).
-    const within = (k) => (r[k].interval && Number.isFinite(r[k].interval[0]) ? `; 90 % interval ${fmt(r[k].interval[0], 2)}–${fmt(r[k].interval[1], 2)} over ${r[k].boundRounds} rounds` : '');
+    const within = (k) => (r[k].interval && Number.isFinite(r[k].interval[0]) ? `; 90 % interval ${fmt(r[k].interval[0], 2)}–${fmt(r[k].interval[1], 2)} over ${r[k].nBasis ?? r[k].boundRounds} rounds` : '');
     rows.push(['gRPC', `warm Login / warm trivial call (${rate('login')} / ${rate('trivial')}${within('login')})`, r.login.headline, '≥ 0.5', verdict(r.login.headline, 0.5)]);
     rows.push(['gRPC', `warm authenticated call (Gateway.GetList) / trivial call (${rate('getlist')}${within('getlist')})`, r.getlist.headline, '≥ 0.9', verdict(r.getlist.headline, 0.9)]);
     rows.push(['gRPC', 'warm authenticated call / warm Login', r.getlistLogin.headline, '', '']);
