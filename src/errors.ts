@@ -62,6 +62,13 @@ export class TooManyAttempts extends GatewayError {
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
 export class Internal extends define('ERR_INTERNAL') {}
+/** A data or certificate directory, database or secret file that others than the owner may read. */
+export class InsecurePermissions extends define('ERR_INSECURE_PERMISSIONS') {}
+/** No system secret given, or the stored secrets were encrypted under one that is not given. */
+export class SecretMissing extends define('ERR_SECRET_MISSING') {}
+/** A system secret too short, or an encrypted value that fails its integrity check. */
+export class SecretInvalid extends define('ERR_SECRET_INVALID') {}
+export class SigningKeyNotFound extends define('ERR_KEY_NOT_FOUND') {}
 
 /** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
 export const ERROR_TABLE = {
@@ -94,6 +101,10 @@ export const ERROR_TABLE = {
   ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
   ERR_CONFIG_INVALID: [status.INTERNAL, 500],
   ERR_INTERNAL: [status.UNKNOWN, 500],
+  ERR_INSECURE_PERMISSIONS: [status.INTERNAL, 500],
+  ERR_SECRET_MISSING: [status.INTERNAL, 500],
+  ERR_SECRET_INVALID: [status.INTERNAL, 500],
+  ERR_KEY_NOT_FOUND: [status.NOT_FOUND, 404],
 } as const satisfies Record<string, readonly [status, number]>;
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */
