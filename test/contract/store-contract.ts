@@ -336,6 +336,33 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         for (const key of keys) await store.addSigningKey(key);
         expect((await store.listSigningKeys()).map((k) => k.kid)).toEqual(['kid-z', 'kid-y', 'kid-x']);
       });
+
+      it('retires any key but the newest of its algorithm (the signing one); an unknown kid is not found', async () => {
+        const keys = [keyRecord('kid-1', 100), keyRecord('kid-2', 100), keyRecord('kid-3', 200)];
+        for (const key of keys) await store.addSigningKey(key);
+        await store.addSigningKey({ ...keyRecord('mac-1', 300), alg: 'HS256' });
+        await expect(store.retireSigningKey('kid-3')).rejects.toMatchObject({ code: 'ERR_FAILED_PRECONDITION' });
+        await expect(store.retireSigningKey('kid-9')).rejects.toMatchObject({ code: 'ERR_KEY_NOT_FOUND' });
+        const seen = nextTopic(store, 'keys');
+        await store.retireSigningKey('kid-1');
+        await expect(seen).resolves.toBe('keys');
+        await store.retireSigningKey('kid-2');
+        await expect(store.retireSigningKey('kid-3')).rejects.toMatchObject({ code: 'ERR_FAILED_PRECONDITION' });
+        expect((await store.listSigningKeys()).map((k) => k.kid)).toEqual(['kid-3', 'mac-1']);
+      });
+
+      it('replaces a key only while its stored private part is the one expected', async () => {
+        const key = keyRecord('kid-1', 100);
+        await store.addSigningKey(key);
+        const sealed = { ...key, privateKeyPem: 'enc:v1:abc:def', createdAt: 150 };
+        expect(await store.replaceSigningKey('kid-1', 'stale', sealed)).toBe(false);
+        expect(await store.replaceSigningKey('kid-9', key.privateKeyPem, sealed)).toBe(false);
+        expect(await store.listSigningKeys()).toEqual([key]);
+        const seen = nextTopic(store, 'keys');
+        expect(await store.replaceSigningKey('kid-1', key.privateKeyPem, sealed)).toBe(true);
+        await expect(seen).resolves.toBe('keys');
+        expect(await store.listSigningKeys()).toEqual([sealed]);
+      });
     });
 
     describe('change events', () => {

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { AlreadyExists, GatewayNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
+import { AlreadyExists, FailedPrecondition, GatewayNotFound, SigningKeyNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
 import { PkiName } from '../../pki/profile';
 import {
   BlacklistEntry,
@@ -306,6 +306,28 @@ class PostgresStore implements Store {
         key.createdAt,
       ]),
     );
+  }
+
+  async replaceSigningKey(kid: string, expected: string, key: SigningKeyRecord): Promise<boolean> {
+    return this.write(['keys'], async (q) => {
+      const { rowCount } = await q(
+        'UPDATE signing_keys SET alg = $1, private_key = $2, public_key = $3, created_at = $4 WHERE kid = $5 AND private_key = $6',
+        [key.alg, key.privateKeyPem, key.publicKeyPem, key.createdAt, kid, expected],
+      );
+      return rowCount === 1;
+    });
+  }
+
+  async retireSigningKey(kid: string): Promise<void> {
+    await this.write(['keys'], async (q) => {
+      // Rows locked in key order, so a concurrent retire or rotate waits rather than both passing the check.
+      const { rows } = await q<{ kid: string; alg: string }>('SELECT kid, alg FROM signing_keys ORDER BY created_at, seq FOR UPDATE');
+      const row = rows.find((r) => r.kid === kid);
+      if (!row) throw new SigningKeyNotFound(`signing key ${kid} does not exist`);
+      const newest = rows.filter((r) => r.alg === row.alg).pop();
+      if (newest?.kid === kid) throw new FailedPrecondition(`signing key ${kid} is the one signing: rotate first (keys rotate), then retire it`);
+      await q('DELETE FROM signing_keys WHERE kid = $1', [kid]);
+    });
   }
 
   async ping(): Promise<void> {

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AlreadyExists, GatewayNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
+import { AlreadyExists, FailedPrecondition, GatewayNotFound, SigningKeyNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
 import { PkiName } from '../../pki/profile';
 import {
   BlacklistEntry,
@@ -344,6 +344,25 @@ class SqliteStore implements Store {
       this.db
         .prepare('INSERT INTO signing_keys (kid, alg, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(key.kid, key.alg, key.privateKeyPem, key.publicKeyPem, key.createdAt);
+    });
+  }
+
+  async replaceSigningKey(kid: string, expected: string, key: SigningKeyRecord): Promise<boolean> {
+    return this.write(['keys'], () => {
+      const changed = this.db
+        .prepare('UPDATE signing_keys SET alg = ?, private_key = ?, public_key = ?, created_at = ? WHERE kid = ? AND private_key = ?')
+        .run(key.alg, key.privateKeyPem, key.publicKeyPem, key.createdAt, kid, expected).changes;
+      return changed === 1;
+    });
+  }
+
+  async retireSigningKey(kid: string): Promise<void> {
+    this.write(['keys'], () => {
+      const row = this.db.prepare('SELECT alg FROM signing_keys WHERE kid = ?').get(kid) as { alg: string } | undefined;
+      if (!row) throw new SigningKeyNotFound(`signing key ${kid} does not exist`);
+      const newest = this.db.prepare('SELECT kid FROM signing_keys WHERE alg = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').pluck().get(row.alg);
+      if (newest === kid) throw new FailedPrecondition(`signing key ${kid} is the one signing: rotate first (keys rotate), then retire it`);
+      this.db.prepare('DELETE FROM signing_keys WHERE kid = ?').run(kid);
     });
   }
 
