@@ -210,7 +210,7 @@ function prepareRunDir(o) {
     perfFiles: [],
     serverLog: path.join(dir, 'server.log'),
   };
-  for (const d of [ctx.certDir, ctx.dataDir, ctx.profDir, ctx.perfDir]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [ctx.certDir, ctx.dataDir, ctx.profDir, ctx.perfDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   return ctx;
 }
 

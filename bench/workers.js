@@ -151,8 +151,8 @@ async function main() {
   ensureServerBuilt(false);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgw-bench-workers-'));
   const ctx = { dir, certDir: path.join(dir, 'certs'), dataDir: path.join(dir, 'data') };
-  fs.mkdirSync(ctx.certDir);
-  fs.mkdirSync(ctx.dataDir);
+  fs.mkdirSync(ctx.certDir, { mode: 0o700 });
+  fs.mkdirSync(ctx.dataDir, { mode: 0o700 });
   try {
     issueCertificates(ctx, { serverKey: 'rsa' });
     ctx.port = await freePort();

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MIN_SECRET_LENGTH } from './core/secret-box';
 import { ConfigInvalid } from './errors';
 
 export interface Config {
@@ -38,6 +39,13 @@ export interface Config {
   introspectionClients: string[];
   /** How often an instance records that it is alive; device gateway presence of an instance silent for 3× this is dropped. */
   presenceHeartbeatMs: number;
+  /**
+   * System secrets that encrypt the stored signing keys and HMAC secrets: the first encrypts, all
+   * decrypt (rotation). Never logged or quoted back.
+   */
+  secrets: string[];
+  /** File listing them, one a line; '' = GATEWAY_SECRETS, else (embedded store only) certDir/system_secrets, made on first start. */
+  secretsFile: string;
 }
 
 const DEFAULTS: Config = {
@@ -64,6 +72,8 @@ const DEFAULTS: Config = {
   idpSubjects: [],
   introspectionClients: [],
   presenceHeartbeatMs: 5000,
+  secrets: [],
+  secretsFile: '',
 };
 
 /** Config key → environment variable. */
@@ -91,6 +101,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   idpSubjects: 'GATEWAY_IDP_SUBJECTS',
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
+  secrets: 'GATEWAY_SECRETS',
+  secretsFile: 'GATEWAY_SECRETS_FILE',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -190,7 +202,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
+    secrets: Object.freeze([...list(raw.secrets, ENV_NAMES.secrets, problems)]) as string[],
+    secretsFile: raw.secretsFile ? resolve(text(raw.secretsFile, ENV_NAMES.secretsFile, problems)) : '',
   };
+  if (config.secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
+    problems.push(`${ENV_NAMES.secrets}: every secret must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32; values not shown)`);
+  }
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {
     problems.push(`${ENV_NAMES.idpIssuer}, ${ENV_NAMES.idpJwks} and ${ENV_NAMES.idpAudience} must be set together (the audience is always checked)`);

@@ -12,6 +12,8 @@ import { loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { loadTlsMaterial } from './tls-material';
 import { ensureDevPki } from './dev-pki';
+import { checkPrivatePaths, privatePaths } from './private-files';
+import { loadSecretBox } from './system-secrets';
 
 export interface RunningGateway {
   grpcPort: number;
@@ -23,10 +25,12 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
+  checkPrivatePaths(privatePaths(config));
   const store = await openStore(config);
   let core: Core | undefined;
   try {
     await ensureDevPki(config, store, log);
+    const secretBox = await loadSecretBox(config, store, log);
     const tls = loadTlsMaterial(config.certDir, clock());
     const authority = tls.caKeyPem ? loadAuthority(tls.caPem, tls.caKeyPem) : undefined;
     if (!authority) log.warn({ certDir: config.certDir }, 'no ca_key.pem: CreateCertificate is unavailable');
@@ -41,6 +45,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       lockoutThreshold: config.lockoutThreshold,
       lockoutSeconds: config.lockoutSeconds,
       presence: { heartbeatMs: config.presenceHeartbeatMs },
+      secretBox,
     });
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;

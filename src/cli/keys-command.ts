@@ -1,35 +1,85 @@
 import { Command } from 'commander';
+import { loadConfig } from '../config';
 import { systemClock } from '../core/clock';
-import { newSigningKeyRecord, TOKEN_ALGORITHM } from '../core/key-ring';
+import { HMAC_ALGORITHM, TOKEN_ALGORITHM } from '../core/key-ring';
+import { SecretBox } from '../core/secret-box';
+import { resealSigningKeys, retireSigningKey, rotateHmacSecrets, rotateSigningKey } from '../core/signing-keys';
+import { Store } from '../store/store';
+import { loadSecretBox } from '../system-secrets';
 import { printJson, printTable } from './output';
 import { withStore } from './with-store';
 
 const dataDir = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
+const picked = 'running gateways pick it up within a second';
+
+/** `fn` with the store and the system secrets, resolved exactly as `serve` resolves them. */
+function withKeys<T>(dir: string | undefined, fn: (store: Store, box: SecretBox) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env, dir ? { dataDir: dir } : {});
+  return withStore(dir, async (store) => fn(store, await loadSecretBox(config, store)));
+}
 
 export function keysCommand(): Command {
-  const keys = new Command('keys').description('token signing keys');
+  const keys = new Command('keys').description('token signing keys, HMAC secrets and their encryption at rest');
   keys
     .command('rotate')
-    .description('add a new signing key; tokens signed with older keys stay valid until they expire')
+    .description('add a new signing key; tokens signed with older keys stay valid until they expire or the key is retired')
     .option(...dataDir)
     .action((f: { dataDir?: string }) =>
-      withStore(f.dataDir, async (store) => {
-        const record = newSigningKeyRecord(systemClock);
-        await store.addSigningKey(record);
-        process.stdout.write(`new signing key ${record.kid} (${record.alg}); running gateways pick it up within a second\n`);
+      withKeys(f.dataDir, async (store, box) => {
+        const record = await rotateSigningKey(store, box, systemClock);
+        process.stdout.write(`new signing key ${record.kid} (${record.alg}); ${picked}\n`);
+      }),
+    );
+  keys
+    .command('retire <kid>')
+    .description('delete a signing key that no longer signs: its tokens stop working at once and it leaves the JWKS')
+    .option(...dataDir)
+    .action((kid: string, f: { dataDir?: string }) =>
+      withKeys(f.dataDir, async (store) => {
+        await retireSigningKey(store, kid);
+        process.stdout.write(`retired signing key ${kid}; ${picked}\n`);
+      }),
+    );
+  keys
+    .command('rotate-hmac [name...]')
+    .description('replace the HMAC secrets (all, or those named): mobile JWTs and challenge sessions made with the old ones stop working')
+    .option(...dataDir)
+    .action((names: string[], f: { dataDir?: string }) =>
+      withKeys(f.dataDir, async (store, box) => {
+        const rotated = await rotateHmacSecrets(store, box, systemClock, names.length > 0 ? names : undefined);
+        process.stdout.write(`new HMAC secrets: ${rotated.join(', ') || 'none stored yet'}; ${picked}\n`);
+      }),
+    );
+  keys
+    .command('reencrypt')
+    .description('encrypt every stored key under the first system secret, so the others can then be removed')
+    .option(...dataDir)
+    .action((f: { dataDir?: string }) =>
+      withKeys(f.dataDir, async (store, box) => {
+        const written = await resealSigningKeys(store, box, true);
+        process.stdout.write(`re-encrypted ${written} key(s) under system secret ${box.primaryId}\n`);
       }),
     );
   keys
     .command('list')
     .option('--json', 'machine-readable output')
     .option(...dataDir)
-    .description('list signing keys (public information only)')
+    .description('list signing keys and HMAC secrets (public information only)')
     .action((f: { json?: boolean; dataDir?: string }) =>
-      withStore(f.dataDir, async (store) => {
-        const all = (await store.listSigningKeys()).filter((k) => k.alg === TOKEN_ALGORITHM);
-        const rows = all.map((k, i) => ({ kid: k.kid, alg: k.alg, created: new Date(k.createdAt * 1000).toISOString(), signing: i === all.length - 1 ? 'yes' : 'no' }));
+      withKeys(f.dataDir, async (store, box) => {
+        const all = await store.listSigningKeys();
+        const signing = all.filter((k) => k.alg === TOKEN_ALGORITHM).pop()?.kid;
+        const rows = all
+          .filter((k) => k.alg === TOKEN_ALGORITHM || k.alg === HMAC_ALGORITHM)
+          .map((k) => ({
+            kid: k.kid,
+            alg: k.alg,
+            created: new Date(k.createdAt * 1000).toISOString(),
+            signing: k.kid === signing ? 'yes' : 'no',
+            encryptedWith: box.sealedWith(k.privateKeyPem) ?? 'none',
+          }));
         if (f.json) printJson(rows);
-        else printTable(rows, ['kid', 'alg', 'created', 'signing']);
+        else printTable(rows, ['kid', 'alg', 'created', 'signing', 'encryptedWith']);
       }),
     );
   return keys;

@@ -24,6 +24,9 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Problems of the configuration or the machine that the operator must fix before a start can work. */
+const EXIT_2 = new Set<string>(['ERR_CONFIG_INVALID', 'ERR_INSECURE_PERMISSIONS', 'ERR_SECRET_MISSING', 'ERR_SECRET_INVALID']);
+
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
@@ -36,6 +39,6 @@ export async function main(argv: string[]): Promise<void> {
     // The operator, unlike a client, may see where the database is (the cause names it, never its password).
     if (err instanceof GatewayError && err.code === 'ERR_STORE_UNAVAILABLE' && err.cause instanceof Error) message += ` (${err.cause.message})`;
     process.stderr.write(`error: ${message}\n`);
-    process.exitCode = err instanceof GatewayError && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
+    process.exitCode = err instanceof GatewayError && EXIT_2.has(err.code) ? 2 : 1;
   }
 }

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { ensureDevPki } from '../dev-pki';
+import { checkPrivatePaths, privatePaths } from '../private-files';
+import { loadSecretBox } from '../system-secrets';
 import { startGateway } from '../gateway';
 import { createLogger } from '../logger';
 import { openStore } from '../store/open-store';
@@ -25,9 +27,11 @@ export function serveCommand(): Command {
       const log = createLogger(config.logLevel);
       if (flags.workers > 1 && !isWorker()) {
         // Once, before any worker starts: migrations and the dev PKI.
+        checkPrivatePaths(privatePaths(config));
         const store = await openStore(config, { pollMs: 0 });
         try {
           await ensureDevPki(config, store, log);
+          await loadSecretBox(config, store, log);
         } finally {
           await store.close();
         }

@@ -54,7 +54,7 @@ export interface AuthDeps {
 const KNOWN_PEM_MAX_FACTOR = 2;
 
 export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth {
-  const checks = createTokenChecks(directory);
+  const checks = createTokenChecks(directory, tokens.keyKnown);
 
   function requirePeer(peer: Peer | undefined): Peer {
     if (!peer) throw new Unauthenticated('no verified client certificate on this connection');

@@ -12,6 +12,7 @@ import { DEFAULT_LOCKOUT } from './identity/lockout';
 import { DEFAULT_PASSWORD_COST, PasswordCost } from './identity/passwords';
 import { createGateways, Gateways } from './gateways';
 import { createKeyRing, KeyRing } from './key-ring';
+import { SecretBox } from './secret-box';
 import { createPresence, Presence, PresenceOptions } from './presence';
 import { createSessions, Sessions } from './sessions';
 import { createStatusHub, StatusHub } from './status-hub';
@@ -50,11 +51,13 @@ export interface CoreOptions {
   lockoutThreshold?: number;
   lockoutSeconds?: number;
   presence?: PresenceOptions;
+  /** Encrypts the signing keys and HMAC secrets in the store (see secret-box.ts). */
+  secretBox: SecretBox;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { store, clock, log, tokenIssuer, tokenTtlSeconds, authority } = options;
-  const keys = await createKeyRing(store, clock);
+  const keys = await createKeyRing(store, clock, options.secretBox);
   const directory = await createDirectory(store, clock);
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
   const auth = createAuth({ clock, directory, tokens, store });
@@ -92,7 +95,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // This process's revocations moved the revocation epoch already (noteRevoked); nothing else
     // depends on them, so a logout costs no pass over the device gateway sessions.
     if (topic === 'tokens' && !external) return;
-    const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
+    const reload =
+      topic === 'keys'
+        ? // A retired key's tokens stop at once: cached token checks go stale and look at their kid again.
+          keys.reload().then((retired) => (retired.length > 0 ? directory.noteRevoked() : undefined))
+        : topic === 'presence'
+          ? presence.refresh()
+          : directory.refresh(topic);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
   // Lockout counters and refresh tokens nothing will read again go at start and hourly: one run at

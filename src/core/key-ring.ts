@@ -1,12 +1,15 @@
 /**
- * The token signing keys: ES256 (P-256), made on first start and kept in the store. The newest key
- * signs; every key verifies, so tokens outlive a rotation until they expire.
+ * The token signing keys: ES256 (P-256), made on first start and kept in the store, encrypted by
+ * the SecretBox. The newest key signs; every key verifies, so tokens outlive a rotation until they
+ * expire, unless their key is retired. Also holds the HMAC secrets (HS256 records, one per name).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
 import { SigningKeyRecord, Store } from '../store/store';
 import { Clock, unixSeconds } from './clock';
+import { isSealed, SecretBox } from './secret-box';
 
 export const TOKEN_ALGORITHM = 'ES256';
+export const HMAC_ALGORITHM = 'HS256';
 
 export interface SigningKey {
   kid: string;
@@ -18,7 +21,25 @@ export interface KeyRing {
   verifying(kid: string): KeyObject | undefined;
   /** The public keys as a JWK Set, oldest first (built once per reload). */
   jwks(): { keys: Record<string, unknown>[] };
-  reload(): Promise<void>;
+  /** The HMAC secret of this name (see ensureSecret); the current one after a rotation. */
+  secret(name: string): KeyObject;
+  /** Makes the HMAC secret of this name unless the store has it. */
+  ensureSecret(name: string): Promise<void>;
+  /** Reads the keys again; returns the kids that are gone (retired). */
+  reload(): Promise<string[]>;
+}
+
+/** Additional data of a record's encryption: a sealed value opens only on the record it was made for. */
+const contextOf = (r: Pick<SigningKeyRecord, 'kid' | 'alg'>) => `signing-key/${r.alg}/${r.kid}`;
+
+/** The record's private part in clear (records written before encryption at rest are plaintext). */
+export function openPrivatePart(record: SigningKeyRecord, box: SecretBox): string {
+  return isSealed(record.privateKeyPem) ? box.open(record.privateKeyPem, contextOf(record)) : record.privateKeyPem;
+}
+
+/** The record with its private part sealed under the box's first secret. */
+export function sealRecord(record: SigningKeyRecord, plaintext: string, box: SecretBox): SigningKeyRecord {
+  return { ...record, privateKeyPem: box.seal(plaintext, contextOf(record)) };
 }
 
 /**
@@ -32,34 +53,43 @@ export function keyIdOf(publicKey: KeyObject): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
-export function newSigningKeyRecord(clock: Clock): SigningKeyRecord {
+export function newSigningKeyRecord(clock: Clock, box: SecretBox): SigningKeyRecord {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return {
-    kid: keyIdOf(publicKey),
-    alg: TOKEN_ALGORITHM,
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    createdAt: unixSeconds(clock),
-  };
+  const record = { kid: keyIdOf(publicKey), alg: TOKEN_ALGORITHM, privateKeyPem: '', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), createdAt: unixSeconds(clock) };
+  return sealRecord(record, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), box);
 }
 
-export async function createKeyRing(store: Store, clock: Clock): Promise<KeyRing> {
+/** A new random HMAC secret (256 bits) for the record `name`. */
+export function newHmacRecord(name: string, clock: Clock, box: SecretBox): SigningKeyRecord {
+  return sealRecord({ kid: name, alg: HMAC_ALGORITHM, privateKeyPem: '', publicKeyPem: '', createdAt: unixSeconds(clock) }, randomBytes(32).toString('base64'), box);
+}
+
+export async function createKeyRing(store: Store, clock: Clock, box: SecretBox): Promise<KeyRing> {
   let active: SigningKey;
   let publicKeys = new Map<string, KeyObject>();
+  let secrets = new Map<string, KeyObject>();
   let jwks: { keys: Record<string, unknown>[] } = { keys: [] };
 
-  async function reload(): Promise<void> {
-    let records = (await store.listSigningKeys()).filter((r) => r.alg === TOKEN_ALGORITHM);
-    if (records.length === 0) {
-      await store.addSigningKey(newSigningKeyRecord(clock));
-      records = (await store.listSigningKeys()).filter((r) => r.alg === TOKEN_ALGORITHM);
+  async function reload(): Promise<string[]> {
+    let all = await store.listSigningKeys();
+    if (!all.some((r) => r.alg === TOKEN_ALGORITHM)) {
+      await store.addSigningKey(newSigningKeyRecord(clock, box));
+      all = await store.listSigningKeys();
     }
+    const records = all.filter((r) => r.alg === TOKEN_ALGORITHM);
     const newest = records[records.length - 1];
-    active = { kid: newest.kid, privateKey: createPrivateKey(newest.privateKeyPem) };
-    publicKeys = new Map(records.map((r) => [r.kid, createPublicKey(r.publicKeyPem)]));
+    // Everything is opened before anything is replaced: a key that does not open leaves the ring as it was.
+    const nextActive = { kid: newest.kid, privateKey: createPrivateKey(openPrivatePart(newest, box)) };
+    const nextSecrets = new Map(all.filter((r) => r.alg === HMAC_ALGORITHM).map((r) => [r.kid, createSecretKey(Buffer.from(openPrivatePart(r, box), 'base64'))]));
+    const nextPublic = new Map(records.map((r) => [r.kid, createPublicKey(r.publicKeyPem)]));
+    const retired = [...publicKeys.keys()].filter((kid) => !nextPublic.has(kid));
+    active = nextActive;
+    secrets = nextSecrets;
+    publicKeys = nextPublic;
     jwks = {
-      keys: records.map((r) => ({ ...publicKeys.get(r.kid)!.export({ format: 'jwk' }), kid: r.kid, alg: TOKEN_ALGORITHM, use: 'sig' })),
+      keys: records.map((r) => ({ ...nextPublic.get(r.kid)!.export({ format: 'jwk' }), kid: r.kid, alg: TOKEN_ALGORITHM, use: 'sig' })),
     };
+    return retired;
   }
 
   await reload();
@@ -67,6 +97,23 @@ export async function createKeyRing(store: Store, clock: Clock): Promise<KeyRing
     signing: () => active,
     verifying: (kid) => publicKeys.get(kid),
     jwks: () => jwks,
+    secret(name) {
+      const key = secrets.get(name);
+      if (!key) throw new Error(`HMAC secret ${name} was not loaded (ensureSecret first)`);
+      return key;
+    },
+    async ensureSecret(name) {
+      if (secrets.has(name)) return;
+      if (!(await store.listSigningKeys()).some((r) => r.kid === name && r.alg === HMAC_ALGORITHM)) {
+        try {
+          await store.addSigningKey(newHmacRecord(name, clock, box));
+        } catch {
+          // Another instance made it first; use theirs.
+        }
+      }
+      await reload();
+      if (!secrets.has(name)) throw new Error(`HMAC secret ${name} could not be made`);
+    },
     reload,
   };
 }

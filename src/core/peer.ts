@@ -8,6 +8,8 @@ import { CertIdentity } from '../pki/profile';
 
 export interface VerifiedToken {
   jti: string;
+  /** The key that signed it: a token of a retired key is refused at its next check. */
+  kid: string;
   subject: string;
   tenantId: string;
   role: 'administrator' | 'tenant';

@@ -11,6 +11,7 @@ import { CachedToken, VerifiedToken } from './peer';
 
 export const RECENT_TOKENS = 1024;
 export const LOGGED_OUT = 'token was revoked (logged out)';
+export const RETIRED_KEY = 'token was signed by a retired key';
 
 export interface TokenChecks {
   /** The entry of a token just verified on a connection: the shared one, or a new one never checked. */
@@ -21,7 +22,8 @@ export interface TokenChecks {
   recheck(cached: CachedToken): void | Promise<void>;
 }
 
-export function createTokenChecks(directory: Directory): TokenChecks {
+/** `keyKnown`: whether a kid still verifies. Retiring a key moves the revocation epoch, so every cached token comes here. */
+export function createTokenChecks(directory: Directory, keyKnown: (kid: string) => boolean): TokenChecks {
   // Two generations instead of evicting one entry per token (an iterator and a delete on every
   // Login): new entries go into `current`; when it is full it becomes `previous`, and the old
   // `previous` is dropped. Between RECENT_TOKENS and twice that many are remembered.
@@ -67,6 +69,8 @@ export function createTokenChecks(directory: Directory): TokenChecks {
     },
 
     recheck(cached) {
+      // Not remembered as revoked: the check is cheap, and the epoch stays stale so it is made on every call.
+      if (!keyKnown(cached.token.kid)) throw new TokenRevoked(RETIRED_KEY);
       // Many calls with one token after one change make one lookup, not one each. A call that
       // arrives after a further change does not join: the lookup in flight may predate that change.
       const revocationEpoch = directory.revocationEpoch();

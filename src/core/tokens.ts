@@ -65,6 +65,8 @@ export interface TokenService {
   issueVerified(request: TokenRequest): IssuedToken;
   /** Signature, algorithm, issuer and expiry; returns the claims and the certificate binding. */
   verify(token: string): { token: VerifiedToken; thumbprint: string };
+  /** Whether the key `kid` still verifies (false once retired). */
+  keyKnown(kid: string): boolean;
 }
 
 export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenServiceOptions): TokenService {
@@ -81,7 +83,8 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
       exp: iat + ttlSeconds,
       cnf: { 'x5t#S256': request.thumbprint },
     };
-    return { raw: signJwt(claims, keys.signing()), token: toVerified(claims) };
+    const key = keys.signing();
+    return { raw: signJwt(claims, key), token: toVerified(claims, key.kid) };
   }
 
   return {
@@ -89,13 +92,15 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
     issueVerified,
 
     verify(token) {
-      const claims = verifyGatewayJwt(token, keys, issuer, clock);
-      return { token: toVerified(claims), thumbprint: bindingOf(claims) };
+      const { claims, kid } = verifyGatewayJwt(token, keys, issuer, clock);
+      return { token: toVerified(claims, kid), thumbprint: bindingOf(claims) };
     },
+
+    keyKnown: (kid) => keys.verifying(kid) !== undefined,
   };
 }
 
-function toVerified(claims: jwt.JwtPayload): VerifiedToken {
+function toVerified(claims: jwt.JwtPayload, kid: string): VerifiedToken {
   const { jti, sub, tenant, role, exp, act } = claims as Partial<TokenClaims>;
   if (
     typeof jti !== 'string' ||
@@ -106,7 +111,7 @@ function toVerified(claims: jwt.JwtPayload): VerifiedToken {
   ) {
     throw new TokenInvalid('token lacks required claims');
   }
-  return { jti, subject: sub, tenantId: tenant, role, expiresAt: exp, ...(act?.sub ? { actor: act.sub } : {}) };
+  return { jti, kid, subject: sub, tenantId: tenant, role, expiresAt: exp, ...(act?.sub ? { actor: act.sub } : {}) };
 }
 
 function bindingOf(claims: jwt.JwtPayload): string {

@@ -29,7 +29,8 @@ function writeWhole(file: string, text: string, mode: number): void {
 
 /** Refuses, before writing anything, when any target exists and `force` is off. */
 export function writePairs(dir: string, pairs: { base: string; issued: Pick<Issued, 'certPem' | 'keyPem'> }[], force: boolean): string[] {
-  mkdirSync(dir, { recursive: true });
+  // A directory made here holds private keys: only the owner may list it.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const targets = pairs.map(({ base }) => pairFiles(dir, base));
   const existing = targets.flatMap((t) => [t.cert, t.key]).filter((f) => existsSync(f));
   if (existing.length > 0 && !force) {

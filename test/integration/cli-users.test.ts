@@ -1,9 +1,15 @@
 /** user, role and keys commands against a running gateway, through the datarhei login as a client would. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, serve, ServeProcess } from '../support/cli';
 import { bearer, http } from '../support/http';
+import { closeAllClients, codeOf, decodeJwt, loginClient, makeClient, metadataWith, unary } from '../support/clients';
+import { LoginResponse } from '../../src/gen/gsdk/login/login';
+import { GatewayService } from '../../src/gen/gsdk/gateway/gateway';
+
+const RESOURCE_SERVER = 'rs:0123456789abcdef0123';
 
 let root: string;
 let env: NodeJS.ProcessEnv;
@@ -12,7 +18,7 @@ let base: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mgw-users-'));
-  env = { GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1' };
+  env = { GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1', GATEWAY_INTROSPECTION_CLIENTS: RESOURCE_SERVER };
   server = await serve(env);
   base = `http://127.0.0.1:${server.httpPort}`;
   expect(cli(['tenant', 'add', 'acme'], env).status).toBe(0);
@@ -83,5 +89,49 @@ it('keys rotate adds a signing key: the JWKS shows both, old tokens stay valid, 
   expect(kids).toEqual([kidOf(before), newKid]);
   expect((await http(base, 'GET', '/api', { headers: bearer(before) })).json.id).toBeTruthy();
   expect(kidOf((await login('alice', 'alice secret 2')).json.access_token)).toBe(newKid);
-  expect(JSON.parse(cli(['keys', 'list', '--json'], env).stdout).map((k: { signing: string }) => k.signing)).toEqual(['no', 'yes']);
+  const listed = JSON.parse(cli(['keys', 'list', '--json'], env).stdout) as { alg: string; signing: string; encryptedWith: string }[];
+  expect(listed.filter((k) => k.alg === 'ES256').map((k) => k.signing)).toEqual(['no', 'yes']);
+  // Signing keys and HMAC secrets alike are stored encrypted.
+  expect(listed.map((k) => k.alg).sort()).toEqual(['ES256', 'ES256', 'HS256', 'HS256']);
+  expect(listed.every((k) => k.encryptedWith !== 'none')).toBe(true);
+});
+
+it('keys retire: refused for the signing key; a retired key leaves the JWKS and its tokens stop at once on gRPC (even one cached on a connection) and HTTP', async () => {
+  const kids = async () => ((await http(base, 'GET', '/.well-known/jwks.json')).json.keys as { kid: string }[]).map((k) => k.kid);
+  const until = async (done: () => Promise<boolean>) => {
+    for (let i = 0; i < 40 && !(await done()); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(await done()).toBe(true);
+  };
+  const certs = env.GATEWAY_CERT_DIR!;
+  const ca = readFileSync(join(certs, 'ca.crt'), 'utf8');
+  const admin = { certPem: readFileSync(join(certs, 'admin.crt'), 'utf8'), keyPem: readFileSync(join(certs, 'admin_key.pem'), 'utf8') };
+  const address = `localhost:${server.port}`;
+  const grpcToken = (await unary<LoginResponse>(loginClient(address, ca, admin), 'login', { tenantCert: admin.certPem })).jwtToken;
+  const gateway = makeClient(GatewayService, address, ca, admin);
+  const getList = () => unary(gateway, 'getList', {}, metadataWith(grpcToken));
+  await getList(); // now cached on this connection: later calls are answered from memory
+  const httpToken = (await login('alice', 'alice secret 2')).json.access_token as string;
+  const oldKid = decodeJwt(grpcToken).header.kid!;
+  expect(decodeJwt(httpToken).header.kid).toBe(oldKid);
+  const introspect = async () =>
+    (await http(base, 'POST', '/oauth2/introspect', { raw: new URLSearchParams({ token: httpToken }).toString(), type: 'application/x-www-form-urlencoded', headers: { authorization: `Basic ${Buffer.from(RESOURCE_SERVER).toString('base64')}` } })).json.active;
+  expect(await introspect()).toBe(true);
+
+  expect(cli(['keys', 'retire', oldKid], env)).toMatchObject({ status: 1, stderr: expect.stringMatching(/is the one signing/) });
+  const newKid = /new signing key (\S+)/.exec(cli(['keys', 'rotate'], env).stdout)![1];
+  await until(async () => (await kids()).includes(newKid));
+  const retired = cli(['keys', 'retire', oldKid], env);
+  expect(retired.stderr).toBe('');
+  expect(retired.status).toBe(0);
+  await until(async () => !(await kids()).includes(oldKid));
+  expect(await kids()).not.toContain(oldKid);
+  expect(await codeOf(getList())).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+  expect(await introspect()).toBe(false);
+  expect((await http(base, 'GET', '/api', { headers: bearer(httpToken) })).json.id).toBeUndefined();
+  // A new login signs with the remaining key, and works.
+  const fresh = (await unary<LoginResponse>(loginClient(address, ca, admin), 'login', { tenantCert: admin.certPem })).jwtToken;
+  expect(decodeJwt(fresh).header.kid).toBe(newKid);
+  await expect(unary(gateway, 'getList', {}, metadataWith(fresh))).resolves.toBeDefined();
+  expect(JSON.parse(cli(['keys', 'list', '--json'], env).stdout).map((k: { kid: string }) => k.kid)).not.toContain(oldKid);
+  closeAllClients();
 });

@@ -58,7 +58,23 @@ describe('loadConfig', () => {
       idpSubjects: [],
       introspectionClients: [],
       presenceHeartbeatMs: 5000,
+      secrets: [],
+      secretsFile: '',
     });
+  });
+
+  it('takes system secrets from GATEWAY_SECRETS (comma-separated, 32+ characters) and never quotes one back', () => {
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(40);
+    expect(loadConfig({ GATEWAY_SECRETS: `${a},${b}`, GATEWAY_SECRETS_FILE: 'secrets.txt' })).toMatchObject({ secrets: [a, b], secretsFile: resolve('secrets.txt') });
+    let error: { code?: string; message?: string } = {};
+    try {
+      loadConfig({ GATEWAY_SECRETS: `${a},tooshort-but-secret` });
+    } catch (err) {
+      error = err as typeof error;
+    }
+    expect(error.code).toBe('ERR_CONFIG_INVALID');
+    expect(error.message).not.toContain('tooshort-but-secret');
   });
 
   it('wants the external identity provider settings together, and well-formed mappings', () => {

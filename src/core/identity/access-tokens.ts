@@ -44,7 +44,7 @@ export function createAccessTokens(keys: KeyRing, directory: Directory, store: S
     },
 
     async verify(token) {
-      const claims = verifyGatewayJwt(token, keys, issuer, clock);
+      const { claims } = verifyGatewayJwt(token, keys, issuer, clock);
       const { jti, sub, tenant, exp, iat } = claims;
       if (typeof jti !== 'string' || typeof sub !== 'string' || typeof tenant !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
         throw new TokenInvalid('token lacks required claims');

@@ -7,12 +7,13 @@ import { Directory } from '../directory';
 import { KeyRing } from '../key-ring';
 import { AccessTokens, createAccessTokens } from './access-tokens';
 import { Audit, createAudit } from './audit';
-import { loadHmacKey } from './hmac-key';
 import { createLockout, DEFAULT_LOCKOUT, Lockout, LockoutPolicy } from './lockout';
 import { createPasswords, PasswordCost, Passwords } from './passwords';
 import { purgeIdentity } from './purge-identity';
 import { createRefreshTokens, RefreshTokens } from './refresh-tokens';
 import { createUsers, Users } from './users';
+
+export const EDR_MOBILE_SECRET = 'edr-mobile';
 
 export interface Identity {
   users: Users;
@@ -21,8 +22,8 @@ export interface Identity {
   audit: Audit;
   refresh: RefreshTokens;
   access: AccessTokens;
-  /** HS256 secret of the EDR mobile JWT. */
-  mobileKey: KeyObject;
+  /** HS256 secret of the EDR mobile JWT (the current one: it is re-read after a rotation). */
+  readonly mobileKey: KeyObject;
   /** Drops lockout counters and refresh tokens nothing will read again (see purgeIdentity). */
   purge(signal?: AbortSignal): Promise<PurgedIdentityRows>;
 }
@@ -41,6 +42,7 @@ export interface IdentityOptions {
 
 export async function createIdentity(o: IdentityOptions): Promise<Identity> {
   const passwords = await createPasswords(o.passwordCost);
+  await o.keys.ensureSecret(EDR_MOBILE_SECRET);
   const policy: LockoutPolicy = {
     ...DEFAULT_LOCKOUT,
     accountThreshold: o.lockoutThreshold,
@@ -57,7 +59,9 @@ export async function createIdentity(o: IdentityOptions): Promise<Identity> {
     audit,
     refresh: createRefreshTokens(o.store, o.clock, users, audit),
     access: createAccessTokens(o.keys, o.directory, o.store, o.clock, o.issuer),
-    mobileKey: await loadHmacKey(o.store, 'edr-mobile', o.clock),
+    get mobileKey() {
+      return o.keys.secret(EDR_MOBILE_SECRET);
+    },
     // The lockout's own window: a counter is dropped only once the lockout would forget it.
     purge: (signal) => purgeIdentity(o.store, o.clock, policy.windowMs, signal),
   };

@@ -3,6 +3,7 @@
  * store nor returns a promise; a revocation or tenant delete made anywhere still reaches a token
  * already cached on a connection.
  */
+import { testSecretBox } from '../../support/secret-box';
 import { Auth, createAuth } from '../../../src/core/auth';
 import { createDirectory, Directory } from '../../../src/core/directory';
 import { createKeyRing } from '../../../src/core/key-ring';
@@ -20,7 +21,7 @@ beforeEach(async () => {
   s = countingStore();
   await s.store.addTenants([{ tenantId: 'acme', gatewayIds: [] }, { tenantId: 'globex', gatewayIds: [] }]);
   directory = await createDirectory(s.store, clock);
-  tokens = createTokenService({ issuer: 'test', ttlSeconds: 600, clock, keys: await createKeyRing(s.store, clock) });
+  tokens = createTokenService({ issuer: 'test', ttlSeconds: 600, clock, keys: await createKeyRing(s.store, clock, testSecretBox()) });
   auth = createAuth({ clock, directory, tokens, store: s.store });
 });
 afterEach(() => s.store.close());

@@ -2,6 +2,7 @@
  * The identity purge over a real embedded store: the cutoffs it derives from the clock (ms for the
  * lockout, seconds for refresh tokens), its batches, and how the core runs it.
  */
+import { testSecretBox } from '../../support/secret-box';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { createCore } from '../../../src/core/create-core';
@@ -86,7 +87,7 @@ describe('in the core', () => {
     });
     return { lines, log: pino({ level: 'debug' }, sink) };
   };
-  const core = (s: Store, log: pino.Logger) => createCore({ store: s, clock, log, tokenIssuer: 'test', tokenTtlSeconds: 60, passwordCost: cost });
+  const core = (s: Store, log: pino.Logger) => createCore({ store: s, clock, log, tokenIssuer: 'test', tokenTtlSeconds: 60, passwordCost: cost, secretBox: testSecretBox() });
 
   it('purges at start', async () => {
     await store.recordFailures(['addr:stale'], START - 2 * WINDOW, START - 3 * WINDOW, () => 0);

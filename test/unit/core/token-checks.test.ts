@@ -3,10 +3,10 @@ import { VerifiedToken } from '../../../src/core/peer';
 import { createTokenChecks, RECENT_TOKENS } from '../../../src/core/token-checks';
 
 const directory = { revocationEpoch: () => 3, tenantsEpoch: () => 5 } as unknown as Directory;
-const token = (jti: string): VerifiedToken => ({ jti, subject: 'acme', tenantId: 'acme', role: 'tenant', expiresAt: 2_000_000_000 });
+const token = (jti: string): VerifiedToken => ({ jti, kid: 'k1', subject: 'acme', tenantId: 'acme', role: 'tenant', expiresAt: 2_000_000_000 });
 
 it('one entry per token, shared by every connection that presents it', () => {
-  const checks = createTokenChecks(directory);
+  const checks = createTokenChecks(directory, () => true);
   const first = checks.entry(token('a'));
   expect(checks.entry(token('a'))).toBe(first);
   expect(checks.entry(token('b'))).not.toBe(first);
@@ -15,13 +15,13 @@ it('one entry per token, shared by every connection that presents it', () => {
 });
 
 it('a token just issued is found checked at the current epochs', () => {
-  const checks = createTokenChecks(directory);
+  const checks = createTokenChecks(directory, () => true);
   checks.issued(token('new'), 5);
   expect(checks.entry(token('new'))).toMatchObject({ revocationEpoch: 3, tenantsEpoch: 5 });
 });
 
 it('remembers a bounded number of tokens; one in use survives while others come and go', () => {
-  const checks = createTokenChecks(directory);
+  const checks = createTokenChecks(directory, () => true);
   checks.issued(token('busy'), 5);
   const oldest = checks.entry(token('t0'));
   const busy = checks.entry(token('busy'));
@@ -37,4 +37,16 @@ it('remembers a bounded number of tokens; one in use survives while others come 
   expect(again).not.toBe(oldest);
   expect(again.revocationEpoch).toBe(-1);
   expect(checks.entry(token('t1')).revocationEpoch).toBe(-1);
+});
+
+it('a cached token whose key was retired is refused at its recheck, every time, without asking the store', () => {
+  const known = new Set(['k1']);
+  const asked: string[] = [];
+  const dir = { revocationEpoch: () => 4, tenantsEpoch: () => 5, isRevoked: async (jti: string) => (asked.push(jti), false) } as unknown as Directory;
+  const checks = createTokenChecks(dir, (kid) => known.has(kid));
+  checks.issued(token('live'), 5);
+  const cached = checks.entry(token('live'));
+  known.delete('k1');
+  for (let i = 0; i < 2; i++) expect(() => checks.recheck(cached)).toThrow(expect.objectContaining({ code: 'ERR_TOKEN_REVOKED' }));
+  expect(asked).toEqual([]);
 });

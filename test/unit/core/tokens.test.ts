@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
-import { createKeyRing, KeyRing, keyIdOf, newSigningKeyRecord } from '../../../src/core/key-ring';
+import { createKeyRing, KeyRing, keyIdOf, newSigningKeyRecord, openPrivatePart } from '../../../src/core/key-ring';
+import { testSecretBox } from '../../support/secret-box';
+import { retireSigningKey, rotateHmacSecrets, rotateSigningKey } from '../../../src/core/signing-keys';
 import { createTokenService, newTokenId, TokenRequest, TokenService } from '../../../src/core/tokens';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { Store } from '../../../src/store/store';
@@ -21,6 +23,7 @@ let keys: KeyRing;
 let tokens: TokenService;
 
 const clock = () => now;
+const box = testSecretBox();
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'mgw-tokens-'));
@@ -31,7 +34,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeEach(async () => {
   now = START;
   store = openSqliteStore(join(root, `tokens-${++files}.db`), { pollMs: 0 });
-  keys = await createKeyRing(store, clock);
+  keys = await createKeyRing(store, clock, box);
   tokens = createTokenService({ issuer: ISSUER, ttlSeconds: TTL, clock, keys });
 });
 
@@ -59,7 +62,7 @@ function claims(overrides: object = {}) {
 async function currentKey() {
   const kid = keys.signing().kid;
   const record = (await store.listSigningKeys()).find((k) => k.kid === kid)!;
-  return { kid, record, privateKey: createPrivateKey(record.privateKeyPem) };
+  return { kid, record, privateKey: createPrivateKey(openPrivatePart(record, box)) };
 }
 
 const codeOf = (token: string) => {
@@ -81,6 +84,7 @@ describe('token service', () => {
     expect(verified.thumbprint).toBe('thumb-acme');
     expect(verified.token).toEqual({
       jti: payload.jti,
+      kid: keys.signing().kid,
       subject: 'acme',
       tenantId: 'acme',
       role: 'tenant',
@@ -160,7 +164,7 @@ describe('key rotation', () => {
     const oldKid = keys.signing().kid;
     const before = tokens.issue(request);
     now += 60_000;
-    const added = newSigningKeyRecord(clock);
+    const added = newSigningKeyRecord(clock, box);
     await store.addSigningKey(added);
     await keys.reload();
     expect(keys.signing().kid).toBe(added.kid);
@@ -172,9 +176,9 @@ describe('key rotation', () => {
   });
 
   it('a token from a key the ring has not loaded yet is rejected until reload', async () => {
-    const added = newSigningKeyRecord(clock);
+    const added = newSigningKeyRecord(clock, box);
     await store.addSigningKey(added);
-    const early = forge({ alg: 'ES256', typ: 'JWT', kid: added.kid }, claims(), es256(createPrivateKey(added.privateKeyPem)));
+    const early = forge({ alg: 'ES256', typ: 'JWT', kid: added.kid }, claims(), es256(createPrivateKey(openPrivatePart(added, box))));
     expect(codeOf(early)).toBe('ERR_TOKEN_INVALID');
     await keys.reload();
     expect(codeOf(early)).toBe('verified');
@@ -184,11 +188,49 @@ describe('key rotation', () => {
   // (keys were once listed by (created_at, kid)).
   it('a key added in the same second becomes the signing key', async () => {
     const oldKid = keys.signing().kid;
-    let added = newSigningKeyRecord(clock);
-    while (added.kid > oldKid) added = newSigningKeyRecord(clock); // the unlucky half, made certain
+    let added = newSigningKeyRecord(clock, box);
+    while (added.kid > oldKid) added = newSigningKeyRecord(clock, box); // the unlucky half, made certain
     await store.addSigningKey(added);
     await keys.reload();
     expect(keys.signing().kid).toBe(added.kid);
+  });
+});
+
+describe('key retirement', () => {
+  it('a retired key no longer verifies (even a freshly forged token) and leaves the JWKS; reload names it', async () => {
+    const old = await currentKey();
+    const before = tokens.issue(request);
+    now += 1000;
+    await rotateSigningKey(store, box, clock);
+    expect(await keys.reload()).toEqual([]);
+    expect(codeOf(before)).toBe('verified');
+    await retireSigningKey(store, old.kid);
+    expect(await keys.reload()).toEqual([old.kid]);
+    expect(codeOf(before)).toBe('ERR_TOKEN_INVALID');
+    expect(codeOf(forge({ alg: 'ES256', typ: 'JWT', kid: old.kid }, claims({ jti: 'fresh' }), es256(old.privateKey)))).toBe('ERR_TOKEN_INVALID');
+    expect(keys.jwks().keys.map((k) => k.kid)).toEqual([keys.signing().kid]);
+    expect(tokens.keyKnown(old.kid)).toBe(false);
+  });
+
+  it('the signing key cannot be retired, an HMAC secret is rotated rather than retired, an unknown kid is not found', async () => {
+    await keys.ensureSecret('edr-mobile');
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string }) => err.code);
+    expect(await code(retireSigningKey(store, keys.signing().kid))).toBe('ERR_FAILED_PRECONDITION');
+    expect(await code(retireSigningKey(store, 'edr-mobile'))).toBe('ERR_FAILED_PRECONDITION');
+    expect(await code(retireSigningKey(store, 'no-such-kid'))).toBe('ERR_KEY_NOT_FOUND');
+  });
+});
+
+describe('HMAC secrets', () => {
+  it('are stored encrypted; rotate-hmac replaces them and the ring serves the new one after reload', async () => {
+    await keys.ensureSecret('edr-mobile');
+    const record = (await store.listSigningKeys()).find((k) => k.kid === 'edr-mobile')!;
+    const before = keys.secret('edr-mobile').export().toString('base64');
+    expect(record.privateKeyPem).toMatch(/^enc:v1:/);
+    expect(record.privateKeyPem).not.toContain(before);
+    expect(await rotateHmacSecrets(store, box, clock)).toEqual(['edr-mobile']);
+    await keys.reload();
+    expect(keys.secret('edr-mobile').export().toString('base64')).not.toBe(before);
   });
 });
 

@@ -29,9 +29,9 @@ export interface ChallengeSessions {
   check(session: string, username: string, findUser: (userId: string) => Promise<UserRecord | undefined>): Promise<{ user: UserRecord; take(): boolean } | undefined>;
 }
 
-export function createChallengeSessions(key: KeyObject, clock: Clock): ChallengeSessions {
+export function createChallengeSessions(key: () => KeyObject, clock: Clock): ChallengeSessions {
   const taken = new Map<string, number>();
-  const mac = (payload: string, user: UserRecord) => createHmac('sha256', key).update(`${payload}\n${user.userId}\n${user.passwordHash}`).digest();
+  const mac = (payload: string, user: UserRecord) => createHmac('sha256', key()).update(`${payload}\n${user.userId}\n${user.passwordHash}`).digest();
 
   function parse(session: string): { payload: string; claims: Payload; signature: Buffer } | undefined {
     if (session.length > MAX_SESSION_LENGTH) return undefined;

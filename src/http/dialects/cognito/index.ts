@@ -7,7 +7,6 @@
  */
 import { FastifyInstance, FastifyReply } from 'fastify';
 import { unixSeconds } from '../../../core/clock';
-import { loadHmacKey } from '../../../core/identity/hmac-key';
 import { checkNewPassword } from '../../../core/identity/users';
 import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
@@ -20,14 +19,17 @@ import { REFRESH_TTL, signCognitoTokens, userAttributes } from './tokens';
 
 const DIALECT = 'cognito';
 const NEW_PASSWORD_REQUIRED = 'NEW_PASSWORD_REQUIRED';
+const CHALLENGE_SECRET = 'cognito-challenge';
 
 export const cognito: Dialect = {
   name: DIALECT,
   prefixes: ['/Login', '/RespondToAuthChallenge', '/RefreshToken'],
   fallback: cognitoFallback,
   async register(app: FastifyInstance, ctx: DialectContext) {
-    const { identity, clock, store } = ctx.core;
-    const sessions = createChallengeSessions(await loadHmacKey(store, 'cognito-challenge', clock), clock);
+    const { identity, clock, keys } = ctx.core;
+    await keys.ensureSecret(CHALLENGE_SECRET);
+    // The current secret at each use: `keys rotate-hmac` takes effect without a restart.
+    const sessions = createChallengeSessions(() => keys.secret(CHALLENGE_SECRET), clock);
     const invalidParameter = (reply: FastifyReply, message: string) => cognitoError(reply, 400, 'InvalidParameterException', message);
 
     /** The /Login success body: the tokens and a reusable refresh token. */

@@ -27,7 +27,7 @@ export const edr: Dialect = {
   register(app: FastifyInstance, ctx: DialectContext) {
     const { identity, clock } = ctx.core;
     const { ok, fail } = msg.edrReplies(clock);
-    const mobileJwt = createMobileJwt(identity.mobileKey, ctx.config.tokenIssuer, clock);
+    const mobileJwt = createMobileJwt(() => identity.mobileKey, ctx.config.tokenIssuer, clock);
 
     /** The named string fields of a JSON body, or undefined once a 400 has been sent. */
     function fields<K extends string>(req: FastifyRequest, reply: FastifyReply, names: K[], missing: string): Fields<K> | undefined {

@@ -7,7 +7,7 @@ import { KeyObject, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { TokenBindingMismatch, TokenExpired, TokenInvalid } from '../../../errors';
 import { Clock, unixSeconds } from '../../../core/clock';
-import { HMAC_ALGORITHM } from '../../../core/identity/hmac-key';
+import { HMAC_ALGORITHM } from '../../../core/key-ring';
 
 export const MOBILE_AUDIENCE = 'edr-mobile';
 export const MOBILE_JWT_TTL = 300;
@@ -19,18 +19,19 @@ export interface MobileJwt {
   verify(token: string, userId: string | undefined): void;
 }
 
-export function createMobileJwt(key: KeyObject, issuer: string, clock: Clock): MobileJwt {
+/** `key` gives the current secret at each use (it changes with `keys rotate-hmac`). */
+export function createMobileJwt(key: () => KeyObject, issuer: string, clock: Clock): MobileJwt {
   return {
     sign(userId) {
       const iat = unixSeconds(clock);
       const claims = { sub: userId, aud: MOBILE_AUDIENCE, iss: issuer, iat, exp: iat + MOBILE_JWT_TTL, jti: randomBytes(16).toString('base64url') };
-      return jwt.sign(claims, key, { algorithm: HMAC_ALGORITHM });
+      return jwt.sign(claims, key(), { algorithm: HMAC_ALGORITHM });
     },
 
     verify(token, userId) {
       let claims: jwt.JwtPayload;
       try {
-        claims = jwt.verify(token, key, { algorithms: ALGORITHMS, audience: MOBILE_AUDIENCE, issuer, clockTimestamp: unixSeconds(clock) }) as jwt.JwtPayload;
+        claims = jwt.verify(token, key(), { algorithms: ALGORITHMS, audience: MOBILE_AUDIENCE, issuer, clockTimestamp: unixSeconds(clock) }) as jwt.JwtPayload;
       } catch (cause) {
         if (cause instanceof jwt.TokenExpiredError) throw new TokenExpired('mobile jwt has expired', { cause });
         throw new TokenInvalid('mobile jwt signature or claims are invalid', { cause });
