@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { closeAllClients, makeClient, unary } from '../support/clients';
 import { openSession } from '../support/admin-session';
+import { TEST_SYSTEM_SECRET } from '../support/secret-box';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { createCuttableProxy, CuttableProxy } from '../support/tcp-proxy';
 import { createSchemas, describePostgres, TEST_DATABASE_URL, urlWithSchema } from '../unit/store/postgres-test-database';
@@ -22,7 +23,7 @@ describePostgres('database outage under load', () => {
     const url = new URL(urlWithSchema(await schemas.fresh(), { connect_timeout: '1' }));
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
-    gw = await startTestGateway({ config: { databaseUrl: url.toString() } });
+    gw = await startTestGateway({ config: { databaseUrl: url.toString(), secrets: [TEST_SYSTEM_SECRET] } });
   });
   afterAll(async () => {
     closeAllClients();

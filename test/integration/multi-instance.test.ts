@@ -8,6 +8,7 @@ import { Status, StatusChange } from '../../src/gen/gsdk/gateway/gateway';
 import { CommandRequest, MasterService } from '../../src/gen/gsdk/master/master';
 import { closeAllClients, codeOf, makeClient, metadataWith, unary } from '../support/clients';
 import { ApiSession, openSession } from '../support/admin-session';
+import { TEST_SYSTEM_SECRET } from '../support/secret-box';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { makeTestPki, TestPki } from '../support/pki';
 import { http } from '../support/http';
@@ -26,7 +27,7 @@ const target = `guess-${run}`;
 
 beforeAll(async () => {
   pki = makeTestPki();
-  const config = { presenceHeartbeatMs: 200, ...(databaseUrl ? { databaseUrl } : {}) };
+  const config = { presenceHeartbeatMs: 200, ...(databaseUrl ? { databaseUrl, secrets: [TEST_SYSTEM_SECRET] } : {}) };
   a = await startTestGateway({ pki, config });
   b = await startTestGateway({ pki, config });
   await a.gateway.core.store.addTenants([{ tenantId: 'acme', gatewayIds: ['acme-gw'] }]).catch(() => undefined);
@@ -126,7 +127,7 @@ it('when the instance holding a channel dies, the others report the gateway DISC
     GATEWAY_CERT_DIR: join(pki.dir, 'certs'),
     GATEWAY_DATA_DIR: join(pki.dir, 'data'),
     GATEWAY_PRESENCE_HEARTBEAT_MS: '200',
-    ...(databaseUrl ? { GATEWAY_DATABASE_URL: databaseUrl } : {}),
+    ...(databaseUrl ? { GATEWAY_DATABASE_URL: databaseUrl, GATEWAY_SECRETS: TEST_SYSTEM_SECRET } : {}),
   });
   const pair = pki.gateway('acme', 'acme-gw2');
   const master = makeClient(MasterService, `localhost:${child.port}`, pki.caPem, pair);
