@@ -1,6 +1,10 @@
 /** The EDR mobile login API (/mobile/v1/auth), byte for byte, against the running bridge. */
 import { createPublicKey, createSecretKey, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
+import { createSecretBox } from '../../src/core/secret-box';
+import { rotateHmacSecrets } from '../../src/core/signing-keys';
 import { http, HttpResult } from '../support/http';
 import { startTestGateway, TestGateway } from '../support/gateway';
 
@@ -363,6 +367,22 @@ describe('brute force', () => {
     const forged = jwt.sign({ sub: user.userId, aud: 'edr-mobile' }, createSecretKey(randomBytes(32)), { algorithm: 'HS256' });
     for (let i = 0; i < 5; i++) expect((await post('login', { username, password: `bad-${i}`, jwt: forged })).status).toBe(401);
     expect((await post('edr', { username, password })).status).toBe(200);
+  });
+});
+
+describe('HMAC secret rotation (keys rotate-hmac)', () => {
+  it('a mobile JWT made with the old secret is refused once the gateway has the new one; a new one works', async () => {
+    const { username, password } = await freshUser();
+    const old = await mobileJwt(username, password);
+    const before = gw.gateway.core.identity.mobileKey.export().toString('base64');
+    const box = createSecretBox([readFileSync(join(gw.pki.dir, 'certs', 'system_secrets'), 'utf8').trim()]);
+    expect(await rotateHmacSecrets(gw.gateway.core.store, box, () => gw.clock.now)).toEqual(expect.arrayContaining(['edr-mobile', 'cognito-challenge']));
+    for (let i = 0; i < 50 && gw.gateway.core.identity.mobileKey.export().toString('base64') === before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(gw.gateway.core.identity.mobileKey.export().toString('base64')).not.toBe(before);
+    const refused = await post('login', { username, password, jwt: old });
+    expect(refused.status).toBe(401);
+    expect(refused.json).toEqual(INVALID_LOGIN());
+    expect((await login(username, password)).accessToken).toBeTruthy();
   });
 });
 
