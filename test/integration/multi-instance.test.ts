@@ -6,7 +6,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { Status, StatusChange } from '../../src/gen/gsdk/gateway/gateway';
 import { CommandRequest, MasterService } from '../../src/gen/gsdk/master/master';
-import { closeAllClients, codeOf, makeClient, metadataWith, unary } from '../support/clients';
+import { closeAllClients, codeOf, decodeJwt, makeClient, metadataWith, unary } from '../support/clients';
+import { readFileSync } from 'node:fs';
+import { createSecretBox } from '../../src/core/secret-box';
+import { retireSigningKey, rotateSigningKey } from '../../src/core/signing-keys';
 import { ApiSession, openSession } from '../support/admin-session';
 import { TEST_SYSTEM_SECRET } from '../support/secret-box';
 import { startTestGateway, TestGateway } from '../support/gateway';
@@ -139,4 +142,19 @@ it('when the instance holding a channel dies, the others report the gateway DISC
   await child.stop('SIGKILL');
   const took = await within(3000, async () => !b.gateway.core.hub.isConnected('acme-gw2'));
   expect(took).toBeLessThan(3000);
+});
+
+it('a key retired through A: B refuses its tokens (even one cached on a connection) and drops it from its JWKS within a second', async () => {
+  const box = createSecretBox([databaseUrl ? TEST_SYSTEM_SECRET : readFileSync(join(pki.dir, 'certs', 'system_secrets'), 'utf8').trim()]);
+  const oldKid = b.gateway.core.keys.signing().kid;
+  const onB = await openSession(b, pki.admin);
+  expect(decodeJwt(onB.token!).header.kid).toBe(oldKid);
+  await onB.call('gateway', 'getList');
+  const added = await rotateSigningKey(a.gateway.core.store, box, Date.now);
+  await within(1000, async () => b.gateway.core.keys.signing().kid === added.kid);
+  await retireSigningKey(a.gateway.core.store, oldKid);
+  const jwksKids = async () => ((await http(b.http, 'GET', '/.well-known/jwks.json')).json.keys as { kid: string }[]).map((k) => k.kid);
+  expect(await within(1000, async () => !(await jwksKids()).includes(oldKid))).toBeLessThan(1000);
+  await within(1000, async () => (await codeOf(onB.call('gateway', 'getList')).catch(() => ({ code: -1 }))).code === grpc.status.UNAUTHENTICATED);
+  expect(await ok((await openSession(b, pki.admin)).call('gateway', 'getList'))).toBe(true);
 });
