@@ -123,6 +123,7 @@ it('a missing, wrong or tampered secret stops the start with exit 2 and the fix,
 
   const wrong = start({ GATEWAY_SECRETS: 'another-secret-of-32-characters-or-more' });
   expect(wrong.status).toBe(2);
+  expect(wrong.stderr + wrong.stdout).not.toContain('another-secret-of-32-characters-or-more');
   expect(wrong.stderr).toMatch(/give the system secret they were encrypted with in GATEWAY_SECRETS or GATEWAY_SECRETS_FILE/);
 
   writeFileSync(secretsFile(), secret, { mode: 0o600 });
@@ -138,7 +139,7 @@ it('a missing, wrong or tampered secret stops the start with exit 2 and the fix,
 });
 
 it('secret rotation: a new secret first, keys reencrypt, then the old one can go', async () => {
-  await serveOnce();
+  expect(await serveOnce()).not.toContain(readFileSync(secretsFile(), 'utf8').trim());
   const old = readFileSync(secretsFile(), 'utf8').trim();
   const next = 'a-new-system-secret-of-at-least-32-chars';
   const both = { ...env, GATEWAY_SECRETS: `${next},${old}` };
@@ -150,7 +151,10 @@ it('secret rotation: a new secret first, keys reencrypt, then the old one can go
   expect(listed.map((k) => k.encryptedWith)).toEqual([nextId, nextId, nextId]);
   // The old secret alone no longer opens them; the new one serves.
   expect(cli(['keys', 'list'], env).status).toBe(2);
-  await serveOnce({ GATEWAY_SECRETS: next });
+  const output = await serveOnce({ GATEWAY_SECRETS: next });
+  // Neither secret is ever written to the log.
+  expect(output).not.toContain(next);
+  expect(output).not.toContain(old);
 });
 
 it('the PostgreSQL backend needs the secret given explicitly', async () => {
