@@ -57,8 +57,9 @@ export interface CoreOptions {
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { store, clock, log, tokenIssuer, tokenTtlSeconds, authority } = options;
-  const keys = await createKeyRing(store, clock, options.secretBox);
   const directory = await createDirectory(store, clock);
+  // A retired key's tokens stop at once: cached token checks go stale and look at their kid again.
+  const keys = await createKeyRing(store, clock, options.secretBox, () => directory.noteRevoked());
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
   const auth = createAuth({ clock, directory, tokens, store });
   const hub = createStatusHub(clock);
@@ -95,13 +96,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // This process's revocations moved the revocation epoch already (noteRevoked); nothing else
     // depends on them, so a logout costs no pass over the device gateway sessions.
     if (topic === 'tokens' && !external) return;
-    const reload =
-      topic === 'keys'
-        ? // A retired key's tokens stop at once: cached token checks go stale and look at their kid again.
-          keys.reload().then((retired) => (retired.length > 0 ? directory.noteRevoked() : undefined))
-        : topic === 'presence'
-          ? presence.refresh()
-          : directory.refresh(topic);
+    const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
   // Lockout counters and refresh tokens nothing will read again go at start and hourly: one run at

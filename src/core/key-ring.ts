@@ -64,7 +64,8 @@ export function newHmacRecord(name: string, clock: Clock, box: SecretBox): Signi
   return sealRecord({ kid: name, alg: HMAC_ALGORITHM, privateKeyPem: '', publicKeyPem: '', createdAt: unixSeconds(clock) }, randomBytes(32).toString('base64'), box);
 }
 
-export async function createKeyRing(store: Store, clock: Clock, box: SecretBox): Promise<KeyRing> {
+/** `onRetired`: called when a reload finds keys gone, so checks that trusted their tokens are made again. */
+export async function createKeyRing(store: Store, clock: Clock, box: SecretBox, onRetired: (kids: string[]) => void = () => undefined): Promise<KeyRing> {
   let active: SigningKey;
   let publicKeys = new Map<string, KeyObject>();
   let secrets = new Map<string, KeyObject>();
@@ -77,18 +78,21 @@ export async function createKeyRing(store: Store, clock: Clock, box: SecretBox):
       all = await store.listSigningKeys();
     }
     const records = all.filter((r) => r.alg === TOKEN_ALGORITHM);
-    const newest = records[records.length - 1];
-    // Everything is opened before anything is replaced: a key that does not open leaves the ring as it was.
-    const nextActive = { kid: newest.kid, privateKey: createPrivateKey(openPrivatePart(newest, box)) };
-    const nextSecrets = new Map(all.filter((r) => r.alg === HMAC_ALGORITHM).map((r) => [r.kid, createSecretKey(Buffer.from(openPrivatePart(r, box), 'base64'))]));
+    // Public keys first: they need no secret, so a retirement takes effect even when a private part
+    // below does not open (an instance given another system secret).
     const nextPublic = new Map(records.map((r) => [r.kid, createPublicKey(r.publicKeyPem)]));
     const retired = [...publicKeys.keys()].filter((kid) => !nextPublic.has(kid));
-    active = nextActive;
-    secrets = nextSecrets;
     publicKeys = nextPublic;
     jwks = {
       keys: records.map((r) => ({ ...nextPublic.get(r.kid)!.export({ format: 'jwk' }), kid: r.kid, alg: TOKEN_ALGORITHM, use: 'sig' })),
     };
+    if (retired.length > 0) onRetired(retired);
+    // The private parts are all opened before any is replaced: one that does not open leaves them as they were.
+    const newest = records[records.length - 1];
+    const nextActive = { kid: newest.kid, privateKey: createPrivateKey(openPrivatePart(newest, box)) };
+    const nextSecrets = new Map(all.filter((r) => r.alg === HMAC_ALGORITHM).map((r) => [r.kid, createSecretKey(Buffer.from(openPrivatePart(r, box), 'base64'))]));
+    active = nextActive;
+    secrets = nextSecrets;
     return retired;
   }
 

@@ -212,6 +212,23 @@ describe('key retirement', () => {
     expect(tokens.keyKnown(old.kid)).toBe(false);
   });
 
+  it('a retirement takes effect even when a key added meanwhile does not open here (another system secret); onRetired is told', async () => {
+    const retiredSeen: string[][] = [];
+    const ring = await createKeyRing(store, clock, box, (kids) => retiredSeen.push(kids));
+    const first = ring.signing().kid;
+    now += 1000;
+    await rotateSigningKey(store, box, clock);
+    await ring.reload();
+    now += 1000;
+    const foreign = await rotateSigningKey(store, testSecretBox(), clock);
+    await retireSigningKey(store, first);
+    await expect(ring.reload()).rejects.toMatchObject({ code: 'ERR_SECRET_MISSING' });
+    expect(ring.verifying(first)).toBeUndefined();
+    expect(ring.jwks().keys.map((k) => k.kid)).not.toContain(first);
+    expect(ring.verifying(foreign.kid)).toBeDefined();
+    expect(retiredSeen).toEqual([[first]]);
+  });
+
   it('the signing key cannot be retired, an HMAC secret is rotated rather than retired, an unknown kid is not found', async () => {
     await keys.ensureSecret('edr-mobile');
     const code = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string }) => err.code);
