@@ -107,6 +107,9 @@ it('a data directory from before encryption at rest is encrypted at its first st
   const records = await withStore((s) => s.listSigningKeys());
   expect(records.find((r) => r.alg === 'ES256')).toMatchObject({ kid, privateKeyPem: expect.stringMatching(/^enc:v1:/) });
   expect(records.every((r) => isSealed(r.privateKeyPem))).toBe(true);
+  // The plaintext is not left behind in the database or WAL file either.
+  const body = pem.split('\n')[1];
+  for (const file of [db(), `${db()}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(body)).toBe(false);
 });
 
 it('a missing, wrong or tampered secret stops the start with exit 2 and the fix, and makes no new key', async () => {

@@ -59,6 +59,9 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Deleted and overwritten rows (a retired key, a key's plaintext before it was encrypted) are zeroed
+    // in pages written anyway: no extra I/O.
+    db.pragma('secure_delete = FAST');
     migrate(db);
   } catch (cause) {
     throw new StoreUnavailable(`cannot open the embedded database ${file}`, { cause });
