@@ -1,6 +1,6 @@
 /**
- * Composition root of a running gateway: config → store → dev PKI (first start only) → core →
- * gRPC door. `close()` drains in-flight calls, then releases everything.
+ * Composition root of a running gateway: config → permission check → store → dev PKI (first start
+ * only) → system secret → core → gRPC door. `close()` drains in-flight calls, then releases everything.
  */
 import { Logger } from 'pino';
 import { Config } from './config';

@@ -26,7 +26,7 @@ export function serveCommand(): Command {
       const config = loadConfig();
       const log = createLogger(config.logLevel);
       if (flags.workers > 1 && !isWorker()) {
-        // Once, before any worker starts: migrations and the dev PKI.
+        // Once, before any worker starts: permissions, migrations, the dev PKI and the system secret.
         checkPrivatePaths(privatePaths(config));
         const store = await openStore(config, { pollMs: 0 });
         try {
