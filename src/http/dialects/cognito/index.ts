@@ -27,7 +27,7 @@ export const cognito: Dialect = {
   fallback: cognitoFallback,
   async register(app: FastifyInstance, ctx: DialectContext) {
     const { identity, clock, store } = ctx.core;
-    const sessions = createChallengeSessions(await loadHmacKey(store, 'cognito-challenge', clock), clock);
+    const sessions = createChallengeSessions(await loadHmacKey(store, 'cognito-challenge', clock), clock, store);
     const invalidParameter = (reply: FastifyReply, message: string) => cognitoError(reply, 400, 'InvalidParameterException', message);
 
     /** The /Login success body: the tokens and a reusable refresh token. */
@@ -89,7 +89,7 @@ export const cognito: Dialect = {
       } catch {
         return cognitoError(reply, 400, 'InvalidPasswordException', PASSWORD_POLICY);
       }
-      if (!found.take()) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
+      if (!(await found.take())) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
       const { user } = found;
       await identity.users.setPassword(user.username, NEW_PASSWORD, { mustChange: false });
       const audit = { dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
