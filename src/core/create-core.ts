@@ -91,7 +91,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
   const applyChange = (topic: StoreTopic): Promise<void> => {
     const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
-    return reload.then(pruneDeviceGateways);
+    // Device gateways hold no tokens: a revocation (a logout on another worker) needs no pass over their sessions.
+    return topic === 'tokens' ? reload : reload.then(pruneDeviceGateways);
   };
   // Changes made by another process (the CLI, another instance) take effect here too.
   const stopWatching = store.onChange((topic, external) => {

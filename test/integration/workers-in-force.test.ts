@@ -30,6 +30,9 @@ interface Cluster {
   ca: string;
   admin: { certPem: string; keyPem: string };
   loginPids(): Set<unknown>;
+  /** The pids of the logins logged so far, in order. */
+  logins(): unknown[];
+  output(): string;
   stop(): Promise<number | null>;
 }
 
@@ -72,6 +75,8 @@ async function startCluster(root: string, databaseUrl?: string): Promise<Cluster
     ca: readFileSync(join(certs, 'ca.crt'), 'utf8'),
     admin: { certPem: readFileSync(join(certs, 'admin.crt'), 'utf8'), keyPem: readFileSync(join(certs, 'admin_key.pem'), 'utf8') },
     loginPids: () => new Set(lines().filter((l) => l.msg === 'login').map((l) => l.pid)),
+    logins: () => lines().filter((l) => l.msg === 'login').map((l) => l.pid),
+    output: () => out,
     async stop() {
       closeAllClients();
       child.kill('SIGTERM');
@@ -85,6 +90,14 @@ async function outcomes(calls: Promise<unknown>[]): Promise<{ ok: number; codes:
   const settled = await Promise.allSettled(calls);
   const codes = new Set(settled.flatMap((s) => (s.status === 'rejected' ? [(s.reason as grpc.ServiceError).code] : [])));
   return { ok: settled.filter((s) => s.status === 'fulfilled').length, codes };
+}
+
+/** Whether a GetList with the token succeeds within `ms`. */
+function answersWithin(conn: AnyClient, token: string, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const fn = conn.getList as (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: Error | null) => void) => void;
+    fn.call(conn, {}, metadataWith(token), { deadline: Date.now() + ms }, (err) => resolve(!err));
+  });
 }
 
 const backends: [string, boolean][] = [
@@ -170,4 +183,30 @@ describe.each(backends)('serve --workers 2 on %s', (_name, postgres) => {
       expect(statuses).toEqual([200, 401]);
     }
   });
+
+  // Last: it costs the cluster a worker.
+  maybe('stops a worker that cannot confirm a logout, so no worker serves the token after Logout returned', async () => {
+    const { jwtToken } = await unary<{ jwtToken: string }>(conns[0], 'login', { tenantCert: c.admin.certPem });
+    expect((await outcomes(conns.map((conn) => getList(conn, jwtToken)))).ok).toBe(CONNECTIONS);
+    const hung = [...c.loginPids()][0] as number;
+    process.kill(hung, 'SIGSTOP');
+    try {
+      // The connections still answered are the other worker's.
+      const live = await Promise.all(conns.map((conn) => answersWithin(conn, jwtToken, 500).then((ok) => (ok ? conn : undefined))));
+      const onOther = live.find((conn) => conn !== undefined)!;
+      await unary(onOther, 'logout', {}, metadataWith(jwtToken));
+    } finally {
+      // Gone already when all went well; let it go on otherwise.
+      try {
+        process.kill(hung, 'SIGCONT');
+      } catch {
+        /* ESRCH */
+      }
+    }
+    // Killed before Logout answered: the worker that did not confirm cannot serve the token.
+    expect(() => process.kill(hung, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+    expect(c.output()).toMatch(/did not confirm a change within 2000 ms/);
+    const fresh = Array.from({ length: CONNECTIONS }, () => makeClient(LOGIN_AND_GATEWAY, c.grpcAddress, c.ca, c.admin));
+    expect((await outcomes(fresh.map((conn) => getList(conn, jwtToken)))).ok).toBe(0);
+  }, 30_000);
 });
