@@ -40,10 +40,14 @@ export function relayChanges(store: Store, siblings: Pick<Siblings, 'announce'>)
     // Writes that commit in the same tick are told in one message.
     const topics = new Set([topic]);
     batch = topics;
-    latest = Promise.resolve().then(() => {
+    const told = Promise.resolve().then(() => {
       batch = undefined;
       return siblings.announce([...topics]);
     });
+    // `latest` settles only after every earlier announcement too (a sibling may confirm a quick change
+    // before a slow reload). One that failed already failed its own writes; it holds no later one back.
+    const earlier = latest.catch(() => undefined);
+    latest = Promise.all([earlier, told]).then(() => undefined);
   });
 
   return new Proxy(store, {

@@ -6,14 +6,14 @@ import { Store, StoreTopic } from '../../../src/store/store';
 function setup() {
   const inner = openSqliteStore(':memory:', { pollMs: 0 });
   const announced: StoreTopic[][] = [];
-  let confirm: () => void = () => undefined;
+  const confirms: (() => void)[] = [];
   const store = relayChanges(inner, {
     announce: (topics) => {
       announced.push(topics);
-      return new Promise<void>((resolve) => (confirm = resolve));
+      return new Promise<void>((resolve) => confirms.push(resolve));
     },
   });
-  return { inner, store, announced, confirm: () => confirm() };
+  return { inner, store, announced, confirm: (i = confirms.length - 1) => confirms[i]() };
 }
 
 /** Whether the promise settled within a few turns of the event loop. */
@@ -57,4 +57,40 @@ it('does not wait on reads, nor on writes of what no worker caches (users, certi
   expect(await settles(s.store.putPresence({ gatewayId: 'g', tenantId: 'administrator', instanceId: 'i', deviceIds: [], since: 1 }))).toBe(true);
   expect(await settles(s.store.revokeUserRefreshTokens('u-1', 1))).toBe(true);
   expect(s.announced).toEqual([]);
+});
+
+it('never answers a write before its own change was confirmed, even when a later one is confirmed first', async () => {
+  // A backend announces a commit before the write's promise settles (PostgreSQL: a few turns later);
+  // here the blacklisting's answer is held back until a later revocation has been announced.
+  const inner = openSqliteStore(':memory:', { pollMs: 0 });
+  opened.push(inner);
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  const slow = new Proxy(inner, {
+    get: (target, property, receiver) =>
+      property === 'addBlacklist' ? (...args: Parameters<Store['addBlacklist']>) => target.addBlacklist(...args).then(() => held) : Reflect.get(target, property, receiver),
+  });
+  const announced: StoreTopic[][] = [];
+  const confirms: (() => void)[] = [];
+  const store = relayChanges(slow, { announce: (topics) => (announced.push(topics), new Promise<void>((r) => confirms.push(r))) });
+
+  const blacklisting = store.addBlacklist([{ serial: 7n, tenantId: 'administrator', gatewayId: null, addedAt: 1 }]);
+  await new Promise((r) => setImmediate(r));
+  const revoking = store.revokeToken({ jti: 'j-4', expiresAt: 2_000_000_000 });
+  await new Promise((r) => setImmediate(r));
+  expect(announced).toEqual([['blacklist'], ['tokens']]);
+  confirms[1]();
+  release();
+  expect(await settles(blacklisting)).toBe(false);
+  confirms[0]();
+  await Promise.all([blacklisting, revoking]);
+});
+
+it('does not hold later writes back after an announcement failed', async () => {
+  const inner = openSqliteStore(':memory:', { pollMs: 0 });
+  opened.push(inner);
+  let calls = 0;
+  const store = relayChanges(inner, { announce: () => (++calls === 1 ? Promise.reject(new Error('no primary')) : Promise.resolve()) });
+  await expect(store.revokeToken({ jti: 'j-5', expiresAt: 2_000_000_000 })).rejects.toThrow('no primary');
+  await store.revokeToken({ jti: 'j-6', expiresAt: 2_000_000_000 });
 });
