@@ -184,6 +184,20 @@ describe.each(backends)('serve --workers 2 on %s', (_name, postgres) => {
     }
   });
 
+  // Users and refresh tokens are read from the store on every use, so no worker can hold an old answer: a guard.
+  maybe('refuses a refresh token on every worker once /oauth2/revoke has answered', async () => {
+    const basic = { authorization: `Basic ${Buffer.from(`${CLIENT}:${CLIENT_SECRET}`).toString('base64')}` };
+    expect(cli(['tenant', 'add', 'initech'], c.env).status).toBe(0);
+    expect(cli(['user', 'add', 'gina', '--tenant', 'initech'], c.env, 'gina-password-1\n').status).toBe(0);
+    const login = await http(c.httpBase, 'POST', '/Login', { body: { UserName: 'gina', TenantName: 'initech', Password: 'gina-password-1' } });
+    const refreshToken = login.json.cognitoToken.AuthenticationResult.RefreshToken as string;
+    const refresh = () => http(c.httpBase, 'POST', '/RefreshToken', { body: { RefreshToken: refreshToken } });
+    expect((await Promise.all(Array.from({ length: 4 }, refresh))).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const res = await http(c.httpBase, 'POST', '/oauth2/revoke', { raw: `token=${refreshToken}`, type: 'application/x-www-form-urlencoded', headers: basic });
+    expect(res.status).toBe(200);
+    expect((await Promise.all(Array.from({ length: 4 }, refresh))).map((r) => r.status)).toEqual([401, 401, 401, 401]);
+  });
+
   // Last: it costs the cluster a worker.
   maybe('stops a worker that cannot confirm a logout, so no worker serves the token after Logout returned', async () => {
     const { jwtToken } = await unary<{ jwtToken: string }>(conns[0], 'login', { tenantCert: c.admin.certPem });
