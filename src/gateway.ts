@@ -10,6 +10,7 @@ import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
 import { startHttpServer } from './http/http-server';
 import { loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
+import { relayChanges, Siblings } from './store/relay-changes';
 import { loadTlsMaterial } from './tls-material';
 import { ensureDevPki } from './dev-pki';
 import { checkPrivatePaths, privatePaths } from './private-files';
@@ -24,9 +25,11 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
+/** `siblings`: the other workers of `serve --workers N`, told of this one's changes before they are acknowledged. */
+export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock, siblings?: Siblings): Promise<RunningGateway> {
   checkPrivatePaths(privatePaths(config));
-  const store = await openStore(config);
+  const opened = await openStore(config);
+  const store = siblings ? relayChanges(opened, siblings) : opened;
   let core: Core | undefined;
   try {
     await ensureDevPki(config, store, log);
@@ -47,6 +50,9 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       presence: { heartbeatMs: config.presenceHeartbeatMs },
       secretBox,
     });
+    // Before listening: the changes other workers made while this one was starting are in force first.
+    const joined = core;
+    await siblings?.join((topic) => joined.applyChange(topic));
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
     log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');

@@ -1,10 +1,12 @@
 /**
  * `serve --workers N`: N worker processes serve the same gRPC and HTTP ports (node:cluster hands
  * connections out round-robin). The primary prepares what must happen once (migrations, a dev PKI)
- * before forking, restarts a worker that dies, and on SIGTERM drains every worker and exits 0.
+ * before forking, restarts a worker that dies, relays each worker's changes to the others (see
+ * change-relay.ts), and on SIGTERM drains every worker and exits 0.
  */
 import cluster, { Worker } from 'node:cluster';
 import { Logger } from 'pino';
+import { createChangeRelay } from './change-relay';
 
 export interface ClusterOptions {
   workers: number;
@@ -17,9 +19,22 @@ export function runPrimary({ workers, log, graceMs }: ClusterOptions): Promise<v
   let stopping = false;
   const restarts: number[] = [];
 
-  const fork = (): Worker => cluster.fork({ GATEWAY_WORKER: '1' });
+  const relay = createChangeRelay(log);
+  const fork = (): Worker => {
+    const worker = cluster.fork({ GATEWAY_WORKER: '1' });
+    relay.forked({
+      id: worker.id,
+      pid: worker.process.pid,
+      // A closed channel means a dying worker: its exit settles what waits for it.
+      send: (m) => worker.send(m, undefined, () => undefined),
+      kill: () => worker.process.kill('SIGKILL'),
+    });
+    return worker;
+  };
+  cluster.on('message', (worker, message) => relay.message(worker.id, message));
 
   cluster.on('exit', (worker, code, signal) => {
+    relay.exited(worker.id);
     if (stopping) return;
     const now = Date.now();
     restarts.push(now);

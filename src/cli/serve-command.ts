@@ -8,6 +8,8 @@ import { startGateway } from '../gateway';
 import { createLogger } from '../logger';
 import { openStore } from '../store/open-store';
 import { isWorker, runPrimary } from './cluster';
+import { linkToPrimary } from './worker-link';
+import { systemClock } from '../core/clock';
 
 function parseWorkers(value: string): number {
   if (value === 'auto') return availableParallelism();
@@ -40,7 +42,7 @@ export function serveCommand(): Command {
         process.exit(0);
       }
       // Signals are taken before start-up, so a SIGTERM that arrives while starting still drains and exits 0.
-      const starting = startGateway(config, log);
+      const starting = startGateway(config, log, systemClock, isWorker() ? linkToPrimary() : undefined);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

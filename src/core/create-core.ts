@@ -1,7 +1,7 @@
 /** Composition of the identity core from a store: keys, directory, tokens, auth and the admin services. */
 import { Logger } from 'pino';
 import { Authority } from '../pki/authority';
-import { Store } from '../store/store';
+import { Store, StoreTopic } from '../store/store';
 import { Auth, createAuth } from './auth';
 import { Certificates, createCertificates } from './certificates';
 import { Clock, systemClock } from './clock';
@@ -36,6 +36,8 @@ export interface Core {
   devices: DeviceGateways;
   identity: Identity;
   presence: Presence;
+  /** Takes in a change another process made and said so (a sibling worker): resolves once applied here. */
+  applyChange(topic: StoreTopic): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,13 +93,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   // Liveness is compared across processes, so it runs on the wall clock, not the injected one.
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
+  const applyChange = (topic: StoreTopic): Promise<void> => {
+    const reload: Promise<unknown> = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
+    // Device gateways hold no tokens: a revocation (a logout on another worker) needs no pass over their sessions.
+    return topic === 'tokens' ? reload.then(() => undefined) : reload.then(pruneDeviceGateways);
+  };
   // Changes made by another process (the CLI, another instance) take effect here too.
   const stopWatching = store.onChange((topic, external) => {
     // This process's revocations moved the revocation epoch already (noteRevoked); nothing else
     // depends on them, so a logout costs no pass over the device gateway sessions.
     if (topic === 'tokens' && !external) return;
-    const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
-    reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
+    applyChange(topic).catch((err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
   // Lockout counters and refresh tokens nothing will read again go at start and hourly: one run at
   // a time, in the background; close() stops it between batches and waits for it.
@@ -136,6 +142,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     devices,
     identity,
     presence,
+    applyChange,
     async close() {
       stopWatching();
       clearInterval(purge);

@@ -60,6 +60,7 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   let allGateways: readonly string[] = NO_GATEWAYS;
   let gatewaysLoad = 0;
   let blacklist = new Set<bigint>();
+  let blacklistReload: Promise<void> = Promise.resolve();
 
   const remember = (tenantId: string, registered: boolean) => {
     if (tenantAnswers.size >= cacheSize) tenantAnswers.delete(tenantAnswers.keys().next().value as string);
@@ -91,8 +92,14 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
       tenantsEpoch++;
       return loadGateways();
     },
-    blacklist: async () => {
-      blacklist = new Set((await store.listBlacklist()).map((e) => e.serial));
+    blacklist: () => {
+      // One read at a time, each after the last was applied: two overlapping reads (PostgreSQL answers
+      // on separate connections) could apply the older list last, and a caller waits for its own read.
+      const reload = blacklistReload.catch(() => undefined).then(async () => {
+        blacklist = new Set((await store.listBlacklist()).map((e) => e.serial));
+      });
+      blacklistReload = reload;
+      return reload;
     },
     tokens: async () => {
       revocationEpoch++;

@@ -186,6 +186,13 @@ export interface Store {
    */
   purgeIdentityRows(cutoffs: IdentityPurge): Promise<PurgedIdentityRows>;
 
+  /**
+   * Spends a single-use challenge session (Cognito-style NEW_PASSWORD_REQUIRED): true only for the
+   * one call, in any process on this store, that spent it (atomic). `expiresAt` is when the session
+   * runs out (Unix ms); spent sessions that ran out before `forgetBefore` (Unix ms) are dropped first.
+   */
+  spendChallenge(sessionId: string, expiresAt: number, forgetBefore: number): Promise<boolean>;
+
   recordAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEvent[]>;

@@ -3,6 +3,7 @@
  * A backend's test file calls describeStoreContract with a function opening a fresh, empty store.
  */
 import { CertificateFilter, Store, StoreTopic } from '../../src/store/store';
+import { describeChallengeContract } from './challenge-contract';
 import { describeIdentityContract } from './identity-contract';
 import { describeIdentityPurgeContract } from './identity-purge-contract';
 import { certRecord, keyRecord, MAX_SERIAL, nextTopic, snapshot, sortedIds } from './store-fixtures';
@@ -400,6 +401,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
     describe('identity', () => describeIdentityContract(() => store));
 
     describe('identity purge', () => describeIdentityPurgeContract(() => store));
+
+    describe('challenge sessions', () => describeChallengeContract(() => store));
 
     it('keeps the data across close and reopen', async () => {
       if (!h.reopen) return; // a backend without persistence has nothing to check here

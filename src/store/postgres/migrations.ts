@@ -158,6 +158,19 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       DROP INDEX refresh_tokens_by_family;
     `,
   },
+  {
+    version: 6,
+    name: 'spent challenge sessions',
+    // A challenge session is single use across every instance; a row lives until the session
+    // expires (minutes), so the table holds only the sessions answered lately.
+    sql: `
+      CREATE TABLE spent_challenges (
+        session_id TEXT COLLATE "C" PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX spent_challenges_by_expiry ON spent_challenges (expires_at);
+    `,
+  },
 ];
 
 /** Any fixed number, the first half of the advisory lock key; the second is the schema's hash. */

@@ -24,6 +24,7 @@ import { createDatabase, Database, PostgresStoreOptions, Query } from './databas
 import { identityTables, IdentityTables, onViolation } from './identity-tables';
 import { migrate } from './migrations';
 import { presenceTables, PresenceTables } from './presence-tables';
+import { challengeTables, ChallengeTables } from './challenge-tables';
 import { toStoreError } from './store-error';
 
 export type { PostgresStoreOptions } from './database';
@@ -73,7 +74,7 @@ function changeChannel(schema: string): string {
 
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
-interface PostgresStore extends IdentityTables, PresenceTables {}
+interface PostgresStore extends IdentityTables, PresenceTables, ChallengeTables {}
 
 class PostgresStore implements Store {
   readonly kind = 'postgres';
@@ -89,6 +90,7 @@ class PostgresStore implements Store {
     this.events.setMaxListeners(0);
     Object.assign(this, identityTables(db, (topics, fn) => this.write(topics, fn)));
     Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
+    Object.assign(this, challengeTables(db));
   }
 
   heard(payload: string): void {

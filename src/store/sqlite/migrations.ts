@@ -162,4 +162,17 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       DROP INDEX refresh_tokens_by_family;
     `,
   },
+  {
+    version: 7,
+    name: 'spent challenge sessions',
+    // A challenge session is single use across every process on the file; a row lives until the
+    // session expires (minutes), so the table holds only the sessions answered lately.
+    sql: `
+      CREATE TABLE spent_challenges (
+        session_id TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX spent_challenges_by_expiry ON spent_challenges (expires_at);
+    `,
+  },
 ];

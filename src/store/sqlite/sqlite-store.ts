@@ -25,6 +25,7 @@ import {
 } from '../store';
 import { identityTables, IdentityTables } from './identity-tables';
 import { presenceTables, PresenceTables } from './presence-tables';
+import { challengeTables, ChallengeTables } from './challenge-tables';
 import { MIGRATIONS } from './migrations';
 import { reportUnavailable } from './unavailable';
 
@@ -87,7 +88,7 @@ const unixNow = () => Math.floor(Date.now() / 1000);
 
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
-interface SqliteStore extends IdentityTables, PresenceTables {}
+interface SqliteStore extends IdentityTables, PresenceTables, ChallengeTables {}
 
 class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -103,6 +104,7 @@ class SqliteStore implements Store {
     this.events.setMaxListeners(0);
     Object.assign(this, identityTables(db, (fn, notify = true) => this.write(notify ? ['users'] : [], fn)));
     Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
+    Object.assign(this, challengeTables(db));
     this.dataVersion = this.readDataVersion();
     this.topicVersions = this.readTopicVersions();
     if (pollMs > 0) {

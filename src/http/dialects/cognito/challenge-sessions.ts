@@ -2,17 +2,19 @@
  * Sessions of the NEW_PASSWORD_REQUIRED challenge. They are HMAC'd tokens, not server-side state, so
  * any instance on the same store can take the answer and a restart loses nothing. The MAC also covers
  * the user's current password hash (which is never put in the token): answering the challenge sets a
- * new password and so kills the session, and a password set meanwhile by an admin kills it too. The
- * nonces of answers taken in this process are kept until they expire, so two concurrent answers with
- * one session cannot both go through.
+ * new password and so kills the session, and a password set meanwhile by an admin kills it too. Two
+ * concurrent answers pass those checks alike, so taking a session spends its nonce in the store: of
+ * answers on any worker or instance sharing the store, one goes through.
  */
 import { createHmac, KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Clock } from '../../../core/clock';
-import { UserRecord } from '../../../store/store';
+import { Store, UserRecord } from '../../../store/store';
 
 /** Cognito's default session validity: 3 minutes. */
 export const SESSION_TTL_MS = 3 * 60_000;
 const MAX_SESSION_LENGTH = 1024;
+/** Spent nonces are kept this long past their session's expiry: an instance whose clock runs behind still finds them. */
+export const SPENT_MARGIN_MS = 600_000;
 
 interface Payload {
   u: string;
@@ -24,13 +26,12 @@ export interface ChallengeSessions {
   open(user: UserRecord): string;
   /**
    * The user a genuine, unexpired, unused session was opened for, if it is `username` and they still
-   * must change their password; `take` then spends it.
+   * must change their password; `take` then spends it (false: another answer spent it first).
    */
-  check(session: string, username: string, findUser: (userId: string) => Promise<UserRecord | undefined>): Promise<{ user: UserRecord; take(): boolean } | undefined>;
+  check(session: string, username: string, findUser: (userId: string) => Promise<UserRecord | undefined>): Promise<{ user: UserRecord; take(): Promise<boolean> } | undefined>;
 }
 
-export function createChallengeSessions(key: () => KeyObject, clock: Clock): ChallengeSessions {
-  const taken = new Map<string, number>();
+export function createChallengeSessions(key: () => KeyObject, clock: Clock, store: Pick<Store, 'spendChallenge'>): ChallengeSessions {
   const mac = (payload: string, user: UserRecord) => createHmac('sha256', key()).update(`${payload}\n${user.userId}\n${user.passwordHash}`).digest();
 
   function parse(session: string): { payload: string; claims: Payload; signature: Buffer } | undefined {
@@ -55,7 +56,7 @@ export function createChallengeSessions(key: () => KeyObject, clock: Clock): Cha
 
     async check(session, username, findUser) {
       const parsed = parse(session);
-      if (!parsed || parsed.claims.e <= clock() || taken.has(parsed.claims.n)) return undefined;
+      if (!parsed || parsed.claims.e <= clock()) return undefined;
       const user = await findUser(parsed.claims.u);
       if (!user || user.username !== username || !user.mustChangePassword) return undefined;
       const expected = mac(parsed.payload, user);
@@ -63,13 +64,7 @@ export function createChallengeSessions(key: () => KeyObject, clock: Clock): Cha
       const { n: nonce, e: expiresAt } = parsed.claims;
       return {
         user,
-        take() {
-          const now = clock();
-          for (const [n, until] of taken) if (until <= now) taken.delete(n);
-          if (taken.has(nonce)) return false;
-          taken.set(nonce, expiresAt);
-          return true;
-        },
+        take: () => store.spendChallenge(nonce, expiresAt, clock() - SPENT_MARGIN_MS),
       };
     },
   };

@@ -26,10 +26,10 @@ export const cognito: Dialect = {
   prefixes: ['/Login', '/RespondToAuthChallenge', '/RefreshToken'],
   fallback: cognitoFallback,
   async register(app: FastifyInstance, ctx: DialectContext) {
-    const { identity, clock, keys } = ctx.core;
+    const { identity, clock, keys, store } = ctx.core;
     await keys.ensureSecret(CHALLENGE_SECRET);
     // The current secret at each use: `keys rotate-hmac` takes effect without a restart.
-    const sessions = createChallengeSessions(() => keys.secret(CHALLENGE_SECRET), clock);
+    const sessions = createChallengeSessions(() => keys.secret(CHALLENGE_SECRET), clock, store);
     const invalidParameter = (reply: FastifyReply, message: string) => cognitoError(reply, 400, 'InvalidParameterException', message);
 
     /** The /Login success body: the tokens and a reusable refresh token. */
@@ -91,7 +91,7 @@ export const cognito: Dialect = {
       } catch {
         return cognitoError(reply, 400, 'InvalidPasswordException', PASSWORD_POLICY);
       }
-      if (!found.take()) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
+      if (!(await found.take())) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
       const { user } = found;
       await identity.users.setPassword(user.username, NEW_PASSWORD, { mustChange: false });
       const audit = { dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;

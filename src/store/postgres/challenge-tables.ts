@@ -1,0 +1,15 @@
+/** Single-use challenge sessions (Cognito-style NEW_PASSWORD_REQUIRED) in PostgreSQL, shared by every instance. */
+import { Database } from './database';
+
+export type ChallengeTables = ReturnType<typeof challengeTables>;
+
+export function challengeTables(db: Database) {
+  return {
+    async spendChallenge(sessionId: string, expiresAt: number, forgetBefore: number) {
+      await db.query('DELETE FROM spent_challenges WHERE expires_at < $1', [forgetBefore]);
+      // The primary key decides: of concurrent spends, one inserts and the others find the row taken.
+      const r = await db.query('INSERT INTO spent_challenges (session_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [sessionId, expiresAt]);
+      return r.rowCount === 1;
+    },
+  };
+}
