@@ -38,6 +38,14 @@ export interface Config {
   introspectionClients: string[];
   /** How often an instance records that it is alive; device gateway presence of an instance silent for 3× this is dropped. */
   presenceHeartbeatMs: number;
+  /** Device gateways one tenant may register. */
+  maxGatewaysPerTenant: number;
+  /** Certificates one tenant may have issued per minute (CreateCertificate; a burst of as many). */
+  certificatesPerMinute: number;
+  /** Failed (4xx) HTTP requests one client address may make per minute (a burst of as many) before 429. */
+  httpFailuresPerMinute: number;
+  /** Audit events older than this are purged. */
+  auditRetentionDays: number;
 }
 
 const DEFAULTS: Config = {
@@ -64,6 +72,10 @@ const DEFAULTS: Config = {
   idpSubjects: [],
   introspectionClients: [],
   presenceHeartbeatMs: 5000,
+  maxGatewaysPerTenant: 1000,
+  certificatesPerMinute: 30,
+  httpFailuresPerMinute: 60,
+  auditRetentionDays: 90,
 };
 
 /** Config key → environment variable. */
@@ -91,6 +103,10 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   idpSubjects: 'GATEWAY_IDP_SUBJECTS',
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
+  maxGatewaysPerTenant: 'GATEWAY_MAX_GATEWAYS_PER_TENANT',
+  certificatesPerMinute: 'GATEWAY_CERTIFICATES_PER_MINUTE',
+  httpFailuresPerMinute: 'GATEWAY_HTTP_FAILURES_PER_MINUTE',
+  auditRetentionDays: 'GATEWAY_AUDIT_RETENTION_DAYS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -190,6 +206,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
+    maxGatewaysPerTenant: integer(raw.maxGatewaysPerTenant, ENV_NAMES.maxGatewaysPerTenant, 1, 1_000_000, problems),
+    certificatesPerMinute: integer(raw.certificatesPerMinute, ENV_NAMES.certificatesPerMinute, 1, 10_000, problems),
+    httpFailuresPerMinute: integer(raw.httpFailuresPerMinute, ENV_NAMES.httpFailuresPerMinute, 1, 1_000_000, problems),
+    auditRetentionDays: integer(raw.auditRetentionDays, ENV_NAMES.auditRetentionDays, 1, 36_500, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {

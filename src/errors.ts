@@ -62,6 +62,17 @@ export class TooManyAttempts extends GatewayError {
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
 export class Internal extends define('ERR_INTERNAL') {}
+/** A per-tenant bound (gateways per tenant) would be passed; nothing was changed. */
+export class QuotaExceeded extends define('ERR_QUOTA_EXCEEDED') {}
+/** Too many requests of one kind from one caller (a tenant issuing certificates, an address sending junk). */
+export class RateLimited extends GatewayError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('ERR_RATE_LIMITED', message);
+  }
+}
 
 /** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
 export const ERROR_TABLE = {
@@ -94,6 +105,8 @@ export const ERROR_TABLE = {
   ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
   ERR_CONFIG_INVALID: [status.INTERNAL, 500],
   ERR_INTERNAL: [status.UNKNOWN, 500],
+  ERR_QUOTA_EXCEEDED: [status.RESOURCE_EXHAUSTED, 429],
+  ERR_RATE_LIMITED: [status.RESOURCE_EXHAUSTED, 429],
 } as const satisfies Record<string, readonly [status, number]>;
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */

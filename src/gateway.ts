@@ -41,6 +41,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       lockoutThreshold: config.lockoutThreshold,
       lockoutSeconds: config.lockoutSeconds,
       presence: { heartbeatMs: config.presenceHeartbeatMs },
+      maxGatewaysPerTenant: config.maxGatewaysPerTenant,
     });
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;

@@ -50,6 +50,8 @@ export interface CoreOptions {
   lockoutThreshold?: number;
   lockoutSeconds?: number;
   presence?: PresenceOptions;
+  /** Gateways one tenant may register (DEFAULT_MAX_GATEWAYS_PER_TENANT). */
+  maxGatewaysPerTenant?: number;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -70,7 +72,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
     hub.kick(cut);
   };
-  const tenants = createTenants(store, directory, clock, pruneDeviceGateways);
+  const tenants = createTenants(store, directory, clock, pruneDeviceGateways, options.maxGatewaysPerTenant);
   const gateways = createGateways(directory, hub, tenants);
   const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways);
   const devices = createDeviceGateways(auth, directory, sessions, hub);
@@ -92,7 +94,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // This process's revocations moved the revocation epoch already (noteRevoked); nothing else
     // depends on them, so a logout costs no pass over the device gateway sessions.
     if (topic === 'tokens' && !external) return;
-    const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
+    const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic, external);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
   // Lockout counters and refresh tokens nothing will read again go at start and hourly: one run at

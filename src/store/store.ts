@@ -93,8 +93,12 @@ export interface Store {
 
   listGateways(tenantId?: string): Promise<GatewayRecord[]>;
   findGateway(gatewayId: string): Promise<GatewayRecord | undefined>;
-  /** All or nothing; throws TenantNotFound or AlreadyExists. */
-  addGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
+  /**
+   * All or nothing; throws TenantNotFound or AlreadyExists, and QuotaExceeded when the tenant would
+   * then have more than `maxPerTenant` gateways (counted in the same transaction, so parallel adds
+   * cannot pass the bound together).
+   */
+  addGateways(tenantId: string, gatewayIds: string[], maxPerTenant?: number): Promise<void>;
   /**
    * All or nothing, across tenants too: throws GatewayNotFound naming the first gateway not registered
    * to the tenant given with it, and deletes nothing.

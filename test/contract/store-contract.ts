@@ -165,6 +165,19 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await snapshot(store)).toEqual(before);
       });
 
+      it('addGateways past maxPerTenant fails with ERR_QUOTA_EXCEEDED and adds nothing; parallel adds cannot pass it together', async () => {
+        await seed(); // globex has one gateway
+        const before = await snapshot(store);
+        await expect(store.addGateways('globex', ['gw-g2', 'gw-g3', 'gw-g4'], 3)).rejects.toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+        expect(await snapshot(store)).toEqual(before);
+        await store.addGateways('globex', ['gw-g2', 'gw-g3'], 3);
+        await store.addTenants([{ tenantId: 'initech', gatewayIds: [] }]);
+        const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.addGateways('initech', [`gw-i${i}`], 2)));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+        expect(await store.listGateways('initech')).toHaveLength(2);
+      });
+
       it('deleteGateways removes only the named gateways', async () => {
         await seed();
         await store.deleteGateways([{ gatewayId: 'gw-a1', tenantId: 'acme' }]);

@@ -58,6 +58,10 @@ describe('loadConfig', () => {
       idpSubjects: [],
       introspectionClients: [],
       presenceHeartbeatMs: 5000,
+      maxGatewaysPerTenant: 1000,
+      certificatesPerMinute: 30,
+      httpFailuresPerMinute: 60,
+      auditRetentionDays: 90,
     });
   });
 
