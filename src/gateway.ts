@@ -42,6 +42,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       lockoutSeconds: config.lockoutSeconds,
       presence: { heartbeatMs: config.presenceHeartbeatMs },
       maxGatewaysPerTenant: config.maxGatewaysPerTenant,
+      certificatesPerMinute: config.certificatesPerMinute,
     });
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;

@@ -52,6 +52,8 @@ export interface CoreOptions {
   presence?: PresenceOptions;
   /** Gateways one tenant may register (DEFAULT_MAX_GATEWAYS_PER_TENANT). */
   maxGatewaysPerTenant?: number;
+  /** Certificates one tenant may have issued per minute (DEFAULT_CERTIFICATES_PER_MINUTE). */
+  certificatesPerMinute?: number;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -74,7 +76,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   const tenants = createTenants(store, directory, clock, pruneDeviceGateways, options.maxGatewaysPerTenant);
   const gateways = createGateways(directory, hub, tenants);
-  const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways);
+  const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways, options.certificatesPerMinute);
   const devices = createDeviceGateways(auth, directory, sessions, hub);
   const identity = await createIdentity({
     store,

@@ -60,3 +60,21 @@ describe('gateways per tenant', () => {
     expect(gw.gateway.core.directory.gatewayOwner('u-1')).toBeUndefined();
   });
 });
+
+describe('certificate issuance per tenant', () => {
+  const issue = (s: ApiSession, gatewayID: string) => outcome(s.call('gateway', 'createCertificate', { gatewayID, expireAfterYears: 1 }));
+
+  it('allows certificatesPerMinute, then RESOURCE_EXHAUSTED until the bucket refills; other tenants are not held up', async () => {
+    const history = async () => (await gw.gateway.core.store.listCertificates({ tenantId: 'acme' })).length;
+    const before = await history();
+    expect(await Promise.all([issue(acme, 'acme-1'), issue(acme, 'acme-2'), issue(acme, 'acme-3')])).toEqual([status.OK, status.OK, status.OK]);
+    const refused = await codeOf(acme.call('gateway', 'createCertificate', { gatewayID: 'acme-1', expireAfterYears: 1 }));
+    expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(await history()).toBe(before + 3);
+    expect(await issue(globex, 'globex-1')).toBe(status.OK);
+    // 3 per minute: one more every 20 s.
+    gw.clock.advance(20_000);
+    expect(await issue(acme, 'acme-1')).toBe(status.OK);
+    expect(await issue(acme, 'acme-1')).toBe(status.RESOURCE_EXHAUSTED);
+  });
+});
