@@ -43,6 +43,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       presence: { heartbeatMs: config.presenceHeartbeatMs },
       maxGatewaysPerTenant: config.maxGatewaysPerTenant,
       certificatesPerMinute: config.certificatesPerMinute,
+      auditRetentionDays: config.auditRetentionDays,
     });
     const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;

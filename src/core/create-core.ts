@@ -54,6 +54,8 @@ export interface CoreOptions {
   maxGatewaysPerTenant?: number;
   /** Certificates one tenant may have issued per minute (DEFAULT_CERTIFICATES_PER_MINUTE). */
   certificatesPerMinute?: number;
+  /** Audit events are kept this long (DEFAULT_AUDIT_RETENTION_DAYS). */
+  auditRetentionDays?: number;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -88,6 +90,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     passwordCost: options.passwordCost ?? DEFAULT_PASSWORD_COST,
     lockoutThreshold: options.lockoutThreshold ?? DEFAULT_LOCKOUT.accountThreshold,
     lockoutSeconds: options.lockoutSeconds ?? DEFAULT_LOCKOUT.lockoutMs / 1000,
+    auditRetentionDays: options.auditRetentionDays,
   });
   // Liveness is compared across processes, so it runs on the wall clock, not the injected one.
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
@@ -99,8 +102,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const reload = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic, external);
     reload.then(pruneDeviceGateways, (err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
-  // Lockout counters and refresh tokens nothing will read again go at start and hourly: one run at
-  // a time, in the background; close() stops it between batches and waits for it.
+  // Lockout counters and refresh tokens nothing will read again, and audit events past their
+  // retention, go at start and hourly: one run at a time, in the background; close() stops it
+  // between batches and waits for it.
   const stopPurging = new AbortController();
   let purging: Promise<void> | undefined;
   const purgeIdentity = () => {
@@ -109,6 +113,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       .then(
         (purged) => log.debug({ purged }, 'purged stale lockout counters and refresh tokens'),
         (err: unknown) => log.warn({ err }, 'purging stale lockout counters and refresh tokens failed'),
+      )
+      .then(() => identity.purgeAudit(stopPurging.signal))
+      .then(
+        (auditEvents) => log.debug({ auditEvents }, 'purged audit events past their retention'),
+        (err: unknown) => log.warn({ err }, 'purging audit events past their retention failed'),
       )
       .finally(() => {
         purging = undefined;

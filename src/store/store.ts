@@ -173,13 +173,19 @@ export interface Store {
    * Drops identity rows nothing will read again, at most `limit` per table, in one transaction, and
    * says how many went: failure counters not locked at `at` with no failure since `failuresBefore`;
    * the refresh tokens (spent and revoked ones too) of families with no token expiring at or after
-   * `expiredBefore`; then the revocations of families with no token left. Audit events are never purged.
+   * `expiredBefore`; then the revocations of families with no token left. Audit events go by purgeAudit.
    */
   purgeIdentityRows(cutoffs: IdentityPurge): Promise<PurgedIdentityRows>;
 
   recordAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEvent[]>;
+  /**
+   * Drops at most `limit` audit events recorded before `before` (Unix ms), oldest first, and says how
+   * many went. Events are taken in the order they were recorded, up to the first one at or after
+   * `before` (no index on time needed: a run costs about the rows it drops).
+   */
+  purgeAudit(before: number, limit: number): Promise<number>;
 
   /** A device gateway's command channel held by one gateway instance (for status across instances). */
   putPresence(record: PresenceRecord): Promise<void>;

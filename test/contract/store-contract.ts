@@ -4,6 +4,7 @@
  */
 import { CertificateFilter, Store, StoreTopic } from '../../src/store/store';
 import { describeIdentityContract } from './identity-contract';
+import { describeAuditPurgeContract } from './audit-purge-contract';
 import { describeIdentityPurgeContract } from './identity-purge-contract';
 import { certRecord, keyRecord, MAX_SERIAL, nextTopic, snapshot, sortedIds } from './store-fixtures';
 
@@ -386,6 +387,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
     describe('identity', () => describeIdentityContract(() => store));
 
     describe('identity purge', () => describeIdentityPurgeContract(() => store));
+    describe('audit purge', () => describeAuditPurgeContract(() => store));
 
     it('keeps the data across close and reopen', async () => {
       if (!h.reopen) return; // a backend without persistence has nothing to check here

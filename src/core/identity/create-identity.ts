@@ -10,6 +10,7 @@ import { Audit, createAudit } from './audit';
 import { loadHmacKey } from './hmac-key';
 import { createLockout, DEFAULT_LOCKOUT, Lockout, LockoutPolicy } from './lockout';
 import { createPasswords, PasswordCost, Passwords } from './passwords';
+import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './purge-audit';
 import { purgeIdentity } from './purge-identity';
 import { createRefreshTokens, RefreshTokens } from './refresh-tokens';
 import { createUsers, Users } from './users';
@@ -25,6 +26,8 @@ export interface Identity {
   mobileKey: KeyObject;
   /** Drops lockout counters and refresh tokens nothing will read again (see purgeIdentity). */
   purge(signal?: AbortSignal): Promise<PurgedIdentityRows>;
+  /** Drops audit events older than the retention; says how many. */
+  purgeAudit(signal?: AbortSignal): Promise<number>;
 }
 
 export interface IdentityOptions {
@@ -37,6 +40,8 @@ export interface IdentityOptions {
   passwordCost: PasswordCost;
   lockoutThreshold: number;
   lockoutSeconds: number;
+  /** Audit events are kept this long (DEFAULT_AUDIT_RETENTION_DAYS). */
+  auditRetentionDays?: number;
 }
 
 export async function createIdentity(o: IdentityOptions): Promise<Identity> {
@@ -60,5 +65,6 @@ export async function createIdentity(o: IdentityOptions): Promise<Identity> {
     mobileKey: await loadHmacKey(o.store, 'edr-mobile', o.clock),
     // The lockout's own window: a counter is dropped only once the lockout would forget it.
     purge: (signal) => purgeIdentity(o.store, o.clock, policy.windowMs, signal),
+    purgeAudit: (signal) => purgeAudit(o.store, o.clock, o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, signal),
   };
 }
