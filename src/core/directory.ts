@@ -174,11 +174,9 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
         apply(change);
         return result;
       } catch (err) {
-        // A refusal changed nothing; anything else (a connection lost at commit) may have: read again.
-        if (!(err instanceof GatewayError) || err.code === 'ERR_STORE_UNAVAILABLE') {
-          tenantsChanged();
-          void reloadGateways().catch(() => undefined);
-        }
+        // A refusal changed nothing; anything else (a connection lost at commit) may have: reread the
+        // registrations. Tenant answers stay: calls answered from memory keep working in an outage.
+        if (!(err instanceof GatewayError) || err.code === 'ERR_STORE_UNAVAILABLE') void reloadGateways().catch(() => undefined);
         throw err;
       } finally {
         ownWrites--;

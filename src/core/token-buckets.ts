@@ -29,7 +29,8 @@ export function createTokenBuckets({ capacity, periodMs, clock, maxKeys = 65_536
   const current = (key: string) => {
     const now = clock();
     const bucket = buckets.get(key);
-    const tokens = bucket ? Math.min(capacity, bucket.tokens + (now - bucket.at) * perMs) : capacity;
+    // A clock set back refills nothing (and takes nothing away).
+    const tokens = bucket ? Math.min(capacity, bucket.tokens + Math.max(0, now - bucket.at) * perMs) : capacity;
     return { now, tokens };
   };
   const store = (key: string, tokens: number, at: number) => {

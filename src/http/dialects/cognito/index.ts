@@ -25,6 +25,7 @@ export const cognito: Dialect = {
   name: DIALECT,
   prefixes: ['/Login', '/RespondToAuthChallenge', '/RefreshToken'],
   fallback: cognitoFallback,
+  tooMany: (reply, seconds) => cognitoError(retryAfter(reply, seconds), 429, 'TooManyRequestsException', RATE_EXCEEDED),
   async register(app: FastifyInstance, ctx: DialectContext) {
     const { identity, clock, store } = ctx.core;
     const sessions = createChallengeSessions(await loadHmacKey(store, 'cognito-challenge', clock), clock);
