@@ -25,6 +25,8 @@ export interface RegistrationChange {
 }
 
 export const TENANT_CACHE_SIZE = 4096;
+/** Least time between the starts of two registration rereads (changes made elsewhere), ms. */
+export const RELOAD_GAP_MS = 200;
 
 export interface Directory {
   /** From the cache when the tenant is known to be registered (no store call), else from the store. */
@@ -91,11 +93,16 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
       if (load === gatewaysLoad) return registry.replace(registrations);
     }
   };
-  // One reload at a time; notices arriving meanwhile share the one reload that follows it.
+  // One reload at a time; notices arriving meanwhile share the one reload that follows it, which
+  // starts RELOAD_GAP_MS after the one before at the earliest: a flood of changes made elsewhere
+  // costs this process a few rereads a second, not one per change.
   let loading: Promise<void> | undefined;
   let next: Promise<void> | undefined;
+  let lastStart = 0;
   const reloadGateways = (): Promise<void> => {
+    if (next) return next;
     if (!loading) {
+      lastStart = Date.now();
       loading = loadGateways().finally(() => {
         loading = undefined;
       });
@@ -103,6 +110,7 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     }
     next ??= loading
       .catch(() => undefined)
+      .then(() => new Promise((resolve) => setTimeout(resolve, Math.max(0, lastStart + RELOAD_GAP_MS - Date.now()))))
       .then(() => {
         next = undefined;
         return reloadGateways();

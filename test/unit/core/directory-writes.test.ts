@@ -1,5 +1,5 @@
 /** The directory applies this process's registration writes in memory instead of rereading every registration. */
-import { createDirectory, Directory } from '../../../src/core/directory';
+import { createDirectory, Directory, RELOAD_GAP_MS } from '../../../src/core/directory';
 import { createGatewayRegistry } from '../../../src/core/gateway-registry';
 import { countingStore, CountingStore } from '../../support/counting-store';
 
@@ -94,6 +94,23 @@ it('notices from elsewhere arriving during a reload share one reload after it', 
   await Promise.all([first, ...rest]);
   expect(s.count('listGateways')).toBe(before + 1);
   expect(directory.gatewayOwner('g7')).toBe('t2');
+});
+
+it('rereads for changes made elsewhere at most once every RELOAD_GAP_MS', async () => {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+  try {
+    const first = directory.refresh('tenants', true);
+    const second = directory.refresh('tenants', true);
+    await first;
+    const before = s.count('listGateways');
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(s.count('listGateways')).toBe(before);
+    jest.advanceTimersByTime(RELOAD_GAP_MS);
+    await second;
+    expect(s.count('listGateways')).toBe(before + 1);
+  } finally {
+    jest.useRealTimers();
+  }
 });
 
 describe('gateway registry', () => {
