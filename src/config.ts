@@ -46,6 +46,14 @@ export interface Config {
   secrets: string[];
   /** File listing them, one a line; '' = GATEWAY_SECRETS, else (embedded store only) certDir/system_secrets, made on first start. */
   secretsFile: string;
+  /** Device gateways one tenant may register. */
+  maxGatewaysPerTenant: number;
+  /** Certificates one tenant may have issued per minute (CreateCertificate; a burst of as many). */
+  certificatesPerMinute: number;
+  /** Failed (4xx) HTTP requests one client address may make per minute (a burst of as many) before 429. */
+  httpFailuresPerMinute: number;
+  /** Audit events older than this are purged. */
+  auditRetentionDays: number;
 }
 
 const DEFAULTS: Config = {
@@ -74,6 +82,10 @@ const DEFAULTS: Config = {
   presenceHeartbeatMs: 5000,
   secrets: [],
   secretsFile: '',
+  maxGatewaysPerTenant: 1000,
+  certificatesPerMinute: 30,
+  httpFailuresPerMinute: 60,
+  auditRetentionDays: 90,
 };
 
 /** Config key → environment variable. */
@@ -103,6 +115,10 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
   secrets: 'GATEWAY_SECRETS',
   secretsFile: 'GATEWAY_SECRETS_FILE',
+  maxGatewaysPerTenant: 'GATEWAY_MAX_GATEWAYS_PER_TENANT',
+  certificatesPerMinute: 'GATEWAY_CERTIFICATES_PER_MINUTE',
+  httpFailuresPerMinute: 'GATEWAY_HTTP_FAILURES_PER_MINUTE',
+  auditRetentionDays: 'GATEWAY_AUDIT_RETENTION_DAYS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -204,6 +220,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
     secrets: Object.freeze([...list(raw.secrets, ENV_NAMES.secrets, problems)]) as string[],
     secretsFile: raw.secretsFile ? resolve(text(raw.secretsFile, ENV_NAMES.secretsFile, problems)) : '',
+    maxGatewaysPerTenant: integer(raw.maxGatewaysPerTenant, ENV_NAMES.maxGatewaysPerTenant, 1, 1_000_000, problems),
+    certificatesPerMinute: integer(raw.certificatesPerMinute, ENV_NAMES.certificatesPerMinute, 1, 10_000, problems),
+    httpFailuresPerMinute: integer(raw.httpFailuresPerMinute, ENV_NAMES.httpFailuresPerMinute, 1, 1_000_000, problems),
+    auditRetentionDays: integer(raw.auditRetentionDays, ENV_NAMES.auditRetentionDays, 1, 36_500, problems),
   };
   if (config.secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
     problems.push(`${ENV_NAMES.secrets}: every secret must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32; values not shown)`);

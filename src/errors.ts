@@ -69,6 +69,17 @@ export class SecretMissing extends define('ERR_SECRET_MISSING') {}
 /** A system secret too short, or an encrypted value that fails its integrity check. */
 export class SecretInvalid extends define('ERR_SECRET_INVALID') {}
 export class SigningKeyNotFound extends define('ERR_KEY_NOT_FOUND') {}
+/** A per-tenant bound (gateways per tenant) would be passed; nothing was changed. */
+export class QuotaExceeded extends define('ERR_QUOTA_EXCEEDED') {}
+/** Too many requests of one kind from one caller (a tenant issuing certificates, an address sending junk). */
+export class RateLimited extends GatewayError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('ERR_RATE_LIMITED', message);
+  }
+}
 
 /** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
 export const ERROR_TABLE = {
@@ -105,6 +116,8 @@ export const ERROR_TABLE = {
   ERR_SECRET_MISSING: [status.INTERNAL, 500],
   ERR_SECRET_INVALID: [status.INTERNAL, 500],
   ERR_KEY_NOT_FOUND: [status.NOT_FOUND, 404],
+  ERR_QUOTA_EXCEEDED: [status.RESOURCE_EXHAUSTED, 429],
+  ERR_RATE_LIMITED: [status.RESOURCE_EXHAUSTED, 429],
 } as const satisfies Record<string, readonly [status, number]>;
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */

@@ -49,6 +49,9 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       lockoutSeconds: config.lockoutSeconds,
       presence: { heartbeatMs: config.presenceHeartbeatMs },
       secretBox,
+      maxGatewaysPerTenant: config.maxGatewaysPerTenant,
+      certificatesPerMinute: config.certificatesPerMinute,
+      auditRetentionDays: config.auditRetentionDays,
     });
     // Before listening: the changes other workers made while this one was starting are in force first.
     const joined = core;

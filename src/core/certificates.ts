@@ -3,12 +3,16 @@
  * never stored), issuance history, and the per-owner blacklist. A serial is only ever touched through
  * its owner: another owner's serial is "not found".
  */
-import { CertificateNotFound, NoCaKey } from '../errors';
+import { CertificateNotFound, NoCaKey, RateLimited } from '../errors';
 import { Authority, issueLeafAsync } from '../pki/authority';
 import { CertIdentity, PkiName } from '../pki/profile';
 import { CertificateRecord, Store } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 import { Directory } from './directory';
+import { createTokenBuckets } from './token-buckets';
+
+/** Certificates one tenant may have issued per minute, in a burst of as many. */
+export const DEFAULT_CERTIFICATES_PER_MINUTE = 30;
 
 export type Owner = { kind: 'tenant'; tenantId: string } | { kind: 'gateway'; tenantId: string; gatewayId: string };
 
@@ -38,7 +42,11 @@ export function createCertificates(
   clock: Clock,
   authority: Authority | undefined,
   onBlacklisted: () => void,
+  perMinute = DEFAULT_CERTIFICATES_PER_MINUTE,
 ): Certificates {
+  // Per owner tenant (a tenant's gateway certificates count against it), in this process.
+  const issuance = createTokenBuckets({ capacity: perMinute, periodMs: 60_000, clock });
+
   async function historyOf<O extends Owner>(owners: O[], onlyBlacklisted: boolean): Promise<{ owner: O; records: CertificateRecord[] }[]> {
     if (owners.length === 0) return [];
     const tenantIds = owners.filter((o) => o.kind === 'tenant').map((o) => o.tenantId);
@@ -69,6 +77,10 @@ export function createCertificates(
   return {
     async issue(identity, subject, years) {
       if (!authority) throw new NoCaKey('this gateway has no CA key (ca_key.pem) and cannot issue certificates');
+      const waitMs = issuance.take(identity.tenantId);
+      if (waitMs > 0) {
+        throw new RateLimited(`tenant ${identity.tenantId} may have ${perMinute} certificates issued per minute; try again later`, Math.ceil(waitMs / 1000));
+      }
       const issued = await issueLeafAsync(authority, { kind: identity.kind, identity }, { years, subject });
       await store.recordCertificate(issued.record);
       return { certPem: issued.certPem, keyPem: issued.keyPem, serial: issued.record.serial };

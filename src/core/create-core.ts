@@ -55,6 +55,12 @@ export interface CoreOptions {
   presence?: PresenceOptions;
   /** Encrypts the signing keys and HMAC secrets in the store (see secret-box.ts). */
   secretBox: SecretBox;
+  /** Gateways one tenant may register (DEFAULT_MAX_GATEWAYS_PER_TENANT). */
+  maxGatewaysPerTenant?: number;
+  /** Certificates one tenant may have issued per minute (DEFAULT_CERTIFICATES_PER_MINUTE). */
+  certificatesPerMinute?: number;
+  /** Audit events are kept this long (DEFAULT_AUDIT_RETENTION_DAYS). */
+  auditRetentionDays?: number;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -76,9 +82,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
     hub.kick(cut);
   };
-  const tenants = createTenants(store, directory, clock, pruneDeviceGateways);
+  const tenants = createTenants(store, directory, clock, pruneDeviceGateways, options.maxGatewaysPerTenant);
   const gateways = createGateways(directory, hub, tenants);
-  const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways);
+  const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways, options.certificatesPerMinute);
   const devices = createDeviceGateways(auth, directory, sessions, hub);
   const identity = await createIdentity({
     store,
@@ -90,11 +96,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     passwordCost: options.passwordCost ?? DEFAULT_PASSWORD_COST,
     lockoutThreshold: options.lockoutThreshold ?? DEFAULT_LOCKOUT.accountThreshold,
     lockoutSeconds: options.lockoutSeconds ?? DEFAULT_LOCKOUT.lockoutMs / 1000,
+    auditRetentionDays: options.auditRetentionDays,
   });
   // Liveness is compared across processes, so it runs on the wall clock, not the injected one.
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
-  const applyChange = (topic: StoreTopic): Promise<void> => {
-    const reload: Promise<unknown> = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic);
+  const applyChange = (topic: StoreTopic, external = true): Promise<void> => {
+    const reload: Promise<unknown> = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic, external);
     // Device gateways hold no tokens: a revocation (a logout on another worker) needs no pass over their sessions.
     return topic === 'tokens' ? reload.then(() => undefined) : reload.then(pruneDeviceGateways);
   };
@@ -103,10 +110,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // This process's revocations moved the revocation epoch already (noteRevoked); nothing else
     // depends on them, so a logout costs no pass over the device gateway sessions.
     if (topic === 'tokens' && !external) return;
-    applyChange(topic).catch((err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
+    applyChange(topic, external).catch((err: unknown) => log.error({ err, topic }, 'reloading from the store failed'));
   });
-  // Lockout counters and refresh tokens nothing will read again go at start and hourly: one run at
-  // a time, in the background; close() stops it between batches and waits for it.
+  // Lockout counters and refresh tokens nothing will read again, and audit events past their
+  // retention, go at start and hourly: one run at a time, in the background; close() stops it
+  // between batches and waits for it.
   const stopPurging = new AbortController();
   let purging: Promise<void> | undefined;
   const purgeIdentity = () => {
@@ -115,6 +123,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       .then(
         (purged) => log.debug({ purged }, 'purged stale lockout counters and refresh tokens'),
         (err: unknown) => log.warn({ err }, 'purging stale lockout counters and refresh tokens failed'),
+      )
+      .then(() => identity.purgeAudit(stopPurging.signal))
+      .then(
+        (auditEvents) => log.debug({ auditEvents }, 'purged audit events past their retention'),
+        (err: unknown) => log.warn({ err }, 'purging audit events past their retention failed'),
       )
       .finally(() => {
         purging = undefined;

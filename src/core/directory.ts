@@ -4,15 +4,29 @@
  * behind a bounded cache of IDs known to be registered, revocations behind nothing. Each has an
  * epoch that moves on every change, so a check made earlier (a token cached on a connection) is
  * known to be stale and made again. Gateways and the blacklist are held in memory.
- * The core refreshes after its own writes (so a change is in force before the call that made it
- * returns) and when the store reports a change made elsewhere (the CLI, another instance).
+ * The core's own registration writes go through `write`, which applies them in memory (so a change is
+ * in force before the call that made it returns, and costs only the tenants it touches); a change
+ * the store reports from elsewhere (the CLI, another instance) rereads the registrations, one
+ * reread at a time however many changes are reported meanwhile.
  */
-import { Store, StoreTopic } from '../store/store';
+import { GatewayError } from '../errors';
+import { GatewayRecord, Store, StoreTopic } from '../store/store';
 import { Clock, unixSeconds } from './clock';
+import { createGatewayRegistry } from './gateway-registry';
 
-const NO_GATEWAYS: readonly string[] = Object.freeze([]);
+/** What a registration write of this process changed, once it committed. */
+export interface RegistrationChange {
+  /** Tenants were added or deleted: tenant answers given before are stale. */
+  tenantsChanged?: boolean;
+  added?: readonly GatewayRecord[];
+  removed?: readonly GatewayRecord[];
+  /** Deleted tenants: their gateways go too. */
+  removedTenants?: readonly string[];
+}
 
 export const TENANT_CACHE_SIZE = 4096;
+/** Least time between the starts of two registration rereads (changes made elsewhere), ms. */
+export const RELOAD_GAP_MS = 200;
 
 export interface Directory {
   /** From the cache when the tenant is known to be registered (no store call), else from the store. */
@@ -34,7 +48,13 @@ export interface Directory {
   revocationEpoch(): number;
   /** A revocation was just written (by the caller): revocation checks made before now are stale. */
   noteRevoked(): void;
-  refresh(topic: StoreTopic): Promise<void>;
+  /**
+   * Runs a registration write of this process (tenants, gateways) and, once it committed, applies
+   * `change` in memory; the store's notice of that write (`external` false) then rereads nothing.
+   */
+  write<T>(fn: () => Promise<T>, change: RegistrationChange): Promise<T>;
+  /** `external` false: a notice of this process's own write (see `write`). Undefined: reload regardless. */
+  refresh(topic: StoreTopic, external?: boolean): Promise<void>;
 }
 
 export interface DirectoryOptions {
@@ -55,10 +75,9 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   const tenantAnswers = new Map<string, boolean>();
   let tenantsEpoch = 0;
   let revocationEpoch = 0;
-  let gateways = new Map<string, string>();
-  let byTenant = new Map<string, readonly string[]>();
-  let allGateways: readonly string[] = NO_GATEWAYS;
+  const registry = createGatewayRegistry();
   let gatewaysLoad = 0;
+  let ownWrites = 0;
   let blacklist = new Set<bigint>();
   let blacklistReload: Promise<void> = Promise.resolve();
 
@@ -68,29 +87,55 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   };
 
   const loadGateways = async () => {
-    const load = ++gatewaysLoad;
-    const registrations = await store.listGateways();
-    // A slower, older load must not overwrite a newer one.
-    if (load !== gatewaysLoad) return;
-    gateways = new Map(registrations.map((g) => [g.gatewayId, g.tenantId]));
-    const sorted = registrations.map((g) => g.gatewayId).sort();
-    const lists = new Map<string, string[]>();
-    for (const id of sorted) {
-      const owner = gateways.get(id)!;
-      const list = lists.get(owner);
-      if (list) list.push(id);
-      else lists.set(owner, [id]);
+    for (;;) {
+      const load = ++gatewaysLoad;
+      const registrations = await store.listGateways();
+      // A change applied meanwhile may be missing from what was read: read again.
+      if (load === gatewaysLoad) return registry.replace(registrations);
     }
-    allGateways = Object.freeze(sorted);
-    byTenant = new Map([...lists].map(([owner, list]) => [owner, Object.freeze(list)]));
+  };
+  // One reload at a time; notices arriving meanwhile share the one reload that follows it, which
+  // starts RELOAD_GAP_MS after the one before at the earliest: a flood of changes made elsewhere
+  // costs this process a few rereads a second, not one per change.
+  let loading: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  let lastStart = 0;
+  const reloadGateways = (): Promise<void> => {
+    if (next) return next;
+    if (!loading) {
+      lastStart = Date.now();
+      loading = loadGateways().finally(() => {
+        loading = undefined;
+      });
+      return loading;
+    }
+    next ??= loading
+      .catch(() => undefined)
+      .then(() => new Promise((resolve) => setTimeout(resolve, Math.max(0, lastStart + RELOAD_GAP_MS - Date.now()))))
+      .then(() => {
+        next = undefined;
+        return reloadGateways();
+      });
+    return next;
+  };
+  const tenantsChanged = () => {
+    // At once, before anything is awaited: no stale answer survives the refresh call.
+    tenantAnswers.clear();
+    tenantsEpoch++;
+  };
+  const apply = (change: RegistrationChange) => {
+    if (change.tenantsChanged) tenantsChanged();
+    if (change.removedTenants) registry.removeTenants(change.removedTenants);
+    if (change.removed) registry.remove(change.removed);
+    if (change.added) registry.add(change.added);
+    // A reload that read the store before this write committed would undo it: it reads again.
+    gatewaysLoad++;
   };
 
   const loaders: Partial<Record<StoreTopic, () => Promise<void>>> = {
     tenants: () => {
-      // At once, before anything is awaited: no stale answer survives the refresh call.
-      tenantAnswers.clear();
-      tenantsEpoch++;
-      return loadGateways();
+      tenantsChanged();
+      return reloadGateways();
     },
     blacklist: () => {
       // One read at a time, each after the last was applied: two overlapping reads (PostgreSQL answers
@@ -105,7 +150,9 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
       revocationEpoch++;
     },
   };
-  const refresh = async (topic: StoreTopic) => {
+  const refresh = async (topic: StoreTopic, external?: boolean) => {
+    // This process's registration writes were applied in memory by `write`.
+    if (topic === 'tenants' && external === false && ownWrites > 0) return;
     await loaders[topic]?.();
   };
   await Promise.all([loadGateways(), loaders.blacklist!(), store.purgeRevokedTokens(revocationPurgeCutoff(clock))]);
@@ -127,13 +174,28 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
       });
     },
     tenantsEpoch: () => tenantsEpoch,
-    gatewayOwner: (id) => gateways.get(id),
-    gatewayIds: (tenantId) => (tenantId === undefined ? allGateways : (byTenant.get(tenantId) ?? NO_GATEWAYS)),
+    gatewayOwner: registry.owner,
+    gatewayIds: registry.ids,
     isBlacklisted: (serial) => blacklist.has(serial),
     isRevoked: (jti) => store.isTokenRevoked(jti),
     revocationEpoch: () => revocationEpoch,
     noteRevoked: () => {
       revocationEpoch++;
+    },
+    async write(fn, change) {
+      ownWrites++;
+      try {
+        const result = await fn();
+        apply(change);
+        return result;
+      } catch (err) {
+        // A refusal changed nothing; anything else (a connection lost at commit) may have: reread the
+        // registrations. Tenant answers stay: calls answered from memory keep working in an outage.
+        if (!(err instanceof GatewayError) || err.code === 'ERR_STORE_UNAVAILABLE') void reloadGateways().catch(() => undefined);
+        throw err;
+      } finally {
+        ownWrites--;
+      }
     },
     refresh,
   };

@@ -1,5 +1,6 @@
 /** Tenant administration (the Tenant API and the CLI): batches are all-or-nothing. */
 import { FailedPrecondition, TenantNotFound } from '../errors';
+import { quotaExceeded } from '../store/gateway-quota';
 import { ADMIN_TENANT } from '../pki/profile';
 import { GatewayRecord, Store, TenantRecord } from '../store/store';
 import { Clock } from './clock';
@@ -18,8 +19,20 @@ export interface Tenants {
   requireExisting(tenantIds: string[]): Promise<void>;
 }
 
-/** `onGatewaysRemoved` ends the sessions and channels of gateways that no longer exist. */
-export function createTenants(store: Store, directory: Directory, clock: Clock, onGatewaysRemoved: () => void): Tenants {
+/** Gateways one tenant may register (G-SDK deployments have tens to hundreds). */
+export const DEFAULT_MAX_GATEWAYS_PER_TENANT = 1000;
+
+/**
+ * `onGatewaysRemoved` ends the sessions and channels of gateways that no longer exist. Every write
+ * goes through `directory.write`, which applies it in memory instead of rereading every registration.
+ */
+export function createTenants(
+  store: Store,
+  directory: Directory,
+  clock: Clock,
+  onGatewaysRemoved: () => void,
+  maxGatewaysPerTenant = DEFAULT_MAX_GATEWAYS_PER_TENANT,
+): Tenants {
   async function requireExisting(tenantIds: string[]): Promise<void> {
     const known = await Promise.all(tenantIds.map((id) => directory.hasTenant(id)));
     const missing = tenantIds.filter((_id, i) => !known[i]);
@@ -34,8 +47,10 @@ export function createTenants(store: Store, directory: Directory, clock: Clock, 
       return tenantIds.map((tenantId) => ({ tenantId, gatewayIds: [...directory.gatewayIds(tenantId)] }));
     },
     async add(tenants) {
-      await store.addTenants(tenants);
-      await directory.refresh('tenants');
+      const over = tenants.find((t) => t.gatewayIds.length > maxGatewaysPerTenant);
+      if (over) throw quotaExceeded(over.tenantId, 0, over.gatewayIds.length, maxGatewaysPerTenant);
+      const added = tenants.flatMap((t) => t.gatewayIds.map((gatewayId) => ({ gatewayId, tenantId: t.tenantId })));
+      await directory.write(() => store.addTenants(tenants), { tenantsChanged: true, added });
     },
     async delete(tenantIds) {
       if (tenantIds.includes(ADMIN_TENANT)) throw new FailedPrecondition('the administrator tenant can never be deleted');
@@ -45,20 +60,17 @@ export function createTenants(store: Store, directory: Directory, clock: Clock, 
       const addedAt = Math.floor(clock() / 1000);
       const issued = (await Promise.all(tenantIds.map((tenantId) => store.listCertificates({ tenantId })))).flat();
       await store.addBlacklist(issued.map((c) => ({ serial: c.serial, tenantId: c.tenantId!, gatewayId: c.gatewayId, addedAt })));
-      await store.deleteTenants(tenantIds);
+      await directory.write(() => store.deleteTenants(tenantIds), { tenantsChanged: true, removedTenants: tenantIds });
       await directory.refresh('blacklist');
-      await directory.refresh('tenants');
       onGatewaysRemoved();
     },
     async addGateways(tenantId, gatewayIds) {
       await requireExisting([tenantId]);
-      await store.addGateways(tenantId, gatewayIds);
-      await directory.refresh('tenants');
+      await directory.write(() => store.addGateways(tenantId, gatewayIds, maxGatewaysPerTenant), { added: gatewayIds.map((gatewayId) => ({ gatewayId, tenantId })) });
     },
     async deleteGateways(gateways) {
       await requireExisting([...new Set(gateways.map((g) => g.tenantId))]);
-      await store.deleteGateways(gateways);
-      await directory.refresh('tenants');
+      await directory.write(() => store.deleteGateways(gateways), { removed: gateways });
       onGatewaysRemoved();
     },
   };

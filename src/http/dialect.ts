@@ -21,4 +21,6 @@ export interface Dialect {
   register(app: FastifyInstance, ctx: DialectContext): Promise<void> | void;
   /** The dialect's error body for a status the router decided (404 unknown route, 413 body too large, 400, 500). */
   fallback(reply: FastifyReply, status: number): FastifyReply;
+  /** 429 with Retry-After in this dialect's shape (as its lockout answers). */
+  tooMany(reply: FastifyReply, retryAfterSeconds: number): FastifyReply;
 }

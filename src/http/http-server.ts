@@ -5,10 +5,12 @@
  */
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
+import { createAddressLimiter } from '../core/identity/address-limiter';
 import { StoreUnavailable } from '../errors';
 import { Dialect, DialectContext } from './dialect';
 import { retryAfter } from './request';
 import { DIALECTS } from './dialects';
+import { registerFailureLimit } from './failure-limit';
 import { registerTokenEndpoints } from './token-endpoints';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -31,6 +33,12 @@ function answer(req: FastifyRequest, reply: FastifyReply, status: number): Fasti
   return reply.code(status).send({ error });
 }
 
+function tooMany(req: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  const dialect = dialectFor(req.url);
+  if (dialect) return dialect.tooMany(reply, retryAfterSeconds);
+  return retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' });
+}
+
 export async function startHttpServer(ctx: DialectContext, host: string, port: number, log: Logger): Promise<HttpServer> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
@@ -41,6 +49,7 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  registerFailureLimit(app, createAddressLimiter(ctx.core.clock, log, ctx.config.httpFailuresPerMinute), tooMany);
   app.setNotFoundHandler((req, reply) => answer(req, reply, 404));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof StoreUnavailable) {

@@ -96,8 +96,12 @@ export interface Store {
 
   listGateways(tenantId?: string): Promise<GatewayRecord[]>;
   findGateway(gatewayId: string): Promise<GatewayRecord | undefined>;
-  /** All or nothing; throws TenantNotFound or AlreadyExists. */
-  addGateways(tenantId: string, gatewayIds: string[]): Promise<void>;
+  /**
+   * All or nothing; throws TenantNotFound or AlreadyExists, and QuotaExceeded when the tenant would
+   * then have more than `maxPerTenant` gateways (counted in the same transaction, so parallel adds
+   * cannot pass the bound together).
+   */
+  addGateways(tenantId: string, gatewayIds: string[], maxPerTenant?: number): Promise<void>;
   /**
    * All or nothing, across tenants too: throws GatewayNotFound naming the first gateway not registered
    * to the tenant given with it, and deletes nothing.
@@ -182,7 +186,7 @@ export interface Store {
    * Drops identity rows nothing will read again, at most `limit` per table, in one transaction, and
    * says how many went: failure counters not locked at `at` with no failure since `failuresBefore`;
    * the refresh tokens (spent and revoked ones too) of families with no token expiring at or after
-   * `expiredBefore`; then the revocations of families with no token left. Audit events are never purged.
+   * `expiredBefore`; then the revocations of families with no token left. Audit events go by purgeAudit.
    */
   purgeIdentityRows(cutoffs: IdentityPurge): Promise<PurgedIdentityRows>;
 
@@ -196,6 +200,12 @@ export interface Store {
   recordAudit(event: AuditEvent): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEvent[]>;
+  /**
+   * Drops at most `limit` audit events recorded before `before` (Unix ms), oldest first, and says how
+   * many went. Events are taken in the order they were recorded, up to the first one at or after
+   * `before` (no index on time needed: a run costs about the rows it drops).
+   */
+  purgeAudit(before: number, limit: number): Promise<number>;
 
   /** A device gateway's command channel held by one gateway instance (for status across instances). */
   putPresence(record: PresenceRecord): Promise<void>;

@@ -5,6 +5,7 @@
 import { CertificateFilter, Store, StoreTopic } from '../../src/store/store';
 import { describeChallengeContract } from './challenge-contract';
 import { describeIdentityContract } from './identity-contract';
+import { describeAuditPurgeContract } from './audit-purge-contract';
 import { describeIdentityPurgeContract } from './identity-purge-contract';
 import { certRecord, keyRecord, MAX_SERIAL, nextTopic, snapshot, sortedIds } from './store-fixtures';
 
@@ -164,6 +165,19 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         await expect(store.addGateways('globex', ['gw-new', 'gw-a1'])).rejects.toMatchObject({ code: 'ERR_ALREADY_EXISTS' });
         await expect(store.addGateways('acme', ['gw-a1'])).rejects.toMatchObject({ code: 'ERR_ALREADY_EXISTS' });
         expect(await snapshot(store)).toEqual(before);
+      });
+
+      it('addGateways past maxPerTenant fails with ERR_QUOTA_EXCEEDED and adds nothing; parallel adds cannot pass it together', async () => {
+        await seed(); // globex has one gateway
+        const before = await snapshot(store);
+        await expect(store.addGateways('globex', ['gw-g2', 'gw-g3', 'gw-g4'], 3)).rejects.toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+        expect(await snapshot(store)).toEqual(before);
+        await store.addGateways('globex', ['gw-g2', 'gw-g3'], 3);
+        await store.addTenants([{ tenantId: 'initech', gatewayIds: [] }]);
+        const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.addGateways('initech', [`gw-i${i}`], 2)));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+        expect(await store.listGateways('initech')).toHaveLength(2);
       });
 
       it('deleteGateways removes only the named gateways', async () => {
@@ -401,6 +415,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
     describe('identity', () => describeIdentityContract(() => store));
 
     describe('identity purge', () => describeIdentityPurgeContract(() => store));
+    describe('audit purge', () => describeAuditPurgeContract(() => store));
 
     describe('challenge sessions', () => describeChallengeContract(() => store));
 

@@ -60,6 +60,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       // A cheap hash keeps tests fast; the cost itself is measured in bench/.
       passwordMemoryKib: 1024,
       passwordTimeCost: 1,
+      // Test files send many failing requests from 127.0.0.1; the per-address limit has its own tests.
+      httpFailuresPerMinute: 1_000_000,
       ...options.config,
     },
   );

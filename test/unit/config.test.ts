@@ -60,6 +60,10 @@ describe('loadConfig', () => {
       presenceHeartbeatMs: 5000,
       secrets: [],
       secretsFile: '',
+      maxGatewaysPerTenant: 1000,
+      certificatesPerMinute: 30,
+      httpFailuresPerMinute: 60,
+      auditRetentionDays: 90,
     });
   });
 

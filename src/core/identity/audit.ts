@@ -2,17 +2,42 @@
 import { Logger } from 'pino';
 import { AuditEvent, Store } from '../../store/store';
 import { Clock } from '../clock';
+import { createTokenBuckets } from '../token-buckets';
 
 export type AuditInput = Omit<AuditEvent, 'at' | 'username' | 'tenantId' | 'address' | 'detail'> &
   Partial<Pick<AuditEvent, 'username' | 'tenantId' | 'address' | 'detail'>>;
 
 export type Audit = (event: AuditInput) => Promise<void>;
 
+/**
+ * Failure lines logged per minute (at warn), in a burst of as many. Past that they are counted, and
+ * one line says how many were left out (each is still in the store): junk from many addresses must
+ * not fill the disk with log lines.
+ */
+export const AUDIT_WARN_LINES_PER_MINUTE = 600;
+
 export function createAudit(store: Store, clock: Clock, log: Logger): Audit {
+  const budget = createTokenBuckets({ capacity: AUDIT_WARN_LINES_PER_MINUTE, periodMs: 60_000, clock });
+  let unlogged = 0;
+
+  const logLine = (event: AuditEvent) => {
+    const level = event.outcome === 'success' ? 'info' : 'warn';
+    if (level === 'warn') {
+      if (budget.take('warn') > 0) {
+        unlogged++;
+        return;
+      }
+      if (unlogged > 0) {
+        log.warn({ unlogged }, 'audit failure lines left out of the log (over the rate); every event is in the store');
+        unlogged = 0;
+      }
+    }
+    log[level]({ audit: event.event, outcome: event.outcome, dialect: event.dialect, user: event.username, tenant: event.tenantId, address: event.address, detail: event.detail }, `audit ${event.event} ${event.outcome}`);
+  };
+
   return async (input) => {
     const event: AuditEvent = { username: null, tenantId: null, address: null, detail: null, ...input, at: clock() };
-    const level = event.outcome === 'success' ? 'info' : 'warn';
-    log[level]({ audit: event.event, outcome: event.outcome, dialect: event.dialect, user: event.username, tenant: event.tenantId, address: event.address, detail: event.detail }, `audit ${event.event} ${event.outcome}`);
+    logLine(event);
     try {
       await store.recordAudit(event);
     } catch (err) {

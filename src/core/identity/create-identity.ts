@@ -9,6 +9,7 @@ import { AccessTokens, createAccessTokens } from './access-tokens';
 import { Audit, createAudit } from './audit';
 import { createLockout, DEFAULT_LOCKOUT, Lockout, LockoutPolicy } from './lockout';
 import { createPasswords, PasswordCost, Passwords } from './passwords';
+import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './purge-audit';
 import { purgeIdentity } from './purge-identity';
 import { createRefreshTokens, RefreshTokens } from './refresh-tokens';
 import { createUsers, Users } from './users';
@@ -26,6 +27,8 @@ export interface Identity {
   readonly mobileKey: KeyObject;
   /** Drops lockout counters and refresh tokens nothing will read again (see purgeIdentity). */
   purge(signal?: AbortSignal): Promise<PurgedIdentityRows>;
+  /** Drops audit events older than the retention; says how many. */
+  purgeAudit(signal?: AbortSignal): Promise<number>;
 }
 
 export interface IdentityOptions {
@@ -38,6 +41,8 @@ export interface IdentityOptions {
   passwordCost: PasswordCost;
   lockoutThreshold: number;
   lockoutSeconds: number;
+  /** Audit events are kept this long (DEFAULT_AUDIT_RETENTION_DAYS). */
+  auditRetentionDays?: number;
 }
 
 export async function createIdentity(o: IdentityOptions): Promise<Identity> {
@@ -64,5 +69,6 @@ export async function createIdentity(o: IdentityOptions): Promise<Identity> {
     },
     // The lockout's own window: a counter is dropped only once the lockout would forget it.
     purge: (signal) => purgeIdentity(o.store, o.clock, policy.windowMs, signal),
+    purgeAudit: (signal) => purgeAudit(o.store, o.clock, o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, signal),
   };
 }

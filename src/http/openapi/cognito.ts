@@ -50,6 +50,7 @@ const common = {
   '400': error('InvalidParameterException: wrong content type, unreadable body, missing or invalid parameter.'),
   '404': error('UnknownOperationException: unknown route.'),
   '413': error('InvalidParameterException: body over 64 KiB.'),
+  '429': error('TooManyRequestsException: too many failed requests from this address.', RETRY_AFTER),
 };
 
 export const cognitoPaths: Record<string, PathItem> = {
@@ -63,7 +64,7 @@ export const cognitoPaths: Record<string, PathItem> = {
         '200': { description: 'Tokens, or a challenge without AuthenticationResult.', content: json({ oneOf: [ref('CognitoTokens'), ref('CognitoChallenge')] }) },
         ...common,
         '401': error('NotAuthorizedException "Incorrect username or password." (identical for an unknown user or another tenant).'),
-        '429': error('TooManyRequestsException: locked out.', RETRY_AFTER),
+        '429': error('TooManyRequestsException: locked out, or too many failed requests from this address.', RETRY_AFTER),
       },
     },
   },

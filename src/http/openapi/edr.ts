@@ -40,12 +40,13 @@ export const edrSchemas: Components['schemas'] = {
   EdrRefreshed: envelope({}, object(tokens)),
 };
 
+const locked: Response = { ...error(429, 'Locked out after too many failures, or too many failed requests from this address.', 'Too many failed login attempts, retry later'), headers: RETRY_AFTER };
 const common = {
   '400': error(400, 'Wrong content type, malformed JSON, wrong types or missing fields.', 'username and password are required strings'),
   '404': error(404, 'Unknown route under /mobile.', 'Not found'),
   '413': error(413, 'Body over 64 KiB.', 'Request body is too large'),
+  '429': locked,
 };
-const locked: Response = { ...error(429, 'Locked out after too many failures.', 'Too many failed login attempts, retry later'), headers: RETRY_AFTER };
 
 export const edrPaths: Record<string, PathItem> = {
   '/mobile/v1/auth/edr': {

@@ -307,6 +307,16 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
         e.detail,
       ]);
     },
+    async purgeAudit(before: number, limit: number) {
+      const { rowCount } = await db.query(
+        `DELETE FROM audit_events WHERE id IN (
+           SELECT id FROM audit_events
+           WHERE id < coalesce((SELECT id FROM audit_events WHERE at >= $1 ORDER BY id LIMIT 1), 9223372036854775807) AND at < $1
+           ORDER BY id LIMIT $2)`,
+        [before, limit],
+      );
+      return rowCount ?? 0;
+    },
     async listAudit(limit: number) {
       const { rows } = await db.query<{
         at: number;

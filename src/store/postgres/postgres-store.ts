@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AlreadyExists, FailedPrecondition, GatewayNotFound, SigningKeyNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
+import { quotaExceeded } from '../gateway-quota';
 import { PkiName } from '../../pki/profile';
 import {
   BlacklistEntry,
@@ -174,10 +175,17 @@ class PostgresStore implements Store {
     return rows[0] && { gatewayId: rows[0].gateway_id, tenantId: rows[0].tenant_id };
   }
 
-  async addGateways(tenantId: string, gatewayIds: string[]): Promise<void> {
+  async addGateways(tenantId: string, gatewayIds: string[], maxPerTenant = Infinity): Promise<void> {
     const missingTenant = () => new TenantNotFound(`tenant ${tenantId} does not exist`);
     await this.write(['tenants'], async (q) => {
-      if ((await q('SELECT 1 FROM tenants WHERE tenant_id = $1', [tenantId])).rowCount === 0) throw missingTenant();
+      // The tenant's row is locked (not against the foreign-key checks of inserts), so parallel adds
+      // to one tenant count one after the other and cannot pass the bound together.
+      const lock = maxPerTenant === Infinity ? '' : ' FOR NO KEY UPDATE';
+      if ((await q(`SELECT 1 FROM tenants WHERE tenant_id = $1${lock}`, [tenantId])).rowCount === 0) throw missingTenant();
+      if (maxPerTenant !== Infinity) {
+        const n = Number((await q<{ n: string }>('SELECT count(*) AS n FROM gateways WHERE tenant_id = $1', [tenantId])).rows[0].n);
+        if (n + gatewayIds.length > maxPerTenant) throw quotaExceeded(tenantId, n, gatewayIds.length, maxPerTenant);
+      }
       await insertGateways(q, gatewayIds.map((gatewayId) => ({ gatewayId, tenantId })), unixNow());
     }).catch(onViolation({ gateways_tenant_id_fkey: missingTenant }));
   }

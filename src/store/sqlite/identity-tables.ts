@@ -254,6 +254,20 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
         e.detail,
       );
     },
+    async purgeAudit(before: number, limit: number) {
+      return tx(
+        () =>
+          db
+            .prepare(
+              `DELETE FROM audit_events WHERE id IN (
+                 SELECT id FROM audit_events
+                 WHERE id < coalesce((SELECT id FROM audit_events WHERE at >= ? ORDER BY id LIMIT 1), 9223372036854775807) AND at < ?
+                 ORDER BY id LIMIT ?)`,
+            )
+            .run(before, before, limit).changes,
+        false,
+      );
+    },
     async listAudit(limit: number) {
       const rows = db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as {
         at: number;

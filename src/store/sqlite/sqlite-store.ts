@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AlreadyExists, FailedPrecondition, GatewayNotFound, SigningKeyNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
+import { quotaExceeded } from '../gateway-quota';
 import { PkiName } from '../../pki/profile';
 import {
   BlacklistEntry,
@@ -215,10 +216,14 @@ class SqliteStore implements Store {
     return row && { gatewayId: row.gateway_id, tenantId: row.tenant_id };
   }
 
-  async addGateways(tenantId: string, gatewayIds: string[]): Promise<void> {
+  async addGateways(tenantId: string, gatewayIds: string[], maxPerTenant = Infinity): Promise<void> {
     this.write(['tenants'], () => {
       if (this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(tenantId) === undefined) {
         throw new TenantNotFound(`tenant ${tenantId} does not exist`);
+      }
+      if (maxPerTenant !== Infinity) {
+        const { n } = this.db.prepare('SELECT count(*) AS n FROM gateways WHERE tenant_id = ?').get(tenantId) as { n: number };
+        if (n + gatewayIds.length > maxPerTenant) throw quotaExceeded(tenantId, n, gatewayIds.length, maxPerTenant);
       }
       this.insertGateways(tenantId, gatewayIds, unixNow());
     });

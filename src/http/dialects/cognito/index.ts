@@ -25,6 +25,7 @@ export const cognito: Dialect = {
   name: DIALECT,
   prefixes: ['/Login', '/RespondToAuthChallenge', '/RefreshToken'],
   fallback: cognitoFallback,
+  tooMany: (reply, seconds) => cognitoError(retryAfter(reply, seconds), 429, 'TooManyRequestsException', RATE_EXCEEDED),
   async register(app: FastifyInstance, ctx: DialectContext) {
     const { identity, clock, keys, store } = ctx.core;
     await keys.ensureSecret(CHALLENGE_SECRET);

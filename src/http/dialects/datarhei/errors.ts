@@ -9,3 +9,4 @@ export function datarheiError(reply: FastifyReply, code: number, ...details: str
 export const BAD_CREDENTIALS = 'Invalid authorization credentials: invalid username or password';
 export const MISSING_CREDENTIALS = 'Missing authorization credentials';
 export const INVALID_JWT = 'Missing or invalid JWT token';
+export const TOO_MANY_ATTEMPTS = 'Too many failed login attempts, retry later';

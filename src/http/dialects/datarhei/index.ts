@@ -9,7 +9,7 @@ import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequir
 import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { bearerToken, clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
-import { BAD_CREDENTIALS, datarheiError, INVALID_JWT, MISSING_CREDENTIALS } from './errors';
+import { BAD_CREDENTIALS, datarheiError, INVALID_JWT, MISSING_CREDENTIALS, TOO_MANY_ATTEMPTS } from './errors';
 import { createExternalIdp, ExternalIdp } from './external-idp';
 
 const DIALECT = 'datarhei';
@@ -22,6 +22,7 @@ export const datarhei: Dialect = {
   prefixes: ['/api'],
   fallback: (reply, status) =>
     datarheiError(reply, status, status === 413 ? 'Request body is too large' : status === 404 ? 'Not found' : status >= 500 ? 'Internal error' : 'Bad request'),
+  tooMany: (reply, seconds) => datarheiError(retryAfter(reply, seconds), 429, TOO_MANY_ATTEMPTS),
   register(app: FastifyInstance, ctx: DialectContext) {
     const { identity } = ctx.core;
     const instanceId = randomUUID();
@@ -60,7 +61,7 @@ export const datarhei: Dialect = {
     }
 
     function failure(reply: FastifyReply, err: unknown) {
-      if (err instanceof TooManyAttempts) return datarheiError(retryAfter(reply, err.retryAfterSeconds), 429, 'Too many failed login attempts, retry later');
+      if (err instanceof TooManyAttempts) return datarheiError(retryAfter(reply, err.retryAfterSeconds), 429, TOO_MANY_ATTEMPTS);
       if (err instanceof PasswordChangeRequired) return datarheiError(reply, 401, 'Password change required: set a new password first');
       if (err instanceof InvalidCredentials) return datarheiError(reply, 401, BAD_CREDENTIALS);
       if (err instanceof InvalidArgument) return datarheiError(reply, 400, MISSING_CREDENTIALS);

@@ -24,6 +24,8 @@ export const edr: Dialect = {
   prefixes: ['/mobile'],
   fallback: (reply, status) =>
     reply.code(status).send({ response: { code: status, timestamp: new Date().toISOString(), message: msg.fallbackMessage(status) }, data: null }),
+  tooMany: (reply, seconds) =>
+    retryAfter(reply, seconds).code(429).send({ response: { code: 429, timestamp: new Date().toISOString(), message: msg.TOO_MANY_ATTEMPTS }, data: null }),
   register(app: FastifyInstance, ctx: DialectContext) {
     const { identity, clock } = ctx.core;
     const { ok, fail } = msg.edrReplies(clock);

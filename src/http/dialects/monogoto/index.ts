@@ -19,6 +19,7 @@ export const monogoto: Dialect = {
   name: DIALECT,
   prefixes: ['/Auth'],
   fallback: monogotoFallback,
+  tooMany: tooManyRequests,
   register(app: FastifyInstance, ctx: DialectContext) {
     const { identity, store } = ctx.core;
 
