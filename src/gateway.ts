@@ -23,7 +23,7 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
-  const store = await openStore(config);
+  const store = await openStore(config, { clock, log });
   let core: Core | undefined;
   try {
     await ensureDevPki(config, store, log);

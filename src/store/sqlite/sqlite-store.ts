@@ -27,6 +27,9 @@ import { identityTables, IdentityTables } from './identity-tables';
 import { presenceTables, PresenceTables } from './presence-tables';
 import { MIGRATIONS } from './migrations';
 import { reportUnavailable } from './unavailable';
+import { createDatabaseGuard, DatabaseGuard } from './database-guard';
+import { Logger } from 'pino';
+import { Clock } from '../../core/clock';
 
 
 interface CertRow {
@@ -44,6 +47,10 @@ interface CertRow {
 export interface SqliteStoreOptions {
   /** How often to look for commits made by other processes, in ms (0 = never). */
   pollMs?: number;
+  /** Times recent write failures for the health probe (the injected clock in tests). */
+  clock?: Clock;
+  /** Where to say, once, that the files were deleted or writes fail. */
+  log?: Logger;
 }
 
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
@@ -59,7 +66,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   } catch (cause) {
     throw new StoreUnavailable(`cannot open the embedded database ${file}`, { cause });
   }
-  return reportUnavailable(new SqliteStore(db, options.pollMs ?? 500));
+  const guard = createDatabaseGuard(file, options);
+  return reportUnavailable(new SqliteStore(db, guard, options.pollMs ?? 500), guard);
 }
 
 function migrate(db: Database.Database): void {
@@ -91,6 +99,7 @@ class SqliteStore implements Store {
 
   constructor(
     private readonly db: Database.Database,
+    private readonly guard: DatabaseGuard,
     pollMs: number,
   ) {
     this.events.setMaxListeners(0);
@@ -115,6 +124,11 @@ class SqliteStore implements Store {
 
   private pollExternalChanges(): void {
     if (!this.db.open) return;
+    try {
+      this.guard.checkFiles();
+    } catch {
+      return; // Said once in the log; every call is refused from now on.
+    }
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
@@ -137,6 +151,8 @@ class SqliteStore implements Store {
         return value;
       })
       .immediate();
+    // Committed into a file that is no longer the database is lost: not acknowledged.
+    this.guard.checkFiles();
     // Our own bumps are known here; other processes' show up at the next poll.
     for (const [topic, version] of bumped) this.topicVersions.set(topic, version);
     for (const topic of topics) this.events.emit('change', topic, false);
@@ -313,11 +329,11 @@ class SqliteStore implements Store {
   }
 
   async purgeRevokedTokens(now: number): Promise<number> {
-    return this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now).changes;
+    return this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now).changes);
   }
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {
-    this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now);
+    this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now));
     const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as { jti: string; expires_at: number }[];
     return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
   }
