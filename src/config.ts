@@ -38,9 +38,11 @@ export interface Config {
   introspectionClients: string[];
   /** How often an instance records that it is alive; device gateway presence of an instance silent for 3× this is dropped. */
   presenceHeartbeatMs: number;
+  /** Make a development PKI in certDir when it holds no CA (the default ./certs gets one anyway while empty). */
+  devPki: boolean;
 }
 
-const DEFAULTS: Config = {
+export const DEFAULTS: Readonly<Config> = {
   certDir: './certs',
   dataDir: './data',
   databaseUrl: '',
@@ -64,6 +66,7 @@ const DEFAULTS: Config = {
   idpSubjects: [],
   introspectionClients: [],
   presenceHeartbeatMs: 5000,
+  devPki: false,
 };
 
 /** Config key → environment variable. */
@@ -91,6 +94,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   idpSubjects: 'GATEWAY_IDP_SUBJECTS',
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
+  devPki: 'GATEWAY_DEV_PKI',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -155,6 +159,14 @@ function databaseUrl(value: unknown, name: string, problems: string[]): string {
   return value as string;
 }
 
+function flag(value: unknown, name: string, problems: string[]): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|1|yes)$/i.test(value.trim())) return true;
+  if (typeof value === 'string' && /^(false|0|no)$/i.test(value.trim())) return false;
+  problems.push(`${name} must be true or false (got ${JSON.stringify(value)})`);
+  return false;
+}
+
 function list(value: unknown, name: string, problems: string[]): string[] {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -190,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
+    devPki: flag(raw.devPki, ENV_NAMES.devPki, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {

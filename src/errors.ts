@@ -61,6 +61,8 @@ export class TooManyAttempts extends GatewayError {
 }
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
+/** What the configuration points at is not there (no CA, no database) and is not ours to make afresh. */
+export class NotInitialized extends define('ERR_NOT_INITIALIZED') {}
 export class Internal extends define('ERR_INTERNAL') {}
 
 /** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
@@ -93,6 +95,7 @@ export const ERROR_TABLE = {
   ERR_TOO_MANY_ATTEMPTS: [status.RESOURCE_EXHAUSTED, 429],
   ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
   ERR_CONFIG_INVALID: [status.INTERNAL, 500],
+  ERR_NOT_INITIALIZED: [status.INTERNAL, 500],
   ERR_INTERNAL: [status.UNKNOWN, 500],
 } as const satisfies Record<string, readonly [status, number]>;
 

@@ -11,7 +11,7 @@ import { startHttpServer } from './http/http-server';
 import { loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { loadTlsMaterial } from './tls-material';
-import { ensureDevPki } from './dev-pki';
+import { ensureDevPki, needsDevPki } from './dev-pki';
 
 export interface RunningGateway {
   grpcPort: number;
@@ -23,6 +23,7 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock): Promise<RunningGateway> {
+  needsDevPki(config); // No CA and none to make: refuse before the store is opened (and made).
   const store = await openStore(config, { clock, log });
   let core: Core | undefined;
   try {

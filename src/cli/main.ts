@@ -6,6 +6,7 @@ import { gatewayCommand } from './gateway-command';
 import { keysCommand } from './keys-command';
 import { roleCommand } from './role-command';
 import { serveCommand } from './serve-command';
+import { storeCommand } from './store-command';
 import { userCommand } from './user-command';
 import { tenantCommand } from './tenant-command';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(userCommand());
   program.addCommand(roleCommand());
   program.addCommand(keysCommand());
+  program.addCommand(storeCommand());
   return program;
 }
 
@@ -36,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     // The operator, unlike a client, may see where the database is (the cause names it, never its password).
     if (err instanceof GatewayError && err.code === 'ERR_STORE_UNAVAILABLE' && err.cause instanceof Error) message += ` (${err.cause.message})`;
     process.stderr.write(`error: ${message}\n`);
-    process.exitCode = err instanceof GatewayError && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
+    // 2: the operator must fix the configuration or set something up first; 1: the command itself failed.
+    process.exitCode = err instanceof GatewayError && (err.code === 'ERR_CONFIG_INVALID' || err.code === 'ERR_NOT_INITIALIZED') ? 2 : 1;
   }
 }

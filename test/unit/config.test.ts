@@ -58,7 +58,14 @@ describe('loadConfig', () => {
       idpSubjects: [],
       introspectionClients: [],
       presenceHeartbeatMs: 5000,
+      devPki: false,
     });
+  });
+
+  it('reads GATEWAY_DEV_PKI as a boolean', () => {
+    expect(loadConfig({ GATEWAY_DEV_PKI: 'true' }).devPki).toBe(true);
+    expect(loadConfig({ GATEWAY_DEV_PKI: '0' }).devPki).toBe(false);
+    expect(() => loadConfig({ GATEWAY_DEV_PKI: 'maybe' })).toThrow(/GATEWAY_DEV_PKI must be true or false/);
   });
 
   it('wants the external identity provider settings together, and well-formed mappings', () => {

@@ -51,13 +51,15 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** Where to say, once, that the files were deleted or writes fail. */
   log?: Logger;
+  /** Open an existing database only (never make a new file or directory). */
+  mustExist?: boolean;
 }
 
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:' && !options.mustExist) mkdirSync(dirname(file), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(file);
+    db = new Database(file, { fileMustExist: options.mustExist ?? false });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
