@@ -83,7 +83,7 @@ describe('serve and the dev PKI', () => {
   });
 
   it('refuses a GATEWAY_DEV_PKI that is not a boolean, with the other configuration problems', () => {
-    const r = cli(['serve'], { GATEWAY_DEV_PKI: 'sure', GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data') });
+    const r = cli(['serve'], { ...PORTS, GATEWAY_DEV_PKI: 'sure', GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data') });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/GATEWAY_DEV_PKI must be true or false/);
   });
