@@ -39,12 +39,15 @@ export interface GuardOptions {
 
 interface Identity {
   path: string;
-  dev: number;
-  ino: number;
+  dev: bigint;
+  ino: bigint;
 }
 
+// bigint: 64-bit inode numbers (XFS, btrfs) do not fit a double exactly.
+const statOf = (path: string) => statSync(path, { bigint: true, throwIfNoEntry: false });
+
 function identify(path: string): Identity | undefined {
-  const s = statSync(path, { throwIfNoEntry: false });
+  const s = statOf(path);
   return s && { path, dev: s.dev, ino: s.ino };
 }
 
@@ -68,7 +71,7 @@ export function createDatabaseGuard(file: string, options: GuardOptions = {}): D
     checkFiles() {
       if (lost === undefined) {
         for (const o of opened) {
-          const now = statSync(o.path, { throwIfNoEntry: false });
+          const now = statOf(o.path);
           if (now && now.dev === o.dev && now.ino === o.ino) continue;
           lost = o.path;
           options.log?.error(
