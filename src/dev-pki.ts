@@ -38,6 +38,14 @@ export function needsDevPki(config: Pick<Config, 'certDir' | 'devPki'>): boolean
 
 export async function ensureDevPki(config: Config, store: Store, log: Logger): Promise<void> {
   if (!needsDevPki(config)) return;
+  // An empty default ./certs beside a database that remembers a CA is a CA lost, not a first start.
+  const known = config.devPki ? [] : (await store.listCertificates()).filter((c) => c.kind === 'ca');
+  if (known.length > 0) {
+    throw new NotInitialized(
+      `${config.certDir} holds no ca.crt, but the database records CA serial ${known[known.length - 1].serial}: restore that CA's ` +
+        `ca.crt and ca_key.pem (its clients trust no other), or start with "master-gateway serve --dev-pki" to replace it with a new development CA`,
+    );
+  }
   const names = devServerNames(config.serverNames);
   const { ca, server, admin } = initPki(config.certDir, { names });
   for (const issued of [ca, server, admin]) await store.recordCertificate(issued.record);

@@ -72,6 +72,16 @@ describe('serve and the dev PKI', () => {
     expect(existsSync(join(root, 'certs', 'ca.crt'))).toBe(false);
   });
 
+  it('exits 2 when the default ./certs was emptied but the database remembers its CA; --dev-pki replaces it', async () => {
+    expect(await serveIn(root, [])).toMatchObject({ served: true, code: 0 });
+    rmSync(join(root, 'certs'), { recursive: true });
+    const r = await serveIn(root, []);
+    expect(r).toMatchObject({ served: false, code: 2 });
+    expect(r.output).toMatch(/the database records CA serial \d+/);
+    expect(existsSync(join(root, 'certs', 'ca.crt'))).toBe(false);
+    expect(await serveIn(root, ['--dev-pki'])).toMatchObject({ served: true, code: 0 });
+  });
+
   it.each([
     ['--dev-pki', ['--dev-pki'], {}],
     ['GATEWAY_DEV_PKI=true', [], { GATEWAY_DEV_PKI: 'true' }],
