@@ -54,9 +54,11 @@ export interface Config {
   httpFailuresPerMinute: number;
   /** Audit events older than this are purged. */
   auditRetentionDays: number;
+  /** Make a development PKI in certDir when it holds no CA (the default ./certs gets one anyway while empty). */
+  devPki: boolean;
 }
 
-const DEFAULTS: Config = {
+export const DEFAULTS: Readonly<Config> = {
   certDir: './certs',
   dataDir: './data',
   databaseUrl: '',
@@ -86,6 +88,7 @@ const DEFAULTS: Config = {
   certificatesPerMinute: 30,
   httpFailuresPerMinute: 60,
   auditRetentionDays: 90,
+  devPki: false,
 };
 
 /** Config key → environment variable. */
@@ -119,6 +122,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   certificatesPerMinute: 'GATEWAY_CERTIFICATES_PER_MINUTE',
   httpFailuresPerMinute: 'GATEWAY_HTTP_FAILURES_PER_MINUTE',
   auditRetentionDays: 'GATEWAY_AUDIT_RETENTION_DAYS',
+  devPki: 'GATEWAY_DEV_PKI',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -183,6 +187,14 @@ function databaseUrl(value: unknown, name: string, problems: string[]): string {
   return value as string;
 }
 
+function flag(value: unknown, name: string, problems: string[]): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|1|yes)$/i.test(value.trim())) return true;
+  if (typeof value === 'string' && /^(false|0|no)$/i.test(value.trim())) return false;
+  problems.push(`${name} must be true or false (got ${JSON.stringify(value)})`);
+  return false;
+}
+
 function list(value: unknown, name: string, problems: string[]): string[] {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -224,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     certificatesPerMinute: integer(raw.certificatesPerMinute, ENV_NAMES.certificatesPerMinute, 1, 10_000, problems),
     httpFailuresPerMinute: integer(raw.httpFailuresPerMinute, ENV_NAMES.httpFailuresPerMinute, 1, 1_000_000, problems),
     auditRetentionDays: integer(raw.auditRetentionDays, ENV_NAMES.auditRetentionDays, 1, 36_500, problems),
+    devPki: flag(raw.devPki, ENV_NAMES.devPki, problems),
   };
   if (config.secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
     problems.push(`${ENV_NAMES.secrets}: every secret must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32; values not shown)`);

@@ -61,6 +61,8 @@ export class TooManyAttempts extends GatewayError {
 }
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
+/** What the configuration points at is not there (no CA, no database) and is not ours to make afresh. */
+export class NotInitialized extends define('ERR_NOT_INITIALIZED') {}
 export class Internal extends define('ERR_INTERNAL') {}
 /** A data or certificate directory, database or secret file that others than the owner may read. */
 export class InsecurePermissions extends define('ERR_INSECURE_PERMISSIONS') {}
@@ -111,6 +113,7 @@ export const ERROR_TABLE = {
   ERR_TOO_MANY_ATTEMPTS: [status.RESOURCE_EXHAUSTED, 429],
   ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
   ERR_CONFIG_INVALID: [status.INTERNAL, 500],
+  ERR_NOT_INITIALIZED: [status.INTERNAL, 500],
   ERR_INTERNAL: [status.UNKNOWN, 500],
   ERR_INSECURE_PERMISSIONS: [status.INTERNAL, 500],
   ERR_SECRET_MISSING: [status.INTERNAL, 500],

@@ -12,7 +12,7 @@ import { loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { relayChanges, Siblings } from './store/relay-changes';
 import { loadTlsMaterial } from './tls-material';
-import { ensureDevPki } from './dev-pki';
+import { ensureDevPki, needsDevPki } from './dev-pki';
 import { checkPrivatePaths, privatePaths } from './private-files';
 import { loadSecretBox } from './system-secrets';
 
@@ -27,8 +27,9 @@ export interface RunningGateway {
 
 /** `siblings`: the other workers of `serve --workers N`, told of this one's changes before they are acknowledged. */
 export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock, siblings?: Siblings): Promise<RunningGateway> {
+  needsDevPki(config); // No CA and none to make: refuse before the store is opened (and made).
   checkPrivatePaths(privatePaths(config));
-  const opened = await openStore(config);
+  const opened = await openStore(config, { clock, log });
   const store = siblings ? relayChanges(opened, siblings) : opened;
   let core: Core | undefined;
   try {

@@ -49,7 +49,7 @@ async function main() {
   const { startGateway } = dist('gateway.js');
   const { DEFAULT_PASSWORD_COST } = dist('core/identity/passwords.js');
   const dir = mkdtempSync(join(tmpdir(), 'mgw-bench-identity-'));
-  const config = loadConfig({}, { certDir: join(dir, 'certs'), dataDir: join(dir, 'data'), grpcHost: '127.0.0.1', grpcPort: 0, httpHost: '127.0.0.1', httpPort: 0, lockoutThreshold: 1000 });
+  const config = loadConfig({}, { certDir: join(dir, 'certs'), dataDir: join(dir, 'data'), grpcHost: '127.0.0.1', grpcPort: 0, httpHost: '127.0.0.1', httpPort: 0, lockoutThreshold: 1000, devPki: true });
   const gateway = await startGateway(config, pino({ level: 'warn' }));
   const base = `http://127.0.0.1:${gateway.httpPort}`;
   const { identity, store } = gateway.core;

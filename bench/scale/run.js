@@ -29,7 +29,7 @@ async function fill(store, { tenants, revoked, refresh }) {
 async function scenario(name, sizes, phase, dir) {
   const { loadConfig } = dist('config.js');
   const { startGateway } = dist('gateway.js');
-  const config = loadConfig({}, { certDir: join(dir, 'certs'), dataDir: join(dir, 'data'), grpcHost: '127.0.0.1', grpcPort: 0, httpHost: '127.0.0.1', httpPort: 0, lockoutThreshold: 1000, passwordMemoryKib: 1024, passwordTimeCost: 1 });
+  const config = loadConfig({}, { certDir: join(dir, 'certs'), dataDir: join(dir, 'data'), grpcHost: '127.0.0.1', grpcPort: 0, httpHost: '127.0.0.1', httpPort: 0, lockoutThreshold: 1000, passwordMemoryKib: 1024, passwordTimeCost: 1, devPki: true });
   if (phase === 'fill') {
     // A gateway makes the PKI and the user; the bulk rows then go straight into the store, with no gateway
     // listening (it would react to each of the 1.2M changes, which only slows the fill).

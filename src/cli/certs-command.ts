@@ -61,23 +61,31 @@ function validityOf(flags: IssueFlags): ValidityOptions {
   return { years, keyType: flags.key, subject };
 }
 
-async function record(flags: IssueFlags, issued: Issued[]): Promise<void> {
-  await withStore(flags.dataDir, async (store) => {
-    for (const i of issued) await store.recordCertificate(i.record);
-  });
-}
-
-function report(files: string[], issued: Issued[]): void {
-  for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${new Date(i.record.expiresAt * 1000).toISOString()}\n`);
-  for (const f of files) process.stdout.write(`wrote ${f}\n`);
+/**
+ * Opens the store that records the issuance first, so a missing one stops the command before any
+ * file is written; then issues, writes and records. `create`: only `certs init`, which starts a
+ * deployment, may make the database.
+ */
+async function issueRecorded(flags: IssueFlags, create: boolean, issue: () => { files: string[]; issued: Issued[] }): Promise<void> {
+  await withStore(
+    flags.dataDir,
+    async (store) => {
+      const { files, issued } = issue();
+      for (const i of issued) await store.recordCertificate(i.record);
+      for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${new Date(i.record.expiresAt * 1000).toISOString()}\n`);
+      for (const f of files) process.stdout.write(`wrote ${f}\n`);
+    },
+    { create },
+  );
 }
 
 async function issueClient(flags: IssueFlags, base: string, identity: CertIdentity): Promise<void> {
   const ca = readAuthority(flags.caDir ?? flags.out);
-  const issued = issueLeaf(ca, { kind: identity.kind, identity }, validityOf(flags));
-  const files = writePairs(flags.out, [{ base, issued }], flags.force ?? false);
-  await record(flags, [issued]);
-  report(files, [issued]);
+  const validity = validityOf(flags);
+  await issueRecorded(flags, false, () => {
+    const issued = issueLeaf(ca, { kind: identity.kind, identity }, validity);
+    return { files: writePairs(flags.out, [{ base, issued }], flags.force ?? false), issued: [issued] };
+  });
 }
 
 export function certsCommand(): Command {
@@ -88,10 +96,11 @@ export function certsCommand(): Command {
     .option('--dns <name>', 'extra DNS name clients dial (repeatable; localhost is always included)', collect, [])
     .option('--ip <addr>', 'extra IP address clients dial (repeatable; 127.0.0.1 and ::1 are always included)', collect, [])
     .action(async (flags: IssueFlags & { dns: string[]; ip: string[] }) => {
-      const { ca, server, admin } = initPki(flags.out, { ...validityOf(flags), names: [...flags.dns, ...flags.ip], force: flags.force });
-      await record(flags, [ca, server, admin]);
-      const files = [CA_BASE, 'server', ADMIN_BASE].flatMap((b) => Object.values(pairFiles(flags.out, b)));
-      report(files, [ca, server, admin]);
+      const validity = validityOf(flags);
+      await issueRecorded(flags, true, () => {
+        const { ca, server, admin } = initPki(flags.out, { ...validity, names: [...flags.dns, ...flags.ip], force: flags.force });
+        return { files: [CA_BASE, 'server', ADMIN_BASE].flatMap((b) => Object.values(pairFiles(flags.out, b))), issued: [ca, server, admin] };
+      });
       process.stdout.write(`clients trust ${pairFiles(flags.out, CA_BASE).cert}; keep ${pairFiles(flags.out, CA_BASE).key} private\n`);
     });
 

@@ -6,6 +6,7 @@ import { gatewayCommand } from './gateway-command';
 import { keysCommand } from './keys-command';
 import { roleCommand } from './role-command';
 import { serveCommand } from './serve-command';
+import { storeCommand } from './store-command';
 import { userCommand } from './user-command';
 import { tenantCommand } from './tenant-command';
 
@@ -21,11 +22,12 @@ export function buildProgram(): Command {
   program.addCommand(userCommand());
   program.addCommand(roleCommand());
   program.addCommand(keysCommand());
+  program.addCommand(storeCommand());
   return program;
 }
 
 /** Problems of the configuration or the machine that the operator must fix before a start can work. */
-const EXIT_2 = new Set<string>(['ERR_CONFIG_INVALID', 'ERR_INSECURE_PERMISSIONS', 'ERR_SECRET_MISSING', 'ERR_SECRET_INVALID']);
+const EXIT_2 = new Set<string>(['ERR_CONFIG_INVALID', 'ERR_NOT_INITIALIZED', 'ERR_INSECURE_PERMISSIONS', 'ERR_SECRET_MISSING', 'ERR_SECRET_INVALID']);
 
 export async function main(argv: string[]): Promise<void> {
   try {
@@ -39,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
     // The operator, unlike a client, may see where the database is (the cause names it, never its password).
     if (err instanceof GatewayError && err.code === 'ERR_STORE_UNAVAILABLE' && err.cause instanceof Error) message += ` (${err.cause.message})`;
     process.stderr.write(`error: ${message}\n`);
+    // 2: the operator must fix the configuration or set something up first; 1: the command itself failed.
     process.exitCode = err instanceof GatewayError && EXIT_2.has(err.code) ? 2 : 1;
   }
 }

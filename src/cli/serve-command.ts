@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
-import { ensureDevPki } from '../dev-pki';
+import { ensureDevPki, needsDevPki } from '../dev-pki';
 import { checkPrivatePaths, privatePaths } from '../private-files';
 import { loadSecretBox } from '../system-secrets';
 import { startGateway } from '../gateway';
@@ -23,12 +23,15 @@ export function serveCommand(): Command {
     .description('run the master gateway (configuration from GATEWAY_* variables and the optional GATEWAY_CONFIG file)')
     .option('--config <file>', 'JSON config file (same as GATEWAY_CONFIG)')
     .option('--workers <n>', 'worker processes on the same ports: a number or "auto" (one per core)', parseWorkers, 1)
-    .action(async (flags: { config?: string; workers: number }) => {
+    .option('--dev-pki', 'make a development PKI when the certificate directory holds no CA (same as GATEWAY_DEV_PKI=true)')
+    .action(async (flags: { config?: string; workers: number; devPki?: boolean }) => {
       if (flags.config) process.env.GATEWAY_CONFIG = flags.config;
-      const config = loadConfig();
+      const config = loadConfig(process.env, flags.devPki ? { devPki: true } : {});
       const log = createLogger(config.logLevel);
       if (flags.workers > 1 && !isWorker()) {
-        // Once, before any worker starts: permissions, migrations, the dev PKI and the system secret.
+        // Once, before any worker starts: the dev PKI (or the refusal to make one), permissions,
+        // migrations and the system secret.
+        needsDevPki(config);
         checkPrivatePaths(privatePaths(config));
         const store = await openStore(config, { pollMs: 0 });
         try {

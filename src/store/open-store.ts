@@ -1,13 +1,32 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Config } from '../config';
+import { NotInitialized } from '../errors';
 import { openPostgresStore } from './postgres/postgres-store';
 import { openSqliteStore, SqliteStoreOptions } from './sqlite/sqlite-store';
 import { Store } from './store';
 
 export const DATABASE_FILE = 'gateway.db';
 
+export interface OpenStoreOptions extends SqliteStoreOptions {
+  /**
+   * Make the embedded database when the data directory has none (serve and `store init`). Off for
+   * the administration commands: a mistyped --data-dir must not become a new, empty store.
+   */
+  create?: boolean;
+}
+
 /** The configured store: PostgreSQL when GATEWAY_DATABASE_URL is set, else the embedded database in the data directory. */
-export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, options?: SqliteStoreOptions): Promise<Store> {
+export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, options: OpenStoreOptions = {}): Promise<Store> {
+  // PostgreSQL: the database is the operator's to create; its tables are migrated on every open.
   if (config.databaseUrl) return openPostgresStore(config.databaseUrl);
-  return openSqliteStore(join(config.dataDir, DATABASE_FILE), options);
+  const file = join(config.dataDir, DATABASE_FILE);
+  const create = options.create ?? true;
+  if (!create && !existsSync(file)) {
+    throw new NotInitialized(
+      `${file} does not exist: ${config.dataDir} holds no gateway database. Check the path (--data-dir, GATEWAY_DATA_DIR); ` +
+        `to start a new one, run "master-gateway serve" once or "master-gateway store init --data-dir ${config.dataDir}"`,
+    );
+  }
+  return openSqliteStore(file, { ...options, mustExist: !create });
 }

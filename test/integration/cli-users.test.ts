@@ -18,7 +18,7 @@ let base: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mgw-users-'));
-  env = { GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1', GATEWAY_INTROSPECTION_CLIENTS: RESOURCE_SERVER };
+  env = { GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_DEV_PKI: 'true', GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1', GATEWAY_INTROSPECTION_CLIENTS: RESOURCE_SERVER };
   server = await serve(env);
   base = `http://127.0.0.1:${server.httpPort}`;
   expect(cli(['tenant', 'add', 'acme'], env).status).toBe(0);

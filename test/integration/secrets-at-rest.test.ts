@@ -29,7 +29,7 @@ const PEM_HEADER = ['PRIVATE', 'KEY-----'].join(' ');
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'mgw-secrets-'));
-  env = { GATEWAY_CERT_DIR: certs(), GATEWAY_DATA_DIR: data() };
+  env = { GATEWAY_CERT_DIR: certs(), GATEWAY_DATA_DIR: data(), GATEWAY_DEV_PKI: 'true' };
 });
 afterEach(() => {
   closeAllClients();

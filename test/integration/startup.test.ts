@@ -20,7 +20,8 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const envFor = (dir: string) => ({ GATEWAY_CERT_DIR: join(dir, 'certs'), GATEWAY_DATA_DIR: join(dir, 'data') });
+// Not the default ./certs, so the dev PKI is asked for (test/integration/fail-closed-start.test.ts covers the default).
+const envFor = (dir: string) => ({ GATEWAY_CERT_DIR: join(dir, 'certs'), GATEWAY_DATA_DIR: join(dir, 'data'), GATEWAY_DEV_PKI: 'true' });
 
 it('first start on an empty directory makes a dev PKI and an embedded database, says so, and serves', async () => {
   const server = await serve(envFor(root));

@@ -41,6 +41,7 @@ async function startCluster(root: string, databaseUrl?: string): Promise<Cluster
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     GATEWAY_CERT_DIR: join(root, 'certs'),
+    GATEWAY_DEV_PKI: 'true',
     GATEWAY_DATA_DIR: join(root, 'data'),
     GATEWAY_GRPC_HOST: '127.0.0.1',
     GATEWAY_GRPC_PORT: '0',

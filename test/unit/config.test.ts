@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       certificatesPerMinute: 30,
       httpFailuresPerMinute: 60,
       auditRetentionDays: 90,
+      devPki: false,
     });
   });
 
@@ -79,6 +80,12 @@ describe('loadConfig', () => {
     }
     expect(error.code).toBe('ERR_CONFIG_INVALID');
     expect(error.message).not.toContain('tooshort-but-secret');
+  });
+
+  it('reads GATEWAY_DEV_PKI as a boolean', () => {
+    expect(loadConfig({ GATEWAY_DEV_PKI: 'true' }).devPki).toBe(true);
+    expect(loadConfig({ GATEWAY_DEV_PKI: '0' }).devPki).toBe(false);
+    expect(() => loadConfig({ GATEWAY_DEV_PKI: 'maybe' })).toThrow(/GATEWAY_DEV_PKI must be true or false/);
   });
 
   it('wants the external identity provider settings together, and well-formed mappings', () => {

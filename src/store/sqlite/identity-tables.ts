@@ -243,16 +243,19 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
     },
 
     async recordAudit(e: AuditEvent) {
-      db.prepare('INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        e.at,
-        e.event,
-        e.outcome,
-        e.dialect,
-        e.username,
-        e.tenantId,
-        e.address,
-        e.detail,
-      );
+      // Through tx like every write, so a write into deleted database files is noticed.
+      tx(() => {
+        db.prepare('INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          e.at,
+          e.event,
+          e.outcome,
+          e.dialect,
+          e.username,
+          e.tenantId,
+          e.address,
+          e.detail,
+        );
+      }, false);
     },
     async purgeAudit(before: number, limit: number) {
       return tx(

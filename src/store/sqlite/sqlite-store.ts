@@ -29,6 +29,9 @@ import { presenceTables, PresenceTables } from './presence-tables';
 import { challengeTables, ChallengeTables } from './challenge-tables';
 import { MIGRATIONS } from './migrations';
 import { reportUnavailable } from './unavailable';
+import { createDatabaseGuard, DatabaseGuard } from './database-guard';
+import { Logger } from 'pino';
+import { Clock } from '../../core/clock';
 
 
 interface CertRow {
@@ -46,17 +49,23 @@ interface CertRow {
 export interface SqliteStoreOptions {
   /** How often to look for commits made by other processes, in ms (0 = never). */
   pollMs?: number;
+  /** Times recent write failures for the health probe (the injected clock in tests). */
+  clock?: Clock;
+  /** Where to say, once, that the files were deleted or writes fail. */
+  log?: Logger;
+  /** Open an existing database only (never make a new file or directory). */
+  mustExist?: boolean;
 }
 
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
   let db: Database.Database;
   try {
-    if (file !== ':memory:') {
+    if (file !== ':memory:' && !options.mustExist) {
       // The database holds secrets: a private directory, and a 0600 file whose mode SQLite gives its -wal and -shm files.
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
     }
-    db = new Database(file);
+    db = new Database(file, { fileMustExist: options.mustExist ?? false });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -68,7 +77,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   } catch (cause) {
     throw new StoreUnavailable(`cannot open the embedded database ${file}`, { cause });
   }
-  return reportUnavailable(new SqliteStore(db, options.pollMs ?? 500));
+  const guard = createDatabaseGuard(file, options);
+  return reportUnavailable(new SqliteStore(db, guard, options.pollMs ?? 500), guard);
 }
 
 function migrate(db: Database.Database): void {
@@ -100,6 +110,7 @@ class SqliteStore implements Store {
 
   constructor(
     private readonly db: Database.Database,
+    private readonly guard: DatabaseGuard,
     pollMs: number,
   ) {
     this.events.setMaxListeners(0);
@@ -125,6 +136,11 @@ class SqliteStore implements Store {
 
   private pollExternalChanges(): void {
     if (!this.db.open) return;
+    try {
+      this.guard.checkFiles();
+    } catch {
+      return; // Said once in the log; every call is refused from now on.
+    }
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
@@ -147,6 +163,8 @@ class SqliteStore implements Store {
         return value;
       })
       .immediate();
+    // Committed into a file that is no longer the database is lost: not acknowledged.
+    this.guard.checkFiles();
     // Our own bumps are known here; other processes' show up at the next poll.
     for (const [topic, version] of bumped) this.topicVersions.set(topic, version);
     for (const topic of topics) this.events.emit('change', topic, false);
@@ -327,11 +345,11 @@ class SqliteStore implements Store {
   }
 
   async purgeRevokedTokens(now: number): Promise<number> {
-    return this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now).changes;
+    return this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now).changes);
   }
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {
-    this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now);
+    this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now));
     const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as { jti: string; expires_at: number }[];
     return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
   }

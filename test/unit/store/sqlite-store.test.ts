@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations';
@@ -101,5 +101,37 @@ describe('SQLite store specifics', () => {
     await expect(batch(store)).rejects.toMatchObject({ code });
     expect(await snapshot(store)).toEqual(before.listed);
     expect(dumpTables(file)).toEqual(before.rows);
+  });
+
+  describe('files deleted or replaced under an open store', () => {
+    it.each(['gateway.db', 'gateway.db-wal', 'gateway.db-shm'])('refuses every call once %s was deleted, and acknowledges nothing', async (name) => {
+      const file = freshFile();
+      const store = open(file);
+      await store.addTenants([{ tenantId: 'before', gatewayIds: [] }]);
+      rmSync(join(file, '..', name));
+      await expect(store.addTenants([{ tenantId: 'after', gatewayIds: [] }])).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      await expect(store.listTenants()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      await expect(store.ping()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      await expect(store.recordAudit({ at: 1, event: 'login', outcome: 'success', dialect: 'x', username: null, tenantId: null, address: null, detail: null })).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+    });
+
+    it('notices the WAL of a store reopened with nothing to migrate', async () => {
+      const file = freshFile();
+      await open(file).close();
+      const store = open(file);
+      rmSync(`${file}-wal`);
+      await expect(store.addTenants([{ tenantId: 'after', gatewayIds: [] }])).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    });
+
+    it('refuses a database file replaced by another (a backup copied over it)', async () => {
+      const file = freshFile();
+      const store = open(file);
+      copyFileSync(file, `${file}.backup`);
+      renameSync(`${file}.backup`, file);
+      await expect(store.ping()).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      await expect(store.addTenants([{ tenantId: 'after', gatewayIds: [] }])).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    });
   });
 });

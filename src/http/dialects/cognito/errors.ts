@@ -7,7 +7,8 @@ export type CognitoErrorType =
   | 'InvalidParameterException'
   | 'InvalidPasswordException'
   | 'UnknownOperationException'
-  | 'InternalErrorException';
+  | 'InternalErrorException'
+  | 'ServiceUnavailable';
 
 /** Cognito's error body `{__type, message}`; the type is also sent as `x-amzn-errortype`, which AWS SDKs read first. */
 export function cognitoError(reply: FastifyReply, status: number, type: CognitoErrorType, message: string): FastifyReply {
@@ -25,6 +26,8 @@ export const missingParameter = (name: string) => `Missing or invalid parameter 
 
 /** The router's statuses (unknown route, body too large, unreadable request, crash) in Cognito's shape. */
 export function cognitoFallback(reply: FastifyReply, status: number): FastifyReply {
+  // AWS's common 503 error: SDKs retry it (after the Retry-After the error handler sets).
+  if (status === 503) return cognitoError(reply, 503, 'ServiceUnavailable', 'Service unavailable, try again later.');
   if (status >= 500) return cognitoError(reply, 500, 'InternalErrorException', 'Internal error.');
   if (status === 404) return cognitoError(reply, 404, 'UnknownOperationException', 'Unknown operation.');
   if (status === 413) return cognitoError(reply, 413, 'InvalidParameterException', 'Request body is too large.');

@@ -21,7 +21,7 @@ export const datarhei: Dialect = {
   name: DIALECT,
   prefixes: ['/api'],
   fallback: (reply, status) =>
-    datarheiError(reply, status, status === 413 ? 'Request body is too large' : status === 404 ? 'Not found' : status >= 500 ? 'Internal error' : 'Bad request'),
+    datarheiError(reply, status, status === 413 ? 'Request body is too large' : status === 404 ? 'Not found' : status === 503 ? 'Service unavailable, retry later' : status >= 500 ? 'Internal error' : 'Bad request'),
   tooMany: (reply, seconds) => datarheiError(retryAfter(reply, seconds), 429, TOO_MANY_ATTEMPTS),
   register(app: FastifyInstance, ctx: DialectContext) {
     const { identity } = ctx.core;

@@ -31,6 +31,7 @@ export const NEED_REFRESH_TOKEN = 'refreshToken is required';
 export function fallbackMessage(status: number): string {
   if (status === 404) return 'Not found';
   if (status === 413) return 'Request body is too large';
+  if (status === 503) return 'Service unavailable, retry later';
   if (status >= 500) return 'Internal error';
   return 'Bad request';
 }

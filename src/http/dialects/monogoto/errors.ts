@@ -15,8 +15,12 @@ export function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number):
     .send('Too Many Requests');
 }
 
-/** Unknown routes, oversized and unreadable requests under /Auth are denied like a bad login; a crash stays a 500. */
+/**
+ * Unknown routes, oversized and unreadable requests under /Auth are denied like a bad login; a crash
+ * stays a 500, a database that cannot answer a 503 (retry), never an "Access denied" that blames the user.
+ */
 export function monogotoFallback(reply: FastifyReply, status: number): FastifyReply {
+  if (status === 503) return reply.code(503).type('text/plain; charset=utf-8').send('Service Unavailable');
   if (status >= 500) return reply.code(500).type('text/plain; charset=utf-8').send('Internal Server Error');
   return accessDenied(reply);
 }
