@@ -38,6 +38,8 @@ export interface Config {
   introspectionClients: string[];
   /** How often an instance records that it is alive; device gateway presence of an instance silent for 3× this is dropped. */
   presenceHeartbeatMs: number;
+  /** External IdP tokens whose `exp` lies further ahead than this are refused (tokens without `exp` always are). */
+  idpMaxTokenSeconds: number;
 }
 
 const DEFAULTS: Config = {
@@ -64,6 +66,7 @@ const DEFAULTS: Config = {
   idpSubjects: [],
   introspectionClients: [],
   presenceHeartbeatMs: 5000,
+  idpMaxTokenSeconds: 86_400,
 };
 
 /** Config key → environment variable. */
@@ -91,6 +94,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   idpSubjects: 'GATEWAY_IDP_SUBJECTS',
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
+  idpMaxTokenSeconds: 'GATEWAY_IDP_MAX_TOKEN_SECONDS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -190,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
+    idpMaxTokenSeconds: integer(raw.idpMaxTokenSeconds, ENV_NAMES.idpMaxTokenSeconds, 60, 30 * 86_400, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {
