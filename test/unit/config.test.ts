@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       idpSubjects: [],
       introspectionClients: [],
       presenceHeartbeatMs: 5000,
+      idpMaxTokenSeconds: 86_400,
     });
   });
 
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GATEWAY_IDP_ISSUER: 'https://idp.example/' })).toThrow(/must be set together/);
     expect(() => loadConfig({ GATEWAY_IDP_SUBJECTS: 'no-equals-sign' })).toThrow(/subject=username/);
     expect(() => loadConfig({ GATEWAY_INTROSPECTION_CLIENTS: 'rs:short' })).toThrow(/16\+ characters/);
+    expect(() => loadConfig({ GATEWAY_IDP_MAX_TOKEN_SECONDS: '0' })).toThrow(/GATEWAY_IDP_MAX_TOKEN_SECONDS/);
   });
 
   it('takes the file over the defaults and the environment over the file', () => {
