@@ -32,6 +32,8 @@ export interface TokenClaims {
   tenant: string;
   role: VerifiedToken['role'];
   act?: { sub: string };
+  /** The tenant's generation, absent when '' (tenants older than generations): see Directory.tenantGeneration. */
+  tgen?: string;
   jti: string;
   iat: number;
   exp: number;
@@ -51,6 +53,8 @@ export interface TokenRequest {
   role: VerifiedToken['role'];
   actor?: string;
   thumbprint: string;
+  /** The tenant's generation ('' or absent: a tenant older than generations). */
+  tenantGeneration?: string;
 }
 
 export interface IssuedToken {
@@ -76,6 +80,7 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
       tenant: request.tenantId,
       role: request.role,
       ...(request.actor ? { act: { sub: request.actor } } : {}),
+      ...(request.tenantGeneration ? { tgen: request.tenantGeneration } : {}),
       jti: newTokenId(),
       iat,
       exp: iat + ttlSeconds,
@@ -96,9 +101,10 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
 }
 
 function toVerified(claims: jwt.JwtPayload): VerifiedToken {
-  const { jti, sub, tenant, role, exp, act } = claims as Partial<TokenClaims>;
+  const { jti, sub, tenant, role, exp, act, tgen = '' } = claims as Partial<TokenClaims>;
   if (
     typeof jti !== 'string' ||
+    typeof tgen !== 'string' ||
     typeof sub !== 'string' ||
     typeof tenant !== 'string' ||
     (role !== 'administrator' && role !== 'tenant') ||
@@ -106,7 +112,7 @@ function toVerified(claims: jwt.JwtPayload): VerifiedToken {
   ) {
     throw new TokenInvalid('token lacks required claims');
   }
-  return { jti, subject: sub, tenantId: tenant, role, expiresAt: exp, ...(act?.sub ? { actor: act.sub } : {}) };
+  return { jti, subject: sub, tenantId: tenant, role, expiresAt: exp, tenantGeneration: tgen, ...(act?.sub ? { actor: act.sub } : {}) };
 }
 
 function bindingOf(claims: jwt.JwtPayload): string {
