@@ -170,6 +170,12 @@ export interface Store {
    * otherwise one failure is counted on every key (as recordFailures) and lockedUntil is 0. Atomic.
    */
   countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number): Promise<{ lockedUntil: number; counters: FailureCounter[] }>;
+  /**
+   * An attempt counted by countAttempt failed: sets each key's lock to what `lockFor` gives for its
+   * count now (from `at`), never shortening a lock already set. Keys with no counter (a success
+   * cleared it meanwhile) stay without one. Returns the counters there are, in the order asked. Atomic.
+   */
+  lockFailures(keys: string[], at: number, lockFor: (failures: number, key: string) => number): Promise<FailureCounter[]>;
   /** Takes back one counted failure of each key (an attempt that succeeded). */
   forgiveFailures(keys: string[]): Promise<void>;
   getFailures(keys: string[]): Promise<FailureCounter[]>;

@@ -8,7 +8,7 @@ import { KeyRing } from '../key-ring';
 import { AccessTokens, createAccessTokens } from './access-tokens';
 import { Audit, createAudit } from './audit';
 import { loadHmacKey } from './hmac-key';
-import { createLockout, DEFAULT_LOCKOUT, Lockout, LockoutPolicy } from './lockout';
+import { createLockout, Lockout, LockoutPolicy, lockoutPolicy } from './lockout';
 import { createPasswords, PasswordCost, Passwords } from './passwords';
 import { purgeIdentity } from './purge-identity';
 import { createRefreshTokens, RefreshTokens } from './refresh-tokens';
@@ -41,12 +41,7 @@ export interface IdentityOptions {
 
 export async function createIdentity(o: IdentityOptions): Promise<Identity> {
   const passwords = await createPasswords(o.passwordCost);
-  const policy: LockoutPolicy = {
-    ...DEFAULT_LOCKOUT,
-    accountThreshold: o.lockoutThreshold,
-    addressThreshold: o.lockoutThreshold * 5,
-    lockoutMs: o.lockoutSeconds * 1000,
-  };
+  const policy: LockoutPolicy = lockoutPolicy(o.lockoutThreshold, o.lockoutSeconds);
   const lockout = createLockout(o.store, o.clock, policy);
   const audit = createAudit(o.store, o.clock, o.log);
   const users = createUsers({ store: o.store, clock: o.clock, passwords, lockout, audit, directory: o.directory });
