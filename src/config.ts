@@ -40,6 +40,8 @@ export interface Config {
   presenceHeartbeatMs: number;
   /** External IdP tokens whose `exp` lies further ahead than this are refused (tokens without `exp` always are). */
   idpMaxTokenSeconds: number;
+  /** Introspection clients (by ID) allowed to revoke any token; the others may revoke none of ours (RFC 7009 §2.1). */
+  revocationClients: string[];
 }
 
 const DEFAULTS: Config = {
@@ -67,6 +69,7 @@ const DEFAULTS: Config = {
   introspectionClients: [],
   presenceHeartbeatMs: 5000,
   idpMaxTokenSeconds: 86_400,
+  revocationClients: [],
 };
 
 /** Config key → environment variable. */
@@ -95,6 +98,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
   idpMaxTokenSeconds: 'GATEWAY_IDP_MAX_TOKEN_SECONDS',
+  revocationClients: 'GATEWAY_REVOCATION_CLIENTS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -195,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
     idpMaxTokenSeconds: integer(raw.idpMaxTokenSeconds, ENV_NAMES.idpMaxTokenSeconds, 60, 30 * 86_400, problems),
+    revocationClients: Object.freeze([...list(raw.revocationClients, ENV_NAMES.revocationClients, problems)]) as string[],
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {
@@ -205,6 +210,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   }
   for (const entry of config.introspectionClients) {
     if (!/^[A-Za-z0-9._-]+:.{16,}$/.test(entry)) problems.push(`${ENV_NAMES.introspectionClients}: each entry is id:secret with a secret of 16+ characters`);
+  }
+  const introspectionIds = new Set(config.introspectionClients.map((e) => e.slice(0, e.indexOf(':'))));
+  for (const id of config.revocationClients) {
+    if (!introspectionIds.has(id)) problems.push(`${ENV_NAMES.revocationClients}: "${id}" is not a client ID of ${ENV_NAMES.introspectionClients}`);
   }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     problems.push(`${ENV_NAMES.logLevel} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw.logLevel)})`);

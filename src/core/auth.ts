@@ -160,7 +160,7 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
       }
       const role = identity.kind === 'admin' ? 'administrator' : 'tenant';
       return withTenant(identity.tenantId, (epoch, tenantGeneration) =>
-        issue({ subject: identity.tenantId, tenantId: identity.tenantId, role, thumbprint: peer!.thumbprint, tenantGeneration }, epoch),
+        issue({ subject: identity.tenantId, tenantId: identity.tenantId, role, thumbprint: peer!.thumbprint, certificateSerial: peer!.serial, tenantGeneration }, epoch),
       );
     },
 
@@ -177,6 +177,7 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
             role: acting ? 'tenant' : 'administrator',
             ...(acting ? { actor: ADMIN_TENANT } : {}),
             thumbprint: peer!.thumbprint,
+            certificateSerial: peer!.serial,
             tenantGeneration,
           },
           epoch,

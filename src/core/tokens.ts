@@ -38,6 +38,8 @@ export interface TokenClaims {
   iat: number;
   exp: number;
   cnf: { 'x5t#S256': string };
+  /** Serial of the bound certificate (decimal), so introspection can tell it is blacklisted without the certificate. */
+  cert_serial?: string;
 }
 
 export interface TokenServiceOptions {
@@ -55,6 +57,8 @@ export interface TokenRequest {
   thumbprint: string;
   /** The tenant's generation ('' or absent: a tenant older than generations). */
   tenantGeneration?: string;
+  /** Serial of the certificate the token is bound to. */
+  certificateSerial?: bigint;
 }
 
 export interface IssuedToken {
@@ -85,6 +89,7 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
       iat,
       exp: iat + ttlSeconds,
       cnf: { 'x5t#S256': request.thumbprint },
+      ...(request.certificateSerial !== undefined ? { cert_serial: request.certificateSerial.toString() } : {}),
     };
     return { raw: signJwt(claims, keys.signing()), token: toVerified(claims) };
   }
