@@ -56,6 +56,10 @@ export interface Config {
   auditRetentionDays: number;
   /** Make a development PKI in certDir when it holds no CA (the default ./certs gets one anyway while empty). */
   devPki: boolean;
+  /** External IdP tokens whose `exp` lies further ahead than this are refused (tokens without `exp` always are). */
+  idpMaxTokenSeconds: number;
+  /** Introspection clients (by ID) allowed to revoke any token; the others may revoke none of ours (RFC 7009 §2.1). */
+  revocationClients: string[];
 }
 
 export const DEFAULTS: Readonly<Config> = {
@@ -89,6 +93,8 @@ export const DEFAULTS: Readonly<Config> = {
   httpFailuresPerMinute: 60,
   auditRetentionDays: 90,
   devPki: false,
+  idpMaxTokenSeconds: 86_400,
+  revocationClients: [],
 };
 
 /** Config key → environment variable. */
@@ -123,6 +129,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   httpFailuresPerMinute: 'GATEWAY_HTTP_FAILURES_PER_MINUTE',
   auditRetentionDays: 'GATEWAY_AUDIT_RETENTION_DAYS',
   devPki: 'GATEWAY_DEV_PKI',
+  idpMaxTokenSeconds: 'GATEWAY_IDP_MAX_TOKEN_SECONDS',
+  revocationClients: 'GATEWAY_REVOCATION_CLIENTS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -237,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     httpFailuresPerMinute: integer(raw.httpFailuresPerMinute, ENV_NAMES.httpFailuresPerMinute, 1, 1_000_000, problems),
     auditRetentionDays: integer(raw.auditRetentionDays, ENV_NAMES.auditRetentionDays, 1, 36_500, problems),
     devPki: flag(raw.devPki, ENV_NAMES.devPki, problems),
+    idpMaxTokenSeconds: integer(raw.idpMaxTokenSeconds, ENV_NAMES.idpMaxTokenSeconds, 60, 30 * 86_400, problems),
+    revocationClients: Object.freeze([...list(raw.revocationClients, ENV_NAMES.revocationClients, problems)]) as string[],
   };
   if (config.secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
     problems.push(`${ENV_NAMES.secrets}: every secret must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32; values not shown)`);
@@ -250,6 +260,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   }
   for (const entry of config.introspectionClients) {
     if (!/^[A-Za-z0-9._-]+:.{16,}$/.test(entry)) problems.push(`${ENV_NAMES.introspectionClients}: each entry is id:secret with a secret of 16+ characters`);
+  }
+  const introspectionIds = new Set(config.introspectionClients.map((e) => e.slice(0, e.indexOf(':'))));
+  for (const id of config.revocationClients) {
+    if (!introspectionIds.has(id)) problems.push(`${ENV_NAMES.revocationClients}: "${id}" is not a client ID of ${ENV_NAMES.introspectionClients}`);
   }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     problems.push(`${ENV_NAMES.logLevel} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw.logLevel)})`);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { checkId } from '../pki/ids';
 import { printJson, printTable } from './output';
 import { withStore } from './with-store';
+import { withTenants } from './with-tenants';
 
 const dataDirOption = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
 
@@ -12,8 +13,8 @@ export function gatewayCommand(): Command {
     .description('register device gateways to a tenant (all or none)')
     .option(...dataDirOption)
     .action((tenantId: string, gatewayIds: string[], flags: { dataDir?: string }) =>
-      withStore(flags.dataDir, async (store) => {
-        await store.addGateways(checkId(tenantId, 'TENANT_ID'), gatewayIds.map((g) => checkId(g, 'GATEWAY_ID')));
+      withTenants(flags.dataDir, async (tenants) => {
+        await tenants.addGateways(checkId(tenantId, 'TENANT_ID'), gatewayIds.map((g) => checkId(g, 'GATEWAY_ID')));
         process.stdout.write(`registered ${gatewayIds.join(', ')} to tenant ${tenantId}\n`);
       }),
     );
@@ -35,9 +36,9 @@ export function gatewayCommand(): Command {
     .description('unregister device gateways of a tenant (all or none); connected ones are disconnected')
     .option(...dataDirOption)
     .action((tenantId: string, gatewayIds: string[], flags: { dataDir?: string }) =>
-      withStore(flags.dataDir, async (store) => {
+      withTenants(flags.dataDir, async (tenants) => {
         const owner = checkId(tenantId, 'TENANT_ID');
-        await store.deleteGateways(gatewayIds.map((g) => ({ gatewayId: checkId(g, 'GATEWAY_ID'), tenantId: owner })));
+        await tenants.deleteGateways(gatewayIds.map((g) => ({ gatewayId: checkId(g, 'GATEWAY_ID'), tenantId: owner })));
         process.stdout.write(`unregistered ${gatewayIds.join(', ')} from tenant ${tenantId}\n`);
       }),
     );

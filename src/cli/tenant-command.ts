@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { FailedPrecondition } from '../errors';
+import { checkIdList } from '../core/validate';
 import { checkId } from '../pki/ids';
-import { ADMIN_TENANT } from '../pki/profile';
 import { collect, printJson, printTable } from './output';
 import { withStore } from './with-store';
+import { withTenants } from './with-tenants';
 
 export function tenantCommand(): Command {
   const tenant = new Command('tenant').description('manage tenants in the configured store');
@@ -13,9 +13,9 @@ export function tenantCommand(): Command {
     .option('--gateway <id>', 'device gateway ID (repeatable)', collect, [])
     .option('--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)')
     .action((tenantId: string, flags: { gateway: string[]; dataDir?: string }) =>
-      withStore(flags.dataDir, async (store) => {
-        const gatewayIds = flags.gateway.map((g) => checkId(g, 'gateway ID'));
-        await store.addTenants([{ tenantId: checkId(tenantId, 'TENANT_ID'), gatewayIds }]);
+      withTenants(flags.dataDir, async (tenants) => {
+        const gatewayIds = checkIdList(flags.gateway, '--gateway', { allowEmpty: true });
+        await tenants.add([{ tenantId: checkId(tenantId, 'TENANT_ID'), gatewayIds }]);
         process.stdout.write(`added tenant ${tenantId}${gatewayIds.length ? ` with gateways ${gatewayIds.join(', ')}` : ''}\n`);
       }),
     );
@@ -33,12 +33,11 @@ export function tenantCommand(): Command {
     );
   tenant
     .command('delete <tenantId>')
-    .description('delete a tenant and its gateway registrations; its tokens stop working')
+    .description('delete a tenant and its gateway registrations; its certificates are blacklisted and its tokens stop working')
     .option('--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)')
     .action((tenantId: string, flags: { dataDir?: string }) =>
-      withStore(flags.dataDir, async (store) => {
-        if (checkId(tenantId, 'TENANT_ID') === ADMIN_TENANT) throw new FailedPrecondition('the administrator tenant can never be deleted');
-        await store.deleteTenants([tenantId]);
+      withTenants(flags.dataDir, async (tenants) => {
+        await tenants.delete([checkId(tenantId, 'TENANT_ID')]);
         process.stdout.write(`deleted tenant ${tenantId}\n`);
       }),
     );

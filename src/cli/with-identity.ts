@@ -3,7 +3,7 @@ import { loadConfig } from '../config';
 import { systemClock } from '../core/clock';
 import { createDirectory } from '../core/directory';
 import { createAudit } from '../core/identity/audit';
-import { createLockout } from '../core/identity/lockout';
+import { createLockout, lockoutPolicy } from '../core/identity/lockout';
 import { createPasswords } from '../core/identity/passwords';
 import { createUsers, Users } from '../core/identity/users';
 import { Store } from '../store/store';
@@ -19,7 +19,7 @@ export function withUsers<T>(dataDir: string | undefined, fn: (users: Users, sto
       store,
       clock,
       passwords,
-      lockout: createLockout(store, clock),
+      lockout: createLockout(store, clock, lockoutPolicy(config.lockoutThreshold, config.lockoutSeconds)),
       audit: createAudit(store, clock, pino({ level: 'silent' })),
       directory: await createDirectory(store, clock),
     });

@@ -88,15 +88,15 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
 
   const notRegistered = (tenantId: string) => new TenantNotFound(`tenant ${tenantId} is not registered`);
 
-  /** `then()` once the tenant is known to be registered: at once on a cache hit, else when the store has answered. */
-  function withTenant<T>(tenantId: string, then: (tenantsEpoch: number) => T): T | Promise<T> {
+  /** `then()` once the tenant is known to be registered (with its generation): at once on a cache hit, else when the store has answered. */
+  function withTenant<T>(tenantId: string, then: (tenantsEpoch: number, generation: string) => T): T | Promise<T> {
     const epoch = directory.tenantsEpoch();
-    const known = directory.hasTenant(tenantId);
-    if (known === true) return then(epoch);
-    if (known === false) throw notRegistered(tenantId);
-    return known.then((found) => {
-      if (!found) throw notRegistered(tenantId);
-      return then(epoch);
+    const known = directory.tenantGeneration(tenantId);
+    if (typeof known === 'string') return then(epoch, known);
+    if (known === undefined) throw notRegistered(tenantId);
+    return known.then((generation) => {
+      if (generation === undefined) throw notRegistered(tenantId);
+      return then(epoch, generation);
     });
   }
 
@@ -159,7 +159,9 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
         throw new InvalidCertificate('tenantCert is a device gateway certificate; device gateways call Master.Subscribe');
       }
       const role = identity.kind === 'admin' ? 'administrator' : 'tenant';
-      return withTenant(identity.tenantId, (epoch) => issue({ subject: identity.tenantId, tenantId: identity.tenantId, role, thumbprint: peer!.thumbprint }, epoch));
+      return withTenant(identity.tenantId, (epoch, tenantGeneration) =>
+        issue({ subject: identity.tenantId, tenantId: identity.tenantId, role, thumbprint: peer!.thumbprint, certificateSerial: peer!.serial, tenantGeneration }, epoch),
+      );
     },
 
     loginAdmin(peer, adminTenantCert, tenantIdInput) {
@@ -167,7 +169,7 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
       const identity = checkClientCertificate(peer, adminTenantCert, 'adminTenantCert');
       if (identity.kind !== 'admin') throw new PermissionDenied('adminTenantCert is not the administrator certificate');
       const acting = tenantId !== ADMIN_TENANT;
-      return withTenant(tenantId, (epoch) =>
+      return withTenant(tenantId, (epoch, tenantGeneration) =>
         issue(
           {
             subject: ADMIN_TENANT,
@@ -175,6 +177,8 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
             role: acting ? 'tenant' : 'administrator',
             ...(acting ? { actor: ADMIN_TENANT } : {}),
             thumbprint: peer!.thumbprint,
+            certificateSerial: peer!.serial,
+            tenantGeneration,
           },
           epoch,
         ),

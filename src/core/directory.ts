@@ -29,8 +29,13 @@ export const TENANT_CACHE_SIZE = 4096;
 export const RELOAD_GAP_MS = 200;
 
 export interface Directory {
-  /** From the cache when the tenant is known to be registered (no store call), else from the store. */
+  /** From the cache when the tenant's answer is remembered (no store call), else from the store. */
   hasTenant(tenantId: string): boolean | Promise<boolean>;
+  /**
+   * The tenant's generation (new each time the tenant is added), undefined when it is not registered;
+   * cached like hasTenant. A token issued for another generation is one of a deleted tenant.
+   */
+  tenantGeneration(tenantId: string): string | undefined | Promise<string | undefined>;
   /** Moves whenever tenants may have changed: a tenant check made at an older epoch is stale. */
   tenantsEpoch(): number;
   /** Owner tenant of a gateway, if registered. */
@@ -71,8 +76,8 @@ export const revocationPurgeCutoff = (clock: Clock) => unixSeconds(clock) - REVO
 
 export async function createDirectory(store: Store, clock: Clock, options: DirectoryOptions = {}): Promise<Directory> {
   const cacheSize = options.tenantCacheSize ?? TENANT_CACHE_SIZE;
-  // Registered or not, per tenant ID. A Map iterates in insertion order: the first entry is the least recently used.
-  const tenantAnswers = new Map<string, boolean>();
+  // Generation, or null (not registered), per tenant ID. A Map iterates in insertion order: the first entry is the least recently used.
+  const tenantAnswers = new Map<string, string | null>();
   let tenantsEpoch = 0;
   let revocationEpoch = 0;
   const registry = createGatewayRegistry();
@@ -81,10 +86,26 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   let blacklist = new Set<bigint>();
   let blacklistReload: Promise<void> = Promise.resolve();
 
-  const remember = (tenantId: string, registered: boolean) => {
+  const remember = (tenantId: string, generation: string | null) => {
     if (tenantAnswers.size >= cacheSize) tenantAnswers.delete(tenantAnswers.keys().next().value as string);
-    tenantAnswers.set(tenantId, registered);
+    tenantAnswers.set(tenantId, generation);
   };
+
+  function tenantGeneration(tenantId: string): string | undefined | Promise<string | undefined> {
+    const known = tenantAnswers.get(tenantId);
+    if (known !== undefined) {
+      tenantAnswers.delete(tenantId);
+      tenantAnswers.set(tenantId, known);
+      return known ?? undefined;
+    }
+    const epoch = tenantsEpoch;
+    return store.tenantGeneration(tenantId).then((generation) => {
+      // An answer read before a change may be stale: use it, but do not remember it. "Not
+      // registered" is remembered too, so a certificate of a deleted tenant costs no query per Login.
+      if (epoch === tenantsEpoch) remember(tenantId, generation ?? null);
+      return generation;
+    });
+  }
 
   const loadGateways = async () => {
     for (;;) {
@@ -159,20 +180,10 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
 
   return {
     hasTenant(tenantId) {
-      const known = tenantAnswers.get(tenantId);
-      if (known !== undefined) {
-        tenantAnswers.delete(tenantId);
-        tenantAnswers.set(tenantId, known);
-        return known;
-      }
-      const epoch = tenantsEpoch;
-      return store.hasTenant(tenantId).then((found) => {
-        // An answer read before a change may be stale: use it, but do not remember it. "Not
-        // registered" is remembered too, so a certificate of a deleted tenant costs no query per Login.
-        if (epoch === tenantsEpoch) remember(tenantId, found);
-        return found;
-      });
+      const generation = tenantGeneration(tenantId);
+      return generation instanceof Promise ? generation.then((g) => g !== undefined) : generation !== undefined;
     },
+    tenantGeneration,
     tenantsEpoch: () => tenantsEpoch,
     gatewayOwner: registry.owner,
     gatewayIds: registry.ids,

@@ -16,6 +16,8 @@ export interface VerifiedToken {
   actor?: string;
   /** Unix seconds. */
   expiresAt: number;
+  /** The generation of the tenant it was issued for ('' for tenants older than generations). */
+  tenantGeneration: string;
 }
 
 /** A token verified on this connection, and when (in directory epochs) its revocation and tenant were last checked. */

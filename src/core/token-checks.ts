@@ -1,5 +1,6 @@
 /**
- * Whether a token already verified is still good (not revoked, its tenant still registered), told
+ * Whether a token already verified is still good (not revoked, its tenant still registered and the
+ * same generation: not deleted and added again since), told
  * from memory while the directory's epochs show no change since the last check, else asked again.
  * A token's entry is shared by every connection that presents it, and the latest ones are
  * remembered (bounded), so a change costs one store lookup per token in use, not one per
@@ -47,16 +48,18 @@ export function createTokenChecks(directory: Directory, keyKnown: (kid: string) 
     return older === undefined ? undefined : remember(older);
   }
 
-  function tenantFound(cached: CachedToken, epoch: number, found: boolean): void {
-    if (!found) throw new TokenRevoked(`tenant ${cached.token.tenantId} is no longer registered`);
+  function tenantFound(cached: CachedToken, epoch: number, generation: string | undefined): void {
+    if (generation === undefined) throw new TokenRevoked(`tenant ${cached.token.tenantId} is no longer registered`);
+    // A tenant deleted and added again under the same ID: its old tokens stay dead.
+    if (generation !== cached.token.tenantGeneration) throw new TokenRevoked(`tenant ${cached.token.tenantId} was deleted since this token was issued`);
     if (epoch > cached.tenantsEpoch) cached.tenantsEpoch = epoch;
   }
 
   function recheckTenant(cached: CachedToken): void | Promise<void> {
     const epoch = directory.tenantsEpoch();
     if (cached.tenantsEpoch === epoch) return;
-    const known = directory.hasTenant(cached.token.tenantId);
-    if (known instanceof Promise) return known.then((found) => tenantFound(cached, epoch, found));
+    const known = directory.tenantGeneration(cached.token.tenantId);
+    if (known instanceof Promise) return known.then((generation) => tenantFound(cached, epoch, generation));
     tenantFound(cached, epoch, known);
   }
 

@@ -32,10 +32,14 @@ export interface TokenClaims {
   tenant: string;
   role: VerifiedToken['role'];
   act?: { sub: string };
+  /** The tenant's generation, absent when '' (tenants older than generations): see Directory.tenantGeneration. */
+  tgen?: string;
   jti: string;
   iat: number;
   exp: number;
   cnf: { 'x5t#S256': string };
+  /** Serial of the bound certificate (decimal), so introspection can tell it is blacklisted without the certificate. */
+  cert_serial?: string;
 }
 
 export interface TokenServiceOptions {
@@ -51,6 +55,10 @@ export interface TokenRequest {
   role: VerifiedToken['role'];
   actor?: string;
   thumbprint: string;
+  /** The tenant's generation ('' or absent: a tenant older than generations). */
+  tenantGeneration?: string;
+  /** Serial of the certificate the token is bound to. */
+  certificateSerial?: bigint;
 }
 
 export interface IssuedToken {
@@ -78,10 +86,12 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
       tenant: request.tenantId,
       role: request.role,
       ...(request.actor ? { act: { sub: request.actor } } : {}),
+      ...(request.tenantGeneration ? { tgen: request.tenantGeneration } : {}),
       jti: newTokenId(),
       iat,
       exp: iat + ttlSeconds,
       cnf: { 'x5t#S256': request.thumbprint },
+      ...(request.certificateSerial !== undefined ? { cert_serial: request.certificateSerial.toString() } : {}),
     };
     const key = keys.signing();
     return { raw: signJwt(claims, key), token: toVerified(claims, key.kid) };
@@ -101,9 +111,10 @@ export function createTokenService({ issuer, ttlSeconds, clock, keys }: TokenSer
 }
 
 function toVerified(claims: jwt.JwtPayload, kid: string): VerifiedToken {
-  const { jti, sub, tenant, role, exp, act } = claims as Partial<TokenClaims>;
+  const { jti, sub, tenant, role, exp, act, tgen = '' } = claims as Partial<TokenClaims>;
   if (
     typeof jti !== 'string' ||
+    typeof tgen !== 'string' ||
     typeof sub !== 'string' ||
     typeof tenant !== 'string' ||
     (role !== 'administrator' && role !== 'tenant') ||
@@ -111,7 +122,7 @@ function toVerified(claims: jwt.JwtPayload, kid: string): VerifiedToken {
   ) {
     throw new TokenInvalid('token lacks required claims');
   }
-  return { jti, kid, subject: sub, tenantId: tenant, role, expiresAt: exp, ...(act?.sub ? { actor: act.sub } : {}) };
+  return { jti, kid, subject: sub, tenantId: tenant, role, expiresAt: exp, tenantGeneration: tgen, ...(act?.sub ? { actor: act.sub } : {}) };
 }
 
 function bindingOf(claims: jwt.JwtPayload): string {

@@ -1,12 +1,13 @@
 /**
  * For resource servers: the JWKS (verify offline), RFC 7662 introspection and RFC 7009 revocation
  * (ask us). Introspection and revocation need HTTP Basic client credentials from
- * GATEWAY_INTROSPECTION_CLIENTS, compared in constant time.
+ * GATEWAY_INTROSPECTION_CLIENTS, compared in constant time; only GATEWAY_REVOCATION_CLIENTS revoke.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unixSeconds } from '../core/clock';
 import { hashToken } from '../core/identity/refresh-tokens';
+import { createTokenStanding } from '../core/identity/token-standing';
 import { StoreUnavailable } from '../errors';
 import { DialectContext } from './dialect';
 import { formBody } from './request';
@@ -44,6 +45,14 @@ const unauthorizedClient = (reply: FastifyReply) =>
 export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext): void {
   const { identity, store, clock } = ctx.core;
   const authenticateClient = clientAuthenticator(ctx.config.introspectionClients);
+  const standing = createTokenStanding({
+    store,
+    directory: ctx.core.directory,
+    access: identity.access,
+    refresh: identity.refresh,
+    users: identity.users,
+    revocationClients: ctx.config.revocationClients,
+  });
 
   app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.access.jwks()));
   app.get('/openapi.json', async (_req, reply) => reply.send(OPENAPI));
@@ -70,6 +79,7 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     }
     if (!(await ctx.core.directory.hasTenant(claims.tenant))) return reply.send({ active: false });
     // gRPC tokens are bound to a client certificate and name no user; HTTP tokens name theirs (uid, else sub).
+    if (claims.cnf && !(await standing.boundTokenInForce(claims))) return reply.send({ active: false });
     const user = claims.cnf ? undefined : await identity.users.active(typeof claims.uid === 'string' ? claims.uid : claims.sub);
     if (!claims.cnf && (!user || user.tenantId !== claims.tenant)) return reply.send({ active: false });
     return reply.send({
@@ -83,6 +93,8 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
       exp: claims.exp,
       jti: claims.jti,
       client_id: client,
+      // RFC 8705 §3.2: the certificate the token is bound to.
+      ...(claims.cnf ? { cnf: claims.cnf } : {}),
     });
   });
 
@@ -91,19 +103,14 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     if (!client) return unauthorizedClient(reply);
     const token = formBody(req)?.get('token');
     if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
-    let what = 'unknown';
-    if (await identity.refresh.revoke(token)) what = 'refresh';
-    else {
-      try {
-        await identity.access.revoke(await identity.access.verify(token));
-        what = 'access';
-      } catch (err) {
-        // Unknown, expired or foreign: nothing to revoke. A database that cannot answer is a 503.
-        if (err instanceof StoreUnavailable) throw err;
-      }
+    const outcome = await standing.revoke(client, token);
+    if (outcome === 'refused') {
+      await identity.audit({ event: 'revocation', outcome: 'failure', dialect: 'oauth2', address: req.ip, detail: `${client} may not revoke this token` });
+      // RFC 7009 §2.1/§2.2.1: refused with an RFC 6749 §5.2 error; the token stays in force.
+      return reply.code(400).send({ error: 'unauthorized_client', error_description: 'this client may revoke only tokens issued to it; this one was not' });
     }
-    // RFC 7009: the answer is the same whether or not the token was known.
-    await identity.audit({ event: 'revocation', outcome: 'success', dialect: 'oauth2', address: req.ip, detail: `${what} token revoked by ${client}` });
+    // RFC 7009 §2.2: the answer is the same whether or not the token was known.
+    await identity.audit({ event: 'revocation', outcome: 'success', dialect: 'oauth2', address: req.ip, detail: `${outcome} token revoked by ${client}` });
     return reply.code(200).send();
   });
 }

@@ -3,6 +3,7 @@
  * the same contract suite (test/contract/store-contract.ts). Every method is atomic: it applies
  * all of its change or none.
  */
+import { randomBytes } from 'node:crypto';
 import { CertKind, PkiName } from '../pki/profile';
 import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from './identity-records';
 
@@ -77,6 +78,9 @@ export interface CertificateFilter {
   gatewayIds?: string[];
 }
 
+/** A new tenant generation: 96 random bits, base64url (16 characters). */
+export const newTenantGeneration = () => randomBytes(12).toString('base64url');
+
 /** What changed, so caches built on the store know what to reload. */
 export const STORE_TOPICS = ['tenants', 'blacklist', 'tokens', 'keys', 'certificates', 'users', 'presence'] as const;
 export type StoreTopic = (typeof STORE_TOPICS)[number];
@@ -87,6 +91,11 @@ export interface Store {
   listTenants(): Promise<string[]>;
   /** One indexed lookup: whether the tenant is registered. */
   hasTenant(tenantId: string): Promise<boolean>;
+  /**
+   * The tenant's generation (a random ID given each time the tenant is added; '' for tenants made
+   * before generations existed), or undefined when it is not registered. One indexed lookup.
+   */
+  tenantGeneration(tenantId: string): Promise<string | undefined>;
   /** Only the tenants that exist, in the order asked. */
   getTenants(tenantIds: string[]): Promise<TenantRecord[]>;
   /** All or nothing; throws AlreadyExists (tenant or gateway ID taken) and adds nothing. */
@@ -178,6 +187,12 @@ export interface Store {
    * otherwise one failure is counted on every key (as recordFailures) and lockedUntil is 0. Atomic.
    */
   countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number): Promise<{ lockedUntil: number; counters: FailureCounter[] }>;
+  /**
+   * An attempt counted by countAttempt failed: sets each key's lock to what `lockFor` gives for its
+   * count now (from `at`), never shortening a lock already set. Keys with no counter (a success
+   * cleared it meanwhile) stay without one. Returns the counters there are, in the order asked. Atomic.
+   */
+  lockFailures(keys: string[], at: number, lockFor: (failures: number, key: string) => number): Promise<FailureCounter[]>;
   /** Takes back one counted failure of each key (an attempt that succeeded). */
   forgiveFailures(keys: string[]): Promise<void>;
   getFailures(keys: string[]): Promise<FailureCounter[]>;

@@ -346,6 +346,22 @@ export function describeIdentityContract(current: () => Store): void {
       }
     });
 
+    it('lockFailures sets the lock lockFor gives for the count now, never shortens one, and skips keys without a counter', async () => {
+      const lockAt2 = jest.fn((failures: number) => (failures >= 2 ? 60_000 : 0));
+      await store.countAttempt(['acct:ada', 'addr:y'], T, T - 1, noLock);
+      await store.countAttempt(['acct:ada'], T + 1, T - 1, noLock);
+      expect(await store.lockFailures(['acct:ada', 'acct:none', 'addr:y'], T + 5, lockAt2)).toEqual([
+        { key: 'acct:ada', failures: 2, lockedUntil: T + 5 + 60_000, lastFailureAt: T + 1 },
+        { key: 'addr:y', failures: 1, lockedUntil: 0, lastFailureAt: T },
+      ]);
+      expect(lockAt2).toHaveBeenCalledWith(2, 'acct:ada');
+      // A shorter lock later does not shorten the one set.
+      const [kept] = await store.lockFailures(['acct:ada'], T + 6, () => 1000);
+      expect(kept.lockedUntil).toBe(T + 5 + 60_000);
+      expect(await store.getFailures(['acct:none'])).toEqual([]);
+      expect((await store.countAttempt(['acct:ada'], T + 7, T - 1, noLock)).lockedUntil).toBe(T + 5 + 60_000);
+    });
+
     it('loses no increment under concurrent failures of one key', async () => {
       const n = 12;
       const results = await Promise.all(Array.from({ length: n }, () => store.recordFailures(['acct:ada', 'addr:x'], T, T - 1, noLock)));

@@ -65,6 +65,23 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await store.hasTenant('globex')).toBe(true);
       });
 
+      it('tenantGeneration: a new random generation each time a tenant is added, undefined when not registered', async () => {
+        expect(await store.tenantGeneration('acme')).toBeUndefined();
+        await seed();
+        const first = await store.tenantGeneration('acme');
+        expect(first).toMatch(/^[A-Za-z0-9_-]{16}$/);
+        expect(await store.tenantGeneration('globex')).not.toBe(first);
+        expect(await store.tenantGeneration('ACME')).toBeUndefined();
+        await store.deleteTenants(['acme']);
+        expect(await store.tenantGeneration('acme')).toBeUndefined();
+        await store.addTenants([{ tenantId: 'acme', gatewayIds: [] }]);
+        const second = await store.tenantGeneration('acme');
+        expect(second).toMatch(/^[A-Za-z0-9_-]{16}$/);
+        expect(second).not.toBe(first);
+        // Tenants older than generations (the administrator's, made by the first migration) have the empty one.
+        expect(await store.tenantGeneration('administrator')).toBe('');
+      });
+
       it('getTenants returns only the existing tenants, in the order asked', async () => {
         await seed();
         const found = await store.getTenants(['globex', 'missing', 'administrator', 'acme']);

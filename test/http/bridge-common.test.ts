@@ -38,7 +38,7 @@ let doc: OpenApiDocument;
 let user: { userId: string; username: string; password: string };
 
 beforeAll(async () => {
-  gw = await startTestGateway({ tenants: [{ tenantId: 'acme' }], config: { introspectionClients: [`${CLIENT}:${CLIENT_SECRET}`] } });
+  gw = await startTestGateway({ tenants: [{ tenantId: 'acme' }], config: { introspectionClients: [`${CLIENT}:${CLIENT_SECRET}`], revocationClients: [CLIENT] } });
   const password = 'common password 1';
   const added = await gw.gateway.core.identity.users.add({ username: 'erin', tenantId: 'acme', password, firstName: 'Erin', lastName: 'Common', email: 'erin@acme.example' });
   user = { userId: added.userId, username: added.username, password };

@@ -27,7 +27,7 @@ beforeAll(async () => {
   const jwksUrl = `http://127.0.0.1:${(idpServer.address() as AddressInfo).port}/.well-known/jwks.json`;
   gw = await startTestGateway({
     tenants: [{ tenantId: 'acme' }],
-    config: { idpIssuer: 'https://idp.example/', idpJwks: jwksUrl, idpAudience: 'restreamer', idpSubjects: ['auth0|alice=alice', 'auth0|ghost=nobody'], lockoutThreshold: 4, introspectionClients: ['rs:0123456789abcdef'] },
+    config: { idpIssuer: 'https://idp.example/', idpJwks: jwksUrl, idpAudience: 'restreamer', idpSubjects: ['auth0|alice=alice', 'auth0|ghost=nobody'], lockoutThreshold: 4, introspectionClients: ['rs:0123456789abcdef'], revocationClients: ['rs'] },
   });
   await gw.gateway.core.identity.users.add({ username: 'alice', tenantId: 'acme', password: 'correct horse battery' });
   await gw.gateway.core.identity.users.add({ username: 'bob', tenantId: 'acme', password: 'bob password 1' });

@@ -48,6 +48,7 @@ async function startCluster(root: string, databaseUrl?: string): Promise<Cluster
     GATEWAY_HTTP_HOST: '127.0.0.1',
     GATEWAY_HTTP_PORT: '0',
     GATEWAY_INTROSPECTION_CLIENTS: `${CLIENT}:${CLIENT_SECRET}`,
+    GATEWAY_REVOCATION_CLIENTS: CLIENT,
     ...(databaseUrl ? { GATEWAY_DATABASE_URL: databaseUrl, GATEWAY_SECRETS: TEST_SYSTEM_SECRET } : {}),
   };
   const child = spawn(process.execPath, [BIN, 'serve', '--workers', '2'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

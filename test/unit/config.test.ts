@@ -65,6 +65,8 @@ describe('loadConfig', () => {
       httpFailuresPerMinute: 60,
       auditRetentionDays: 90,
       devPki: false,
+      idpMaxTokenSeconds: 86_400,
+      revocationClients: [],
     });
   });
 
@@ -92,6 +94,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GATEWAY_IDP_ISSUER: 'https://idp.example/' })).toThrow(/must be set together/);
     expect(() => loadConfig({ GATEWAY_IDP_SUBJECTS: 'no-equals-sign' })).toThrow(/subject=username/);
     expect(() => loadConfig({ GATEWAY_INTROSPECTION_CLIENTS: 'rs:short' })).toThrow(/16\+ characters/);
+    expect(() => loadConfig({ GATEWAY_IDP_MAX_TOKEN_SECONDS: '0' })).toThrow(/GATEWAY_IDP_MAX_TOKEN_SECONDS/);
+    expect(() => loadConfig({ GATEWAY_INTROSPECTION_CLIENTS: 'rs:0123456789abcdef', GATEWAY_REVOCATION_CLIENTS: 'other' })).toThrow(/"other" is not a client ID/);
+    expect(loadConfig({ GATEWAY_INTROSPECTION_CLIENTS: 'rs:0123456789abcdef', GATEWAY_REVOCATION_CLIENTS: 'rs' }).revocationClients).toEqual(['rs']);
   });
 
   it('takes the file over the defaults and the environment over the file', () => {

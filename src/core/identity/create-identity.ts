@@ -7,7 +7,7 @@ import { Directory } from '../directory';
 import { KeyRing } from '../key-ring';
 import { AccessTokens, createAccessTokens } from './access-tokens';
 import { Audit, createAudit } from './audit';
-import { createLockout, DEFAULT_LOCKOUT, Lockout, LockoutPolicy } from './lockout';
+import { createLockout, Lockout, LockoutPolicy, lockoutPolicy } from './lockout';
 import { createPasswords, PasswordCost, Passwords } from './passwords';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './purge-audit';
 import { purgeIdentity } from './purge-identity';
@@ -48,12 +48,7 @@ export interface IdentityOptions {
 export async function createIdentity(o: IdentityOptions): Promise<Identity> {
   const passwords = await createPasswords(o.passwordCost);
   await o.keys.ensureSecret(EDR_MOBILE_SECRET);
-  const policy: LockoutPolicy = {
-    ...DEFAULT_LOCKOUT,
-    accountThreshold: o.lockoutThreshold,
-    addressThreshold: o.lockoutThreshold * 5,
-    lockoutMs: o.lockoutSeconds * 1000,
-  };
+  const policy: LockoutPolicy = lockoutPolicy(o.lockoutThreshold, o.lockoutSeconds);
   const lockout = createLockout(o.store, o.clock, policy);
   const audit = createAudit(o.store, o.clock, o.log);
   const users = createUsers({ store: o.store, clock: o.clock, passwords, lockout, audit, directory: o.directory });

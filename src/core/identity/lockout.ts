@@ -2,6 +2,11 @@
  * Brute-force limits, counted in the store per account and per client address. Failures grow a
  * delay (a short lock) and, past a threshold, a lockout. A locked key is answered at once with
  * TooManyAttempts and a Retry-After, never by sleeping on the request.
+ *
+ * An account is its user ID (usernames are case-sensitive, so `Ada` and `ada` are two accounts with
+ * two counters); a name no user has is counted under that exact name. Every attempt is counted
+ * before the password is checked, so parallel guesses cannot slip past the threshold, but only a
+ * failure sets a lock: attempts still in flight (the owner's correct ones among them) lock no one.
  */
 import { TooManyAttempts } from '../../errors';
 import { Store } from '../../store/store';
@@ -34,16 +39,28 @@ export interface Attempt {
   succeeded(): Promise<void>;
 }
 
+/** Who an attempt is for: the user found under the name given, else the name itself. */
+export type Account = { userId: string } | { unknownName: string };
+
 export interface Lockout {
   /**
    * Counts an attempt for the account and the address before the password is checked, so parallel
-   * guesses queue behind the count instead of slipping past it. Throws TooManyAttempts while locked.
+   * guesses queue behind the count instead of slipping past it. Throws TooManyAttempts while locked,
+   * and when more attempts are in flight than the threshold allows.
    */
-  begin(username: string, address: string): Promise<Attempt>;
+  begin(account: Account, address: string): Promise<Attempt>;
 }
 
-const accountKey = (username: string) => `user:${username.toLowerCase()}`;
+export const accountKey = (account: Account) => ('userId' in account ? `user:${account.userId}` : `name:${account.unknownName}`);
 const addressKey = (address: string) => `addr:${address}`;
+
+/** How long a burst past the threshold is refused (the attempts in flight settle by then). */
+const BURST_GUARD_MS = 1000;
+
+/** The policy the gateway's settings give (GATEWAY_LOCKOUT_THRESHOLD, GATEWAY_LOCKOUT_SECONDS): one rule for the server and the CLI. */
+export function lockoutPolicy(threshold: number, lockoutSeconds: number): LockoutPolicy {
+  return { ...DEFAULT_LOCKOUT, accountThreshold: threshold, addressThreshold: threshold * 5, lockoutMs: lockoutSeconds * 1000 };
+}
 
 export function createLockout(store: Store, clock: Clock, policy: LockoutPolicy = DEFAULT_LOCKOUT): Lockout {
   /** Doubling delays from 1 s after the free failures, the full lockout at the threshold. */
@@ -54,19 +71,26 @@ export function createLockout(store: Store, clock: Clock, policy: LockoutPolicy 
   };
   const accountLock = lockFor(policy.accountThreshold, policy.freeFailures);
   const addressLock = lockFor(policy.addressThreshold, Math.floor(policy.addressThreshold / 2));
+  const thresholdOf = (key: string) => (key.startsWith('addr:') ? policy.addressThreshold : policy.accountThreshold);
 
   return {
-    async begin(username, address) {
+    async begin(who, address) {
       const now = clock();
-      const account = accountKey(username);
+      const account = accountKey(who);
       const byAddress = addressKey(address);
-      const { lockedUntil, counters } = await store.countAttempt([account, byAddress], now, now - policy.windowMs, (failures, key) =>
-        key === account ? accountLock(failures) : addressLock(failures),
+      // Counting sets no lock, except a short guard once the count (settled failures and attempts in
+      // flight) reaches the threshold: that attempt goes on, the burst behind it waits. So at most
+      // threshold guesses are checked at once, and the owner's parallel logins lock no one.
+      const { lockedUntil } = await store.countAttempt([account, byAddress], now, now - policy.windowMs, (failures, key) =>
+        failures >= thresholdOf(key) ? BURST_GUARD_MS : 0,
       );
       if (lockedUntil > now) throw new TooManyAttempts('too many failed attempts; try again later', Math.ceil((lockedUntil - now) / 1000));
-      const [a, b] = counters;
       return {
-        failed: async () => ({ lockedOut: a.failures === policy.accountThreshold || b.failures === policy.addressThreshold }),
+        async failed() {
+          const at = clock();
+          const counters = await store.lockFailures([account, byAddress], at, (failures, key) => (key === account ? accountLock(failures) : addressLock(failures)));
+          return { lockedOut: counters.some((c) => c.failures >= thresholdOf(c.key) && c.lockedUntil > at) };
+        },
         async succeeded() {
           // The account starts over; the address keeps its other failures but not this attempt.
           await store.clearFailures([account]);

@@ -128,8 +128,9 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
         throw new InvalidArgument('username and password are required');
       }
       const name = username.slice(0, 256);
-      const attempt = await lockout.begin(name, address);
+      // Counted per user ID (see lockout.ts): another user's success, whatever its name's case, clears nothing of this one.
       const user = USERNAME.test(name) ? await store.findUserByName(name) : undefined;
+      const attempt = await lockout.begin(user ? { userId: user.userId } : { unknownName: name }, address);
       const { ok, needsRehash } = await passwords.verify(user?.passwordHash, password);
       const tenantOk = tenantName === undefined || tenantName === user?.tenantId;
       const usable = user && !user.disabled && (await directory.hasTenant(user.tenantId));

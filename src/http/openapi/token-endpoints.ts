@@ -35,10 +35,16 @@ export const tokenSchemas: Components['schemas'] = {
           exp: { type: 'integer' },
           jti: string(),
           client_id: string('The introspecting client.'),
+          cnf: object({ 'x5t#S256': string('SHA-256 of the client certificate, base64url.') }, [], {
+            description: 'RFC 8705 §3.2: the certificate a gRPC token is bound to (gRPC tokens only).',
+          }),
         },
-        ['username', 'iss', 'jti', 'client_id'],
+        ['username', 'iss', 'jti', 'client_id', 'cnf'],
       ),
-      object({ active: { const: false } }, [], { additionalProperties: false, description: 'Unknown, garbage, expired, revoked, spent, or its user is gone.' }),
+      object({ active: { const: false } }, [], {
+        additionalProperties: false,
+        description: 'Unknown, garbage, expired, revoked, spent, or its user is gone; for a gRPC token also: its certificate blacklisted or its tenant deleted.',
+      }),
     ],
   },
   OAuthError: object({ error: string(), error_description: string() }, ['error_description']),
@@ -78,12 +84,15 @@ export const tokenPaths: Record<string, PathItem> = {
     post: {
       tags: ['tokens'],
       operationId: 'revoke',
-      summary: 'RFC 7009: revoke an access token, or a refresh token with its whole family.',
+      summary: 'RFC 7009: revoke an access token, or a refresh token with its whole family (clients in GATEWAY_REVOCATION_CLIENTS only).',
       security: [{ introspectionClient: [] }],
       requestBody: { required: true, content: { [FORM]: { schema: tokenForm } } },
       responses: {
-        '200': { description: 'Done; the same answer whether or not the token was known. Empty body.' },
-        '400': invalidRequest,
+        '200': { description: 'Done; the same answer whether or not the token was known (an invalid token too). Empty body.' },
+        '400': {
+          description: 'No token (invalid_request), or a live token this client may not revoke (unauthorized_client, RFC 7009 §2.1): it stays in force.',
+          content: json('OAuthError'),
+        },
         '401': invalidClient,
       },
     },

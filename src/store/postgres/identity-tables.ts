@@ -251,6 +251,24 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
         return { lockedUntil: 0, counters: await countKeys(q, keys, at, windowStart, lockFor) };
       });
     },
+    async lockFailures(keys: string[], at: number, lockFor: (failures: number, key: string) => number) {
+      return db.tx(async (q) => {
+        // Rows locked in key order, as countAttempt locks them: no deadlock between the two.
+        const { rows } = await q<CounterRow>(
+          'SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
+          [keys],
+        );
+        const byKey = new Map<string, FailureCounter>();
+        for (const r of rows) {
+          const counter = toCounter(r);
+          const lock = lockFor(counter.failures, r.key);
+          const lockedUntil = Math.max(counter.lockedUntil, lock > 0 ? at + lock : 0);
+          if (lockedUntil !== counter.lockedUntil) await q('UPDATE failure_counters SET locked_until = $1 WHERE key = $2', [lockedUntil, r.key]);
+          byKey.set(r.key, { ...counter, lockedUntil });
+        }
+        return keys.flatMap((k) => (byKey.has(k) ? [byKey.get(k)!] : []));
+      });
+    },
     async forgiveFailures(keys: string[]) {
       await db.query('UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($1::text[])', [keys]);
     },

@@ -17,6 +17,7 @@ import {
   SigningKeyRecord,
   Store,
   StoreTopic,
+  newTenantGeneration,
   TenantRecord,
   STORE_TOPICS,
 } from '../store';
@@ -121,6 +122,11 @@ class PostgresStore implements Store {
     return rows.length > 0;
   }
 
+  async tenantGeneration(tenantId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ generation: string }>('SELECT generation FROM tenants WHERE tenant_id = $1', [tenantId]);
+    return rows[0]?.generation;
+  }
+
   async getTenants(tenantIds: string[]): Promise<TenantRecord[]> {
     if (tenantIds.length === 0) return [];
     const { rows } = await this.db.query<{ tenant_id: string; gateway_ids: string[] }>(
@@ -139,8 +145,9 @@ class PostgresStore implements Store {
       const ids = tenants.map((t) => t.tenantId);
       // Sorted, so concurrent batches lock rows in the same order and cannot deadlock.
       const added = await q<{ tenant_id: string }>(
-        'INSERT INTO tenants (tenant_id, created_at) SELECT id, $2 FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING RETURNING tenant_id',
-        [ids, now],
+        `INSERT INTO tenants (tenant_id, created_at, generation) SELECT id, $2, gen FROM unnest($1::text[], $3::text[]) AS t (id, gen)
+         ORDER BY id ON CONFLICT DO NOTHING RETURNING tenant_id`,
+        [ids, now, ids.map(() => newTenantGeneration())],
       );
       const taken = firstNotIn(ids, added.rows.map((r) => r.tenant_id));
       if (taken !== undefined) throw new AlreadyExists(`tenant ${taken} already exists`);

@@ -198,6 +198,19 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
         return { lockedUntil: 0, counters: keys.map((key) => countOne(key, at, windowStart, lockFor)) };
       }, false);
     },
+    async lockFailures(keys: string[], at: number, lockFor: (failures: number, key: string) => number) {
+      return tx(() => {
+        const update = db.prepare('UPDATE failure_counters SET locked_until = ? WHERE key = ?');
+        return keys.flatMap((key) => {
+          const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+          if (!r) return [];
+          const lock = lockFor(r.failures, key);
+          const lockedUntil = Math.max(r.locked_until, lock > 0 ? at + lock : 0);
+          if (lockedUntil !== r.locked_until) update.run(lockedUntil, key);
+          return [toCounter({ ...r, locked_until: lockedUntil })];
+        });
+      }, false);
+    },
     async forgiveFailures(keys: string[]) {
       tx(() => {
         const forgive = db.prepare('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');

@@ -175,4 +175,14 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX spent_challenges_by_expiry ON spent_challenges (expires_at);
     `,
   },
+  {
+    version: 8,
+    name: 'tenant generations',
+    // A tenant deleted and added again is a new tenant: tokens name the generation they were issued
+    // for. Tenants made before this migration share the empty generation, as do the tokens issued
+    // for them (which carry none).
+    sql: `
+      ALTER TABLE tenants ADD COLUMN generation TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

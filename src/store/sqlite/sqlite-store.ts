@@ -21,6 +21,7 @@ import {
   SigningKeyRecord,
   Store,
   StoreTopic,
+  newTenantGeneration,
   TenantRecord,
   STORE_TOPICS,
 } from '../store';
@@ -179,6 +180,10 @@ class SqliteStore implements Store {
     return this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(tenantId) !== undefined;
   }
 
+  async tenantGeneration(tenantId: string): Promise<string | undefined> {
+    return this.db.prepare('SELECT generation FROM tenants WHERE tenant_id = ?').pluck().get(tenantId) as string | undefined;
+  }
+
   async getTenants(tenantIds: string[]): Promise<TenantRecord[]> {
     const exists = this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').pluck();
     const gateways = this.db.prepare('SELECT gateway_id FROM gateways WHERE tenant_id = ? ORDER BY gateway_id').pluck();
@@ -190,9 +195,9 @@ class SqliteStore implements Store {
   async addTenants(tenants: TenantRecord[]): Promise<void> {
     this.write(['tenants'], () => {
       const now = unixNow();
-      const insert = this.db.prepare('INSERT INTO tenants (tenant_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+      const insert = this.db.prepare('INSERT INTO tenants (tenant_id, created_at, generation) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
       for (const tenant of tenants) {
-        if (insert.run(tenant.tenantId, now).changes === 0) {
+        if (insert.run(tenant.tenantId, now, newTenantGeneration()).changes === 0) {
           throw new AlreadyExists(`tenant ${tenant.tenantId} already exists`);
         }
         this.insertGateways(tenant.tenantId, tenant.gatewayIds, now);

@@ -16,10 +16,13 @@ let s: CountingStore;
 let directory: Directory;
 let tokens: TokenService;
 let auth: Auth;
+let generations: Record<string, string | undefined>;
 
 beforeEach(async () => {
   s = countingStore();
   await s.store.addTenants([{ tenantId: 'acme', gatewayIds: [] }, { tenantId: 'globex', gatewayIds: [] }]);
+  generations = { acme: await s.store.tenantGeneration('acme'), globex: await s.store.tenantGeneration('globex') };
+  s.calls.clear();
   directory = await createDirectory(s.store, clock);
   tokens = createTokenService({ issuer: 'test', ttlSeconds: 600, clock, keys: await createKeyRing(s.store, clock, testSecretBox()) });
   auth = createAuth({ clock, directory, tokens, store: s.store });
@@ -40,8 +43,9 @@ function peerOf(tenantId: string, thumbprint = `thumb-${tenantId}`): Peer {
   };
 }
 
-const tokenFor = (peer: Peer, tenantId = 'acme') => tokens.issue({ subject: tenantId, tenantId, role: 'tenant', thumbprint: peer.thumbprint });
-const lookups = () => s.count('isTokenRevoked') + s.count('hasTenant');
+const tokenFor = (peer: Peer, tenantId = 'acme') =>
+  tokens.issue({ subject: tenantId, tenantId, role: 'tenant', thumbprint: peer.thumbprint, tenantGeneration: generations[tenantId] });
+const lookups = () => s.count('isTokenRevoked') + s.count('tenantGeneration');
 const code = async (value: unknown) => Promise.resolve(value).then(() => 'ok', (e: { code?: string }) => e.code);
 
 it('a token first seen on a connection is checked against the store once; later calls are synchronous and store-free', async () => {
@@ -159,6 +163,22 @@ it('a tenant delete reaches a token cached on a connection', async () => {
   await directory.refresh('tenants');
   const err = await Promise.resolve(auth.authenticate(peer, raw)).catch((e: Error & { code: string }) => e);
   expect(err).toMatchObject({ code: 'ERR_TOKEN_REVOKED', message: 'tenant globex is no longer registered' });
+});
+
+it('a tenant deleted and added again under the same ID does not revive its old tokens (cached or first seen)', async () => {
+  const cachedPeer = peerOf('globex');
+  const cached = tokenFor(cachedPeer, 'globex');
+  await auth.authenticate(cachedPeer, cached);
+  const unseen = tokenFor(peerOf('globex', 'thumb-other'), 'globex');
+  await s.store.deleteTenants(['globex']);
+  await s.store.addTenants([{ tenantId: 'globex', gatewayIds: [] }]);
+  await directory.refresh('tenants');
+  expect(await code(auth.authenticate(cachedPeer, cached))).toBe('ERR_TOKEN_REVOKED');
+  expect(await code(auth.authenticate(peerOf('globex', 'thumb-other'), unseen))).toBe('ERR_TOKEN_REVOKED');
+  // A token issued for the new tenant works.
+  const fresh = peerOf('globex', 'thumb-new');
+  const token = await auth.login(fresh, 'PEM');
+  expect((await auth.authenticate(fresh, token)).tenantId).toBe('globex');
 });
 
 it('a store that cannot answer a needed lookup gives StoreUnavailable; the warm path keeps working', async () => {

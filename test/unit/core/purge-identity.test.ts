@@ -44,12 +44,12 @@ const purgeAt = (at: number, signal?: AbortSignal) => {
 };
 
 it('keeps a failed login’s counters for the lockout window, in ms, and drops them after', async () => {
-  const { lockout } = await identityParts();
-  await (await lockout.begin('erin', '192.0.2.7')).failed();
+  const { lockout, user } = await identityParts();
+  await (await lockout.begin({ userId: user.userId }, '192.0.2.7')).failed();
   expect(await purgeAt(START + WINDOW)).toEqual({ failureCounters: 0, refreshTokens: 0, refreshFamilies: 0 });
-  expect(await store.getFailures(['user:erin', 'addr:192.0.2.7'])).toHaveLength(2);
+  expect(await store.getFailures([`user:${user.userId}`, 'addr:192.0.2.7'])).toHaveLength(2);
   expect(await purgeAt(START + WINDOW + 1)).toEqual({ failureCounters: 2, refreshTokens: 0, refreshFamilies: 0 });
-  expect(await store.getFailures(['user:erin', 'addr:192.0.2.7'])).toEqual([]);
+  expect(await store.getFailures([`user:${user.userId}`, 'addr:192.0.2.7'])).toEqual([]);
 });
 
 it('keeps a refresh token family for the grace after its newest token expired, in seconds, and drops it after', async () => {

@@ -3,7 +3,7 @@ import { VerifiedToken } from '../../../src/core/peer';
 import { createTokenChecks, RECENT_TOKENS } from '../../../src/core/token-checks';
 
 const directory = { revocationEpoch: () => 3, tenantsEpoch: () => 5 } as unknown as Directory;
-const token = (jti: string): VerifiedToken => ({ jti, kid: 'k1', subject: 'acme', tenantId: 'acme', role: 'tenant', expiresAt: 2_000_000_000 });
+const token = (jti: string): VerifiedToken => ({ jti, kid: 'k1', subject: 'acme', tenantId: 'acme', role: 'tenant', expiresAt: 2_000_000_000, tenantGeneration: '' });
 
 it('one entry per token, shared by every connection that presents it', () => {
   const checks = createTokenChecks(directory, () => true);

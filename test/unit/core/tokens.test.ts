@@ -90,7 +90,15 @@ describe('token service', () => {
       role: 'tenant',
       actor: 'administrator',
       expiresAt: START / 1000 + TTL,
+      tenantGeneration: '',
     });
+  });
+
+  it('names the tenant generation it was issued for (tgen), none for a tenant older than generations', () => {
+    const token = tokens.issue({ ...request, tenantGeneration: 'gen-1' });
+    expect(parts(token).payload.tgen).toBe('gen-1');
+    expect(tokens.verify(token).token.tenantGeneration).toBe('gen-1');
+    expect(parts(tokens.issue(request)).payload).not.toHaveProperty('tgen');
   });
 
   it('gives every token its own jti', () => {

@@ -1,7 +1,9 @@
 /**
  * Login with a token from an external identity provider (datarhei's "Auth0" login), with what the
- * original lacks: the audience is always checked, algorithms are allow-listed, and JWKS fetches
- * time out, are cached, and are refetched for an unknown `kid` at most once per interval.
+ * original lacks: the audience is always checked, algorithms are allow-listed, `exp` is required and
+ * bounded, and JWKS fetches time out, are cached, and are refetched for an unknown `kid` at most once
+ * per interval. Reasons name what was wrong, never what was expected (the configured issuer and
+ * audience are not told to whoever asks).
  */
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -9,6 +11,8 @@ import jwt from 'jsonwebtoken';
 import { Clock, unixSeconds } from '../../../core/clock';
 
 export const IDP_ALGORITHMS: jwt.Algorithm[] = ['RS256', 'ES256'];
+/** Auth0's default access-token lifetime; a token meant to be exchanged at once needs no more. */
+export const DEFAULT_IDP_MAX_TOKEN_SECONDS = 86_400;
 
 export interface IdpOptions {
   issuer: string;
@@ -18,6 +22,8 @@ export interface IdpOptions {
   /** IdP subject → local username. */
   subjects: Map<string, string>;
   clock: Clock;
+  /** Tokens whose `exp` lies further ahead than this are refused (a token without `exp` is refused too). */
+  maxTokenSeconds?: number;
   fetchTimeoutMs?: number;
   cacheMs?: number;
   minRefetchMs?: number;
@@ -33,6 +39,7 @@ export function createExternalIdp(o: IdpOptions): ExternalIdp {
   const timeout = o.fetchTimeoutMs ?? 3000;
   const cacheMs = o.cacheMs ?? 10 * 60_000;
   const minRefetchMs = o.minRefetchMs ?? 30_000;
+  const maxTokenSeconds = o.maxTokenSeconds ?? DEFAULT_IDP_MAX_TOKEN_SECONDS;
   let keys = new Map<string, KeyObject>();
   let fetchedAt = -Infinity;
   let inflight: Promise<void> | undefined;
@@ -79,17 +86,32 @@ export function createExternalIdp(o: IdpOptions): ExternalIdp {
       }
       const key = keys.get(header.kid);
       if (!key) return { ok: false, reason: 'unknown kid' };
+      const now = unixSeconds(o.clock);
       let claims: jwt.JwtPayload;
       try {
-        claims = jwt.verify(token, key, { algorithms: IDP_ALGORITHMS, issuer: o.issuer, audience: o.audience, clockTimestamp: unixSeconds(o.clock) }) as jwt.JwtPayload;
+        claims = jwt.verify(token, key, { algorithms: IDP_ALGORITHMS, issuer: o.issuer, audience: o.audience, clockTimestamp: now }) as jwt.JwtPayload;
       } catch (err) {
-        if (err instanceof jwt.TokenExpiredError) return { ok: false, reason: 'token has expired' };
-        return { ok: false, reason: `invalid token: ${(err as Error).message}` };
+        return { ok: false, reason: rejection(err) };
       }
+      // jsonwebtoken accepts a token without `exp` as valid forever.
+      if (typeof claims.exp !== 'number') return { ok: false, reason: 'token has no expiry (exp)' };
+      if (claims.exp - now > maxTokenSeconds) return { ok: false, reason: 'token expiry (exp) is too far ahead' };
       const subject = claims.sub;
       const username = typeof subject === 'string' ? o.subjects.get(subject) : undefined;
       if (!subject || !username) return { ok: false, reason: 'user not allowed' };
       return { ok: true, subject, username };
     },
   };
+}
+
+/** jsonwebtoken's messages name the expected issuer and audience: only the kind of failure goes out. */
+function rejection(err: unknown): string {
+  if (err instanceof jwt.TokenExpiredError) return 'token has expired';
+  if (err instanceof jwt.NotBeforeError) return 'token is not valid yet';
+  const message = err instanceof Error ? err.message : '';
+  if (message.startsWith('jwt audience invalid')) return 'invalid token: audience not accepted';
+  if (message.startsWith('jwt issuer invalid')) return 'invalid token: issuer not accepted';
+  if (message === 'invalid signature') return 'invalid token: bad signature';
+  if (message === 'invalid algorithm') return 'invalid token: algorithm not allowed';
+  return 'invalid token';
 }

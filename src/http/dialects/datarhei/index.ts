@@ -34,6 +34,7 @@ export const datarhei: Dialect = {
           audience: ctx.config.idpAudience,
           subjects: new Map(ctx.config.idpSubjects.map((e) => e.split('=') as [string, string])),
           clock: ctx.core.clock,
+          maxTokenSeconds: ctx.config.idpMaxTokenSeconds,
         })
       : undefined;
 
