@@ -38,6 +38,16 @@ export interface Config {
   introspectionClients: string[];
   /** How often an instance records that it is alive; device gateway presence of an instance silent for 3× this is dropped. */
   presenceHeartbeatMs: number;
+  /** Open gRPC connections (handshaking or not) per process; more are closed at once. */
+  grpcMaxConnections: number;
+  /** A gRPC connection that has not finished its TLS handshake by then is closed. */
+  grpcHandshakeTimeoutMs: number;
+  /** Concurrent HTTP/2 streams (calls) per gRPC connection; more are refused (REFUSED_STREAM). */
+  grpcMaxConcurrentStreams: number;
+  /** A gRPC connection with no call open for this long is closed (GOAWAY). */
+  grpcIdleTimeoutMs: number;
+  /** Open Gateway.SubscribeStatus streams per tenant (the administrator's own token counts as one tenant). */
+  statusSubscribersPerTenant: number;
 }
 
 const DEFAULTS: Config = {
@@ -64,6 +74,11 @@ const DEFAULTS: Config = {
   idpSubjects: [],
   introspectionClients: [],
   presenceHeartbeatMs: 5000,
+  grpcMaxConnections: 4096,
+  grpcHandshakeTimeoutMs: 10_000,
+  grpcMaxConcurrentStreams: 100,
+  grpcIdleTimeoutMs: 300_000,
+  statusSubscribersPerTenant: 64,
 };
 
 /** Config key → environment variable. */
@@ -91,6 +106,11 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   idpSubjects: 'GATEWAY_IDP_SUBJECTS',
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
+  grpcMaxConnections: 'GATEWAY_GRPC_MAX_CONNECTIONS',
+  grpcHandshakeTimeoutMs: 'GATEWAY_GRPC_HANDSHAKE_TIMEOUT_MS',
+  grpcMaxConcurrentStreams: 'GATEWAY_GRPC_MAX_CONCURRENT_STREAMS',
+  grpcIdleTimeoutMs: 'GATEWAY_GRPC_IDLE_TIMEOUT_MS',
+  statusSubscribersPerTenant: 'GATEWAY_STATUS_SUBSCRIBERS_PER_TENANT',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -190,6 +210,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
+    grpcMaxConnections: integer(raw.grpcMaxConnections, ENV_NAMES.grpcMaxConnections, 1, 1_000_000, problems),
+    grpcHandshakeTimeoutMs: integer(raw.grpcHandshakeTimeoutMs, ENV_NAMES.grpcHandshakeTimeoutMs, 100, 120_000, problems),
+    grpcMaxConcurrentStreams: integer(raw.grpcMaxConcurrentStreams, ENV_NAMES.grpcMaxConcurrentStreams, 1, 10_000, problems),
+    grpcIdleTimeoutMs: integer(raw.grpcIdleTimeoutMs, ENV_NAMES.grpcIdleTimeoutMs, 100, 86_400_000, problems),
+    statusSubscribersPerTenant: integer(raw.statusSubscribersPerTenant, ENV_NAMES.statusSubscribersPerTenant, 1, 100_000, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {

@@ -41,8 +41,14 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       lockoutThreshold: config.lockoutThreshold,
       lockoutSeconds: config.lockoutSeconds,
       presence: { heartbeatMs: config.presenceHeartbeatMs },
+      statusSubscribersPerTenant: config.statusSubscribersPerTenant,
     });
-    const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
+    const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log, {
+      maxConnections: config.grpcMaxConnections,
+      handshakeTimeoutMs: config.grpcHandshakeTimeoutMs,
+      maxConcurrentStreams: config.grpcMaxConcurrentStreams,
+      idleTimeoutMs: config.grpcIdleTimeoutMs,
+    });
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
     log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
     const started = core;

@@ -50,6 +50,8 @@ export interface CoreOptions {
   lockoutThreshold?: number;
   lockoutSeconds?: number;
   presence?: PresenceOptions;
+  /** Open SubscribeStatus streams per tenant. */
+  statusSubscribersPerTenant?: number;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -58,7 +60,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const directory = await createDirectory(store, clock);
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
   const auth = createAuth({ clock, directory, tokens, store });
-  const hub = createStatusHub(clock);
+  const hub = createStatusHub(clock, { subscribersPerTenant: options.statusSubscribersPerTenant });
   const sessions = createSessions();
   /** Device gateways whose registration or certificate is gone lose their session and channel at once. */
   const pruneDeviceGateways = () => {

@@ -58,6 +58,11 @@ describe('loadConfig', () => {
       idpSubjects: [],
       introspectionClients: [],
       presenceHeartbeatMs: 5000,
+      grpcMaxConnections: 4096,
+      grpcHandshakeTimeoutMs: 10_000,
+      grpcMaxConcurrentStreams: 100,
+      grpcIdleTimeoutMs: 300_000,
+      statusSubscribersPerTenant: 64,
     });
   });
 

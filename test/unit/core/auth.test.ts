@@ -35,6 +35,7 @@ function peerOf(tenantId: string, thumbprint = `thumb-${tenantId}`): Peer {
     notBefore: 0,
     notAfter: Number.MAX_SAFE_INTEGER,
     trusted: true,
+    isCa: false,
     tokens: new Map(),
   };
 }
