@@ -50,8 +50,10 @@ export async function listenTls(
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
+  // node:tls reports a failed or timed-out handshake here and leaves the socket open: close it.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     log.debug({ remote: socket.remoteAddress, reason: err.code ?? err.message }, 'TLS handshake failed');
+    socket.destroy();
   });
   // At the cap every new connection is dropped: say so at most every 10 s, not once per connection.
   let dropped = 0;
