@@ -12,7 +12,8 @@ import { connect as tcpConnect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { LoginResponse } from '../../src/gen/gsdk/login/login';
 import { MasterService } from '../../src/gen/gsdk/master/master';
-import { closeAllClients, codeOf, credentialsFor, loginClient, makeClient, unary } from '../support/clients';
+import { openSession } from '../support/admin-session';
+import { closeAllClients, codeOf, credentialsFor, loginClient, makeClient, metadataWith, unary } from '../support/clients';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { ClientPair } from '../support/pki';
 
@@ -22,7 +23,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway({
     tenants: [{ tenantId: 'acme', gatewayIds: ['gw-1'] }],
-    config: { grpcMaxConcurrentStreams: STREAMS, grpcIdleTimeoutMs: 400 },
+    config: { grpcMaxConcurrentStreams: STREAMS, grpcIdleTimeoutMs: 400, statusSubscribersPerTenant: 2 },
   });
 });
 
@@ -136,6 +137,39 @@ describe('certificates at the door', () => {
     const acme = gw.pki.tenant('acme');
     expect(await healthCheck(acme)).toEqual({ status: 'SERVING' });
     expect(await reflectionList(acme)).toEqual(expect.arrayContaining(['gsdk.login.Login']));
+  });
+});
+
+describe('status subscribers', () => {
+  it('a tenant holds at most statusSubscribersPerTenant SubscribeStatus streams; the next is RESOURCE_EXHAUSTED', async () => {
+    const session = await openSession(gw, gw.pki.tenant('acme'));
+    const open = () => {
+      const stream = (session.gateway.subscribeStatus as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<unknown>).call(
+        session.gateway,
+        { queueSize: 0 },
+        metadataWith(session.token),
+      );
+      const opened = new Promise<grpc.status>((resolve) => {
+        stream.on('metadata', () => resolve(grpc.status.OK));
+        stream.on('error', (e: grpc.ServiceError) => resolve(e.code));
+      });
+      stream.on('data', () => undefined);
+      return { stream, opened };
+    };
+    const held = [open(), open()];
+    expect(await Promise.all(held.map((h) => h.opened))).toEqual([grpc.status.OK, grpc.status.OK]);
+    expect(await open().opened).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    held[0].stream.cancel();
+    // The cancelled stream's place is given back when the server sees it go.
+    let again = grpc.status.RESOURCE_EXHAUSTED;
+    for (let i = 0; i < 50 && again !== grpc.status.OK; i++) {
+      const next = open();
+      again = await next.opened;
+      if (again === grpc.status.OK) next.stream.cancel();
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(again).toBe(grpc.status.OK);
+    held[1].stream.cancel();
   });
 });
 

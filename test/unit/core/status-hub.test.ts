@@ -100,4 +100,28 @@ describe('status hub', () => {
     hub.close();
     expect(s.ended()).toBe('ok');
   });
+
+  it('holds at most subscribersPerTenant subscribers per tenant; one that ends makes room', () => {
+    const hub = createStatusHub(clock, { subscribersPerTenant: 2 });
+    const first = hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme');
+    hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme');
+    expect(() => hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme')).toThrow(expect.objectContaining({ code: 'ERR_RESOURCE_EXHAUSTED' }));
+    // Other tenants are not affected.
+    hub.subscribe(() => true, 0, fakeSink(100).sink, 'globex');
+    first();
+    first(); // twice counts once
+    hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme');
+    expect(() => hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme')).toThrow(expect.objectContaining({ code: 'ERR_RESOURCE_EXHAUSTED' }));
+  });
+
+  it('a subscriber ended for falling behind frees its place', () => {
+    const hub = createStatusHub(clock, { subscribersPerTenant: 1 });
+    const slow = fakeSink(0);
+    hub.subscribe(() => true, 1, slow.sink, 'acme');
+    hub.connect('a', 't', () => undefined);
+    hub.connect('b', 't', () => undefined);
+    hub.connect('c', 't', () => undefined);
+    expect(slow.ended()).toBeInstanceOf(Error);
+    expect(() => hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme')).not.toThrow();
+  });
 });
