@@ -48,6 +48,8 @@ export interface Config {
   grpcIdleTimeoutMs: number;
   /** Open Gateway.SubscribeStatus streams per tenant (the administrator's own token counts as one tenant). */
   statusSubscribersPerTenant: number;
+  /** gRPC connections one client certificate may hold open at once; more are refused at the handshake. */
+  grpcMaxConnectionsPerCertificate: number;
 }
 
 const DEFAULTS: Config = {
@@ -79,6 +81,7 @@ const DEFAULTS: Config = {
   grpcMaxConcurrentStreams: 100,
   grpcIdleTimeoutMs: 300_000,
   statusSubscribersPerTenant: 64,
+  grpcMaxConnectionsPerCertificate: 64,
 };
 
 /** Config key → environment variable. */
@@ -111,6 +114,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   grpcMaxConcurrentStreams: 'GATEWAY_GRPC_MAX_CONCURRENT_STREAMS',
   grpcIdleTimeoutMs: 'GATEWAY_GRPC_IDLE_TIMEOUT_MS',
   statusSubscribersPerTenant: 'GATEWAY_STATUS_SUBSCRIBERS_PER_TENANT',
+  grpcMaxConnectionsPerCertificate: 'GATEWAY_GRPC_MAX_CONNECTIONS_PER_CERTIFICATE',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -215,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     grpcMaxConcurrentStreams: integer(raw.grpcMaxConcurrentStreams, ENV_NAMES.grpcMaxConcurrentStreams, 1, 10_000, problems),
     grpcIdleTimeoutMs: integer(raw.grpcIdleTimeoutMs, ENV_NAMES.grpcIdleTimeoutMs, 100, 86_400_000, problems),
     statusSubscribersPerTenant: integer(raw.statusSubscribersPerTenant, ENV_NAMES.statusSubscribersPerTenant, 1, 100_000, problems),
+    grpcMaxConnectionsPerCertificate: integer(raw.grpcMaxConnectionsPerCertificate, ENV_NAMES.grpcMaxConnectionsPerCertificate, 1, 1_000_000, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {

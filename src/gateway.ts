@@ -48,6 +48,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       handshakeTimeoutMs: config.grpcHandshakeTimeoutMs,
       maxConcurrentStreams: config.grpcMaxConcurrentStreams,
       idleTimeoutMs: config.grpcIdleTimeoutMs,
+      maxConnectionsPerCertificate: config.grpcMaxConnectionsPerCertificate,
     });
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
     log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');

@@ -42,9 +42,16 @@ export interface GrpcLimits {
   handshakeTimeoutMs: number;
   maxConcurrentStreams: number;
   idleTimeoutMs: number;
+  maxConnectionsPerCertificate: number;
 }
 
-export const DEFAULT_GRPC_LIMITS: GrpcLimits = { maxConnections: 4096, handshakeTimeoutMs: 10_000, maxConcurrentStreams: 100, idleTimeoutMs: 300_000 };
+export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
+  maxConnections: 4096,
+  handshakeTimeoutMs: 10_000,
+  maxConcurrentStreams: 100,
+  idleTimeoutMs: 300_000,
+  maxConnectionsPerCertificate: 64,
+};
 
 export interface GrpcServer {
   readonly port: number;
@@ -74,7 +81,7 @@ export async function startGrpcServer(
   log: Logger,
   limits: GrpcLimits = DEFAULT_GRPC_LIMITS,
 ): Promise<GrpcServer> {
-  const peers = createPeerRegistry(new X509Certificate(tls.caPem), core.auth.admissionRefusal, log);
+  const peers = createPeerRegistry(new X509Certificate(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate);
   const deps: GrpcDeps = { auth: core.auth, peers, log };
   const server = new grpc.Server({
     // Above every method's own limit (message-limits.ts): larger messages are refused unbuffered.

@@ -40,8 +40,20 @@ export interface PeerRegistry {
   connections(): number;
 }
 
-export function createPeerRegistry(ca: X509Certificate, admission: Admission, log: Logger, certificates = new CertificateCache()): PeerRegistry {
+/**
+ * `perCertificate`: connections one client certificate may hold open at once. With the stream limit
+ * per connection it bounds what one certificate can make the gateway hold (the connection cap alone
+ * would let one certificate take every connection).
+ */
+export function createPeerRegistry(
+  ca: X509Certificate,
+  admission: Admission,
+  log: Logger,
+  perCertificate = Number.MAX_SAFE_INTEGER,
+  certificates = new CertificateCache(),
+): PeerRegistry {
   const sockets = new Map<string, TLSSocket>();
+  const perThumbprint = new Map<string, number>();
   const peers = new WeakMap<TLSSocket, Peer>();
   const disconnectListeners: ((peer: Peer) => void)[] = [];
 
@@ -81,11 +93,17 @@ export function createPeerRegistry(ca: X509Certificate, admission: Admission, lo
     if (!certificate) return refuse(socket, 'no readable client certificate');
     const refusal = admission(certificate);
     if (refusal) return refuse(socket, refusal);
+    const held = perThumbprint.get(certificate.thumbprint) ?? 0;
+    if (held >= perCertificate) return refuse(socket, `the certificate already holds ${held} connections, the most allowed`);
+    perThumbprint.set(certificate.thumbprint, held + 1);
     const key = connectionKey(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort);
     sockets.set(key, socket);
     peers.set(socket, peerFor(certificate));
     socket.once('close', () => {
       if (sockets.get(key) === socket) sockets.delete(key);
+      const left = (perThumbprint.get(certificate.thumbprint) ?? 1) - 1;
+      if (left > 0) perThumbprint.set(certificate.thumbprint, left);
+      else perThumbprint.delete(certificate.thumbprint);
       const peer = peers.get(socket);
       if (peer) for (const listener of disconnectListeners) listener(peer);
     });

@@ -184,7 +184,10 @@ describe('idle connections', () => {
 describe('connections in all, and silent handshakes', () => {
   let small: TestGateway;
   beforeAll(async () => {
-    small = await startTestGateway({ config: { grpcMaxConnections: 3, grpcHandshakeTimeoutMs: 300 }, tenants: [{ tenantId: 'acme' }] });
+    small = await startTestGateway({
+      config: { grpcMaxConnections: 3, grpcHandshakeTimeoutMs: 300, grpcMaxConnectionsPerCertificate: 2 },
+      tenants: [{ tenantId: 'acme' }],
+    });
   });
   afterAll(() => small.close());
 
@@ -208,5 +211,17 @@ describe('connections in all, and silent handshakes', () => {
     await Promise.all(held.map(closed));
     const acme = small.pki.tenant('acme');
     expect(await unary<LoginResponse>(loginClient(`localhost:${small.port}`, small.pki.caPem, acme), 'login', { tenantCert: acme.certPem })).toHaveProperty('jwtToken');
+    closeAllClients();
+  });
+
+  it('one certificate holds at most grpcMaxConnectionsPerCertificate connections; the next is refused at the handshake', async () => {
+    const acme = small.pki.tenant('acme');
+    const login = (pair: ClientPair) => unary<LoginResponse>(loginClient(`localhost:${small.port}`, small.pki.caPem, pair), 'login', { tenantCert: pair.certPem });
+    await login(acme);
+    await login(acme);
+    expect((await codeOf(login(acme))).code).toBe(grpc.status.UNAVAILABLE);
+    // Another certificate of the same tenant has its own connections.
+    expect(await login(small.pki.tenant('acme'))).toHaveProperty('jwtToken');
+    closeAllClients();
   });
 });

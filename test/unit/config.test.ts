@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       grpcMaxConcurrentStreams: 100,
       grpcIdleTimeoutMs: 300_000,
       statusSubscribersPerTenant: 64,
+      grpcMaxConnectionsPerCertificate: 64,
     });
   });
 
