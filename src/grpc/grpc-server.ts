@@ -24,7 +24,7 @@ import { createPeerRegistry, PeerRegistry } from './peer-registry';
 import { createDoorInterceptor } from './door-interceptor';
 import { createInjector } from './grpc-internals';
 import { MAX_REQUEST_BYTES, withRequestLimits } from './message-limits';
-import { listenTls } from './tls-listener';
+import { listenTls, TlsListener } from './tls-listener';
 import { withSharedWriter } from './shared-writer';
 
 export const PROTO_DIR = join(__dirname, '..', '..', 'proto');
@@ -92,6 +92,8 @@ export async function startGrpcServer(
     'grpc.enable_channelz': 0,
     interceptors: [createDoorInterceptor(peers, core.auth, log)],
   });
+  // First: a grpc-js without the injector stops the start before anything else is set up.
+  const injector = createInjector(server);
 
   const services: [grpc.ServiceDefinition, grpc.UntypedServiceImplementation][] = [
     [withSharedWriter(loginMessages.LoginService, loginMessages), createLoginService(deps)],
@@ -121,8 +123,14 @@ export async function startGrpcServer(
   }, 1000);
   probe.unref();
 
-  const injector = createInjector(server);
-  const listener = await listenTls({ ...tls, maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs }, host, port, peers.admit, injector, log);
+  let listener: TlsListener;
+  try {
+    listener = await listenTls({ ...tls, maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs }, host, port, peers.admit, injector, log);
+  } catch (err) {
+    clearInterval(probe);
+    server.forceShutdown();
+    throw err;
+  }
 
   return {
     port: listener.port,
