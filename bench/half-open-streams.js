@@ -26,6 +26,8 @@ const arg = (name, fallback) => {
 const dist = join(__dirname, '..', 'dist');
 
 async function serve() {
+  // Keeps this process up while the gateway starts (nothing else holds the event loop then).
+  setInterval(() => undefined, 1000);
   const { loadConfig } = require(join(dist, 'config'));
   const { startGateway } = require(join(dist, 'gateway'));
   const { createLogger } = require(join(dist, 'logger'));
@@ -88,10 +90,11 @@ async function main() {
   }
   await sleep(5000);
   const held = await ask(server, 'rss');
+  const closedByServer = refusedSessions;
   for (const s of sessions) s.destroy();
   await sleep(5000);
   const after = await ask(server, 'rss');
-  await ask(server, 'stop').catch(() => undefined);
+  await new Promise((resolve) => server.once('exit', resolve) && server.send('stop'));
   rmSync(dir, { recursive: true, force: true });
   console.log(
     JSON.stringify({
@@ -99,7 +102,7 @@ async function main() {
       asked: { connections, streamsPerConnection: streams },
       streamsSentByClient: opened,
       connectionsAdmitted: held.connections,
-      connectionsClosedByServer: refusedSessions,
+      connectionsClosedByServer: closedByServer,
       rss: { before: mb(before.rss), held: mb(held.rss), afterClose: mb(after.rss) },
     }),
   );
