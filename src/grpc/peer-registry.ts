@@ -79,7 +79,8 @@ export function createPeerRegistry(
       return undefined;
     }
     const read = readClientCertificate(x509, ca);
-    certificates.set(read);
+    // Only our CA's certificates are worth keeping: anyone can make untrusted ones to evict them.
+    if (read.trusted) certificates.set(read);
     return read;
   }
 
