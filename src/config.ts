@@ -50,6 +50,8 @@ export interface Config {
   statusSubscribersPerTenant: number;
   /** gRPC connections one client certificate may hold open at once; more are refused at the handshake. */
   grpcMaxConnectionsPerCertificate: number;
+  /** gRPC connections from one address that may be in their TLS handshake at once; more are closed. */
+  grpcMaxHandshakesPerAddress: number;
 }
 
 const DEFAULTS: Config = {
@@ -82,6 +84,7 @@ const DEFAULTS: Config = {
   grpcIdleTimeoutMs: 300_000,
   statusSubscribersPerTenant: 64,
   grpcMaxConnectionsPerCertificate: 64,
+  grpcMaxHandshakesPerAddress: 32,
 };
 
 /** Config key → environment variable. */
@@ -115,6 +118,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   grpcIdleTimeoutMs: 'GATEWAY_GRPC_IDLE_TIMEOUT_MS',
   statusSubscribersPerTenant: 'GATEWAY_STATUS_SUBSCRIBERS_PER_TENANT',
   grpcMaxConnectionsPerCertificate: 'GATEWAY_GRPC_MAX_CONNECTIONS_PER_CERTIFICATE',
+  grpcMaxHandshakesPerAddress: 'GATEWAY_GRPC_MAX_HANDSHAKES_PER_ADDRESS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -220,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     grpcIdleTimeoutMs: integer(raw.grpcIdleTimeoutMs, ENV_NAMES.grpcIdleTimeoutMs, 100, 86_400_000, problems),
     statusSubscribersPerTenant: integer(raw.statusSubscribersPerTenant, ENV_NAMES.statusSubscribersPerTenant, 1, 100_000, problems),
     grpcMaxConnectionsPerCertificate: integer(raw.grpcMaxConnectionsPerCertificate, ENV_NAMES.grpcMaxConnectionsPerCertificate, 1, 1_000_000, problems),
+    grpcMaxHandshakesPerAddress: integer(raw.grpcMaxHandshakesPerAddress, ENV_NAMES.grpcMaxHandshakesPerAddress, 1, 1_000_000, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {

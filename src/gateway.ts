@@ -49,6 +49,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       maxConcurrentStreams: config.grpcMaxConcurrentStreams,
       idleTimeoutMs: config.grpcIdleTimeoutMs,
       maxConnectionsPerCertificate: config.grpcMaxConnectionsPerCertificate,
+      maxHandshakesPerAddress: config.grpcMaxHandshakesPerAddress,
     });
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
     log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');

@@ -43,6 +43,7 @@ export interface GrpcLimits {
   maxConcurrentStreams: number;
   idleTimeoutMs: number;
   maxConnectionsPerCertificate: number;
+  maxHandshakesPerAddress: number;
 }
 
 export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
@@ -51,6 +52,7 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
   maxConcurrentStreams: 100,
   idleTimeoutMs: 300_000,
   maxConnectionsPerCertificate: 64,
+  maxHandshakesPerAddress: 32,
 };
 
 export interface GrpcServer {
@@ -125,7 +127,8 @@ export async function startGrpcServer(
 
   let listener: TlsListener;
   try {
-    listener = await listenTls({ ...tls, maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs }, host, port, peers.admit, injector, log);
+    const { maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress } = limits;
+    listener = await listenTls({ ...tls, maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress }, host, port, peers.admit, injector, log);
   } catch (err) {
     clearInterval(probe);
     server.forceShutdown();

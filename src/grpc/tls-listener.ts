@@ -16,6 +16,8 @@ export interface TlsListenerOptions {
   serverKeyPem: string;
   maxConnections: number;
   handshakeTimeoutMs: number;
+  /** Connections from one address that may be in their TLS handshake at once. */
+  maxHandshakesPerAddress: number;
 }
 
 export interface TlsListener {
@@ -46,9 +48,32 @@ export async function listenTls(
   });
   server.maxConnections = options.maxConnections;
   const open = new Set<Socket>();
+  // Silent handshakes from one address must not fill the connection cap for everyone else. Keyed by
+  // address and port, because 'secureConnection' hands over the TLS socket, not this raw one.
+  const handshaking = new Map<string, number>();
+  const pending = new Set<string>();
+  const finished = (address: string, port: number | undefined) => {
+    if (!pending.delete(`${address}|${port}`)) return;
+    const left = (handshaking.get(address) ?? 1) - 1;
+    if (left > 0) handshaking.set(address, left);
+    else handshaking.delete(address);
+  };
   server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const busy = handshaking.get(address) ?? 0;
+    if (busy >= options.maxHandshakesPerAddress) {
+      log.debug({ remote: address, busy }, 'gRPC connection refused: too many handshakes from this address');
+      socket.destroy();
+      return;
+    }
+    handshaking.set(address, busy + 1);
+    pending.add(`${address}|${socket.remotePort}`);
     open.add(socket);
-    socket.once('close', () => open.delete(socket));
+    const port = socket.remotePort;
+    socket.once('close', () => {
+      open.delete(socket);
+      finished(address, port);
+    });
   });
   // node:tls reports a failed or timed-out handshake here and leaves the socket open: close it.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
@@ -66,6 +91,7 @@ export async function listenTls(
     dropped = 0;
   });
   server.on('secureConnection', (socket: TLSSocket) => {
+    finished(socket.remoteAddress ?? '', socket.remotePort);
     // Errors after the handshake are the session's to handle; without a listener they would throw.
     socket.on('error', (err) => log.debug({ err, remote: socket.remoteAddress }, 'TLS connection error'));
     if (admit(socket)) injector.injectConnection(socket);

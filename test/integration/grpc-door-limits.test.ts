@@ -214,6 +214,30 @@ describe('connections in all, and silent handshakes', () => {
     closeAllClients();
   });
 
+  it('one address may have at most grpcMaxHandshakesPerAddress handshakes under way; a finished one makes room', async () => {
+    const other = await startTestGateway({ config: { grpcMaxHandshakesPerAddress: 2, grpcHandshakeTimeoutMs: 60_000 }, tenants: [{ tenantId: 'acme' }] });
+    try {
+      const connect = () =>
+        new Promise<Socket>((resolve) => {
+          const s = tcpConnect(other.port, '127.0.0.1', () => resolve(s));
+          s.on('error', () => undefined);
+        });
+      const held = await Promise.all([connect(), connect()]);
+      const extra = await connect();
+      expect(await within(closed(extra), 1000)).toBe('closed');
+      expect(held.every((s) => !s.destroyed)).toBe(true);
+      held[0].destroy();
+      await closed(held[0]);
+      // One silent handshake left: a real client from the same address gets through.
+      const acme = other.pki.tenant('acme');
+      expect(await unary<LoginResponse>(loginClient(`localhost:${other.port}`, other.pki.caPem, acme), 'login', { tenantCert: acme.certPem })).toHaveProperty('jwtToken');
+      held[1].destroy();
+      closeAllClients();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('one certificate holds at most grpcMaxConnectionsPerCertificate connections; the next is refused at the handshake', async () => {
     const acme = small.pki.tenant('acme');
     const login = (pair: ClientPair) => unary<LoginResponse>(loginClient(`localhost:${small.port}`, small.pki.caPem, pair), 'login', { tenantCert: pair.certPem });

@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       grpcIdleTimeoutMs: 300_000,
       statusSubscribersPerTenant: 64,
       grpcMaxConnectionsPerCertificate: 64,
+      grpcMaxHandshakesPerAddress: 32,
     });
   });
 
