@@ -60,6 +60,20 @@ export interface Config {
   idpMaxTokenSeconds: number;
   /** Introspection clients (by ID) allowed to revoke any token; the others may revoke none of ours (RFC 7009 §2.1). */
   revocationClients: string[];
+  /** Open gRPC connections (handshaking or not) per process; more are closed at once. */
+  grpcMaxConnections: number;
+  /** A gRPC connection that has not finished its TLS handshake by then is closed. */
+  grpcHandshakeTimeoutMs: number;
+  /** Concurrent HTTP/2 streams (calls) per gRPC connection; more are refused (REFUSED_STREAM). */
+  grpcMaxConcurrentStreams: number;
+  /** A gRPC connection with no call open for this long is closed (GOAWAY). */
+  grpcIdleTimeoutMs: number;
+  /** Open Gateway.SubscribeStatus streams per tenant (the administrator's own token counts as one tenant). */
+  statusSubscribersPerTenant: number;
+  /** gRPC connections one client certificate may hold open at once; more are refused at the handshake. */
+  grpcMaxConnectionsPerCertificate: number;
+  /** gRPC connections from one address that may be in their TLS handshake at once; more are closed. */
+  grpcMaxHandshakesPerAddress: number;
 }
 
 export const DEFAULTS: Readonly<Config> = {
@@ -95,6 +109,13 @@ export const DEFAULTS: Readonly<Config> = {
   devPki: false,
   idpMaxTokenSeconds: 86_400,
   revocationClients: [],
+  grpcMaxConnections: 4096,
+  grpcHandshakeTimeoutMs: 10_000,
+  grpcMaxConcurrentStreams: 100,
+  grpcIdleTimeoutMs: 300_000,
+  statusSubscribersPerTenant: 64,
+  grpcMaxConnectionsPerCertificate: 64,
+  grpcMaxHandshakesPerAddress: 32,
 };
 
 /** Config key → environment variable. */
@@ -131,6 +152,13 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   devPki: 'GATEWAY_DEV_PKI',
   idpMaxTokenSeconds: 'GATEWAY_IDP_MAX_TOKEN_SECONDS',
   revocationClients: 'GATEWAY_REVOCATION_CLIENTS',
+  grpcMaxConnections: 'GATEWAY_GRPC_MAX_CONNECTIONS',
+  grpcHandshakeTimeoutMs: 'GATEWAY_GRPC_HANDSHAKE_TIMEOUT_MS',
+  grpcMaxConcurrentStreams: 'GATEWAY_GRPC_MAX_CONCURRENT_STREAMS',
+  grpcIdleTimeoutMs: 'GATEWAY_GRPC_IDLE_TIMEOUT_MS',
+  statusSubscribersPerTenant: 'GATEWAY_STATUS_SUBSCRIBERS_PER_TENANT',
+  grpcMaxConnectionsPerCertificate: 'GATEWAY_GRPC_MAX_CONNECTIONS_PER_CERTIFICATE',
+  grpcMaxHandshakesPerAddress: 'GATEWAY_GRPC_MAX_HANDSHAKES_PER_ADDRESS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -247,6 +275,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     devPki: flag(raw.devPki, ENV_NAMES.devPki, problems),
     idpMaxTokenSeconds: integer(raw.idpMaxTokenSeconds, ENV_NAMES.idpMaxTokenSeconds, 60, 30 * 86_400, problems),
     revocationClients: Object.freeze([...list(raw.revocationClients, ENV_NAMES.revocationClients, problems)]) as string[],
+    grpcMaxConnections: integer(raw.grpcMaxConnections, ENV_NAMES.grpcMaxConnections, 1, 1_000_000, problems),
+    grpcHandshakeTimeoutMs: integer(raw.grpcHandshakeTimeoutMs, ENV_NAMES.grpcHandshakeTimeoutMs, 100, 120_000, problems),
+    grpcMaxConcurrentStreams: integer(raw.grpcMaxConcurrentStreams, ENV_NAMES.grpcMaxConcurrentStreams, 1, 10_000, problems),
+    grpcIdleTimeoutMs: integer(raw.grpcIdleTimeoutMs, ENV_NAMES.grpcIdleTimeoutMs, 100, 86_400_000, problems),
+    statusSubscribersPerTenant: integer(raw.statusSubscribersPerTenant, ENV_NAMES.statusSubscribersPerTenant, 1, 100_000, problems),
+    grpcMaxConnectionsPerCertificate: integer(raw.grpcMaxConnectionsPerCertificate, ENV_NAMES.grpcMaxConnectionsPerCertificate, 1, 1_000_000, problems),
+    grpcMaxHandshakesPerAddress: integer(raw.grpcMaxHandshakesPerAddress, ENV_NAMES.grpcMaxHandshakesPerAddress, 1, 1_000_000, problems),
   };
   if (config.secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
     problems.push(`${ENV_NAMES.secrets}: every secret must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32; values not shown)`);

@@ -53,11 +53,19 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       maxGatewaysPerTenant: config.maxGatewaysPerTenant,
       certificatesPerMinute: config.certificatesPerMinute,
       auditRetentionDays: config.auditRetentionDays,
+      statusSubscribersPerTenant: config.statusSubscribersPerTenant,
     });
     // Before listening: the changes other workers made while this one was starting are in force first.
     const joined = core;
     await siblings?.join((topic) => joined.applyChange(topic));
-    const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log);
+    const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log, {
+      maxConnections: config.grpcMaxConnections,
+      handshakeTimeoutMs: config.grpcHandshakeTimeoutMs,
+      maxConcurrentStreams: config.grpcMaxConcurrentStreams,
+      idleTimeoutMs: config.grpcIdleTimeoutMs,
+      maxConnectionsPerCertificate: config.grpcMaxConnectionsPerCertificate,
+      maxHandshakesPerAddress: config.grpcMaxHandshakesPerAddress,
+    });
     const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
     log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
     const started = core;

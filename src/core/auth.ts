@@ -23,7 +23,7 @@ import { parsePemCertificate, pemEncodes } from '../pki/read-certificate';
 import { Store } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 import { Directory } from './directory';
-import { CachedToken, MAX_TOKENS_PER_PEER, Peer, VerifiedToken } from './peer';
+import { CachedToken, ClientCertificate, MAX_TOKENS_PER_PEER, Peer, VerifiedToken } from './peer';
 import { createTokenChecks, LOGGED_OUT } from './token-checks';
 import { TokenRequest, TokenService } from './tokens';
 
@@ -41,6 +41,17 @@ export interface Auth {
   checkStanding(peer: Peer): void;
   /** The peer's certificate as a client identity, after every check Login makes. */
   checkClientCertificate(peer: Peer | undefined, pem: unknown, field: string): CertIdentity;
+  /**
+   * Why a TLS connection presenting this certificate is dropped at the handshake, or undefined. A
+   * certificate of our CA that is only outside its validity window is let in, so Login can say why.
+   */
+  admissionRefusal(certificate: ClientCertificate): string | undefined;
+  /**
+   * What every call except Login and LoginAdmin needs of its connection (health and reflection
+   * included): a client certificate that names a client and is in standing. An expired certificate
+   * reaches Login only.
+   */
+  checkConnection(peer: Peer | undefined): void;
 }
 
 export interface AuthDeps {
@@ -148,7 +159,22 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
     return cached.token;
   }
 
+  function admissionRefusal(certificate: ClientCertificate): string | undefined {
+    if (!certificate.trusted) return 'not issued directly by this gateway\'s CA';
+    if (certificate.isCa) return 'a CA certificate, not a client certificate';
+    if (directory.isBlacklisted(certificate.serial)) return 'blacklisted';
+    return undefined;
+  }
+
+  function checkConnection(maybePeer: Peer | undefined): void {
+    const peer = requirePeer(maybePeer);
+    if ('problem' in peer.identity) throw new Unauthenticated(`client certificate ${peer.identity.problem}`);
+    checkPeerStanding(peer);
+  }
+
   return {
+    admissionRefusal,
+    checkConnection,
     checkStanding: checkPeerStanding,
     checkClientCertificate,
     authenticate,

@@ -61,6 +61,8 @@ export interface CoreOptions {
   certificatesPerMinute?: number;
   /** Audit events are kept this long (DEFAULT_AUDIT_RETENTION_DAYS). */
   auditRetentionDays?: number;
+  /** Open SubscribeStatus streams per tenant. */
+  statusSubscribersPerTenant?: number;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -70,7 +72,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const keys = await createKeyRing(store, clock, options.secretBox, () => directory.noteRevoked());
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
   const auth = createAuth({ clock, directory, tokens, store });
-  const hub = createStatusHub(clock);
+  const hub = createStatusHub(clock, { subscribersPerTenant: options.statusSubscribersPerTenant });
   const sessions = createSessions();
   /** Device gateways whose registration or certificate is gone lose their session and channel at once. */
   const pruneDeviceGateways = () => {

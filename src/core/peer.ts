@@ -48,8 +48,10 @@ export interface ClientCertificate {
   /** ms since the epoch. */
   notBefore: number;
   notAfter: number;
-  /** Signed by the gateway's CA (checked once, natively). */
+  /** Issued directly by the gateway's CA: its issuer is ca.crt and ca.crt's key signed it (checked once, natively). */
   trusted: boolean;
+  /** A CA certificate (basicConstraints CA:TRUE): never a client. */
+  isCa: boolean;
 }
 
 /** One mutual-TLS connection: its client certificate and the tokens seen on it. */
@@ -66,10 +68,11 @@ export interface Peer extends ClientCertificate {
 export const MAX_TOKENS_PER_PEER = 16;
 
 /**
- * `chainVerified`: the TLS layer (or the caller) already checked the signature against our CA;
- * otherwise the certificate is parsed (when it is not an X509Certificate yet) and checked here.
+ * Trust is always checked here, never taken from the TLS layer: OpenSSL accepts a chain through an
+ * intermediate CA that ca.crt signed, and a client certificate must be issued by ca.crt itself. Pass
+ * an X509Certificate to spare a second parse.
  */
-export function readClientCertificate(cert: CertificateFields, ca: X509Certificate, chainVerified = false): ClientCertificate {
+export function readClientCertificate(cert: CertificateFields, ca: X509Certificate): ClientCertificate {
   const { notBefore, notAfter } = validityOf(cert);
   return {
     cert: { raw: cert.raw, knownPem: undefined },
@@ -78,7 +81,8 @@ export function readClientCertificate(cert: CertificateFields, ca: X509Certifica
     identity: readIdentity(cert),
     notBefore,
     notAfter,
-    trusted: chainVerified || issuedBy(cert, ca),
+    trusted: issuedBy(cert, ca),
+    isCa: cert.ca,
   };
 }
 
@@ -93,13 +97,14 @@ export function peerFor(c: ClientCertificate): Peer {
     notBefore: c.notBefore,
     notAfter: c.notAfter,
     trusted: c.trusted,
+    isCa: c.isCa,
     tokens: new Map(),
     lastToken: undefined,
   };
 }
 
-export function createPeer(cert: CertificateFields, ca: X509Certificate, chainVerified = false): Peer {
-  return peerFor(readClientCertificate(cert, ca, chainVerified));
+export function createPeer(cert: CertificateFields, ca: X509Certificate): Peer {
+  return peerFor(readClientCertificate(cert, ca));
 }
 
 function issuedBy(cert: CertificateFields, ca: X509Certificate): boolean {

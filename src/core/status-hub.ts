@@ -2,7 +2,9 @@
  * Which device gateways are connected (an open InitCommandChan), the devices they reported, and the
  * SubscribeStatus subscribers. A subscriber gets a bounded queue: when it falls more than
  * `queueSize` changes behind, its stream is ended with RESOURCE_EXHAUSTED (so it knows it missed
- * changes and can re-read Gateway.Get), and it never slows the others or the server.
+ * changes and can re-read Gateway.Get), and it never slows the others or the server. Each tenant
+ * may hold at most `subscribersPerTenant` subscribers: each holds a stream, a queue and a share of
+ * every change, so one tenant must not be able to open them without end.
  */
 import { ResourceExhausted } from '../errors';
 import { Clock, unixSeconds } from './clock';
@@ -24,6 +26,11 @@ export interface StatusSink {
 
 export const DEFAULT_STATUS_QUEUE = 64;
 export const MAX_STATUS_QUEUE = 4096;
+export const DEFAULT_SUBSCRIBERS_PER_TENANT = 64;
+
+export interface StatusHubOptions {
+  subscribersPerTenant?: number;
+}
 
 interface Link {
   tenantId: string;
@@ -51,10 +58,13 @@ export interface StatusHub {
   close(): void;
   /** Ends every channel of these gateways (deleted, blacklisted) and forgets their devices. */
   kick(gatewayIds: Iterable<string>): void;
-  subscribe(accept: (event: StatusChangeEvent) => boolean, queueSize: number, sink: StatusSink): () => void;
+  /** Throws ResourceExhausted when `tenantId` already holds its most subscribers. */
+  subscribe(accept: (event: StatusChangeEvent) => boolean, queueSize: number, sink: StatusSink, tenantId: string): () => void;
 }
 
-export function createStatusHub(clock: Clock): StatusHub {
+export function createStatusHub(clock: Clock, options: StatusHubOptions = {}): StatusHub {
+  const perTenant = options.subscribersPerTenant ?? DEFAULT_SUBSCRIBERS_PER_TENANT;
+  const subscriberCounts = new Map<string, number>();
   const links = new Map<string, Link>();
   let remote = new Map<string, RemoteLink>();
   const localListeners: ((gatewayId: string, tenantId: string, connected: boolean, deviceIds: number[]) => void)[] = [];
@@ -124,12 +134,23 @@ export function createStatusHub(clock: Clock): StatusHub {
         links.delete(id);
       }
     },
-    subscribe(accept, queueSize, sink) {
+    subscribe(accept, queueSize, sink, tenantId) {
+      const held = subscriberCounts.get(tenantId) ?? 0;
+      if (held >= perTenant) {
+        throw new ResourceExhausted(`tenant ${tenantId} already has ${held} status subscribers open, the most allowed; close one before subscribing again`);
+      }
+      subscriberCounts.set(tenantId, held + 1);
       const limit = Math.min(queueSize > 0 ? queueSize : DEFAULT_STATUS_QUEUE, MAX_STATUS_QUEUE);
       const queue: StatusChangeEvent[] = [];
       let blocked = false;
+      let counted = true;
       const unsubscribe = () => {
         subscribers.delete(deliver);
+        if (!counted) return;
+        counted = false;
+        const left = (subscriberCounts.get(tenantId) ?? 1) - 1;
+        if (left > 0) subscriberCounts.set(tenantId, left);
+        else subscriberCounts.delete(tenantId);
       };
       const pump = () => {
         while (queue.length > 0 && !blocked) {
@@ -158,6 +179,7 @@ export function createStatusHub(clock: Clock): StatusHub {
     close() {
       const sinks = [...subscribers.values()];
       subscribers.clear();
+      subscriberCounts.clear();
       for (const sink of sinks) sink.end();
       this.kick([...links.keys()]);
     },

@@ -71,7 +71,7 @@ function authed(ctx: PublicContext, caller: VerifiedToken): AuthedContext {
   return ctx as AuthedContext;
 }
 
-export function toStatus(err: unknown, log: Logger): Partial<StatusObject> {
+export function toStatus(err: unknown, log: Logger): Pick<StatusObject, 'code' | 'details'> {
   const pub = toPublic(err);
   if (pub.code === 'ERR_INTERNAL') log.error({ err }, 'unexpected failure');
   else if (log.isLevelEnabled('info')) log.info({ code: pub.code, reason: pub.message }, 'call refused');

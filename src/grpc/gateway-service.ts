@@ -89,7 +89,7 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
           call.write({ gatewayID: e.gatewayId, status: e.connected ? Status.CONNECTED : Status.DISCONNECTED, timestamp: e.timestamp } satisfies StatusChange),
         onDrain: (cb) => call.once('drain', cb),
         end: (err) => (err ? failStream(call, err, ctx.log) : call.end()),
-      });
+      }, ctx.caller.tenantId);
       // Headers now, so clients know the subscription is in place before the first change.
       call.sendMetadata(new Metadata());
       call.on('cancelled', unsubscribe);

@@ -20,7 +20,11 @@ import { createMasterService } from './master-service';
 import * as tenantMessages from '../gen/gsdk/tenant/tenant';
 import * as gatewayMessages from '../gen/gsdk/gateway/gateway';
 import * as masterMessages from '../gen/gsdk/master/master';
-import { connectionInterceptor, createPeerRegistry, PeerRegistry } from './peer-registry';
+import { createPeerRegistry, PeerRegistry } from './peer-registry';
+import { createDoorInterceptor } from './door-interceptor';
+import { createInjector } from './grpc-internals';
+import { MAX_REQUEST_BYTES, withRequestLimits } from './message-limits';
+import { listenTls, TlsListener } from './tls-listener';
 import { withSharedWriter } from './shared-writer';
 
 export const PROTO_DIR = join(__dirname, '..', '..', 'proto');
@@ -32,22 +36,38 @@ export interface TlsMaterial {
   serverKeyPem: string;
 }
 
+/** Bounds on what one client can make the door hold (README, "Security notes"). */
+export interface GrpcLimits {
+  maxConnections: number;
+  handshakeTimeoutMs: number;
+  maxConcurrentStreams: number;
+  idleTimeoutMs: number;
+  maxConnectionsPerCertificate: number;
+  maxHandshakesPerAddress: number;
+}
+
+export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
+  maxConnections: 4096,
+  handshakeTimeoutMs: 10_000,
+  maxConcurrentStreams: 100,
+  idleTimeoutMs: 300_000,
+  maxConnectionsPerCertificate: 64,
+  maxHandshakesPerAddress: 32,
+};
+
 export interface GrpcServer {
   readonly port: number;
   readonly peers: PeerRegistry;
   drain(graceMs: number): Promise<void>;
 }
 
-export function serverCredentials(tls: TlsMaterial): grpc.ServerCredentials {
-  const credentials = grpc.ServerCredentials.createSsl(
-    Buffer.from(tls.caPem),
-    [{ cert_chain: Buffer.from(tls.serverCertPem), private_key: Buffer.from(tls.serverKeyPem) }],
-    true,
-  );
-  // The client certificate is still required and verified against our CA; the peer registry
-  // drops every failure except a validity-window one, which Login then reports by name.
-  Object.assign(credentials._getConstructorOptions() ?? {}, { rejectUnauthorized: false, minVersion: 'TLSv1.2' });
-  return credentials;
+/** Health and reflection register themselves; their requests get the same size check as ours. */
+function limitedRegistrar(server: grpc.Server): grpc.Server {
+  const registrar = {
+    addService: (definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) =>
+      server.addService(withRequestLimits(definition), implementation),
+  };
+  return registrar as unknown as grpc.Server;
 }
 
 function reflection(): ReflectionService {
@@ -55,15 +75,27 @@ function reflection(): ReflectionService {
   return new ReflectionService(definition);
 }
 
-export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string, port: number, log: Logger): Promise<GrpcServer> {
-  const peers = createPeerRegistry(new X509Certificate(tls.caPem), log);
+export async function startGrpcServer(
+  core: Core,
+  tls: TlsMaterial,
+  host: string,
+  port: number,
+  log: Logger,
+  limits: GrpcLimits = DEFAULT_GRPC_LIMITS,
+): Promise<GrpcServer> {
+  const peers = createPeerRegistry(new X509Certificate(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate);
   const deps: GrpcDeps = { auth: core.auth, peers, log };
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    // Above every method's own limit (message-limits.ts): larger messages are refused unbuffered.
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
     // No channelz service is served, so grpc-js need not trace every connection and call for one.
     'grpc.enable_channelz': 0,
-    interceptors: [connectionInterceptor],
+    interceptors: [createDoorInterceptor(peers, core.auth, log)],
   });
+  // First: a grpc-js without the injector stops the start before anything else is set up.
+  const injector = createInjector(server);
 
   const services: [grpc.ServiceDefinition, grpc.UntypedServiceImplementation][] = [
     [withSharedWriter(loginMessages.LoginService, loginMessages), createLoginService(deps)],
@@ -72,16 +104,16 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
     [withSharedWriter(masterMessages.MasterService, masterMessages), createMasterService(deps, core)],
   ];
   for (const [definition, implementation] of services) {
-    server.addService(definition, implementation);
-    server.addService(legacyAlias(definition), implementation);
+    server.addService(withRequestLimits(definition), implementation);
+    server.addService(withRequestLimits(legacyAlias(definition)), implementation);
   }
   peers.onDisconnect((peer) => core.sessions.closePeer(peer));
 
   const health = new HealthImplementation(
     Object.fromEntries(['', 'gsdk.login.Login', 'gsdk.tenant.Tenant', 'gsdk.gateway.Gateway', 'gsdk.master.Master'].map((s) => [s, 'SERVING'])),
   );
-  health.addToServer(server);
-  reflection().addToServer(server);
+  health.addToServer(limitedRegistrar(server));
+  reflection().addToServer(limitedRegistrar(server));
 
   // Health follows the store: NOT_SERVING while the database does not answer, SERVING again when it does.
   let draining = false;
@@ -93,17 +125,22 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
   }, 1000);
   probe.unref();
 
-  const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-  const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, serverCredentials(tls), (err, p) => (err ? reject(err) : resolve(p)));
-  });
-  peers.attach(server);
+  let listener: TlsListener;
+  try {
+    const { maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress } = limits;
+    listener = await listenTls({ ...tls, maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress }, host, port, peers.admit, injector, log);
+  } catch (err) {
+    clearInterval(probe);
+    server.forceShutdown();
+    throw err;
+  }
 
   return {
-    port: boundPort,
+    port: listener.port,
     peers,
     drain(graceMs) {
       draining = true;
+      listener.stopAccepting();
       clearInterval(probe);
       health.setStatus('', 'NOT_SERVING');
       core.hub.close();
@@ -111,10 +148,12 @@ export async function startGrpcServer(core: Core, tls: TlsMaterial, host: string
         const timer = setTimeout(() => {
           log.warn({ graceMs }, 'grace period over: closing remaining calls');
           server.forceShutdown();
+          listener.destroyAll();
           resolve();
         }, graceMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
+          listener.destroyAll();
           resolve();
         });
       });

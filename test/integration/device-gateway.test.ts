@@ -144,6 +144,9 @@ it('deleting a connected gateway ends its channel; blacklisting its certificate 
   const live = deviceGateway(fresh);
   const session = await live.subscribe();
   await acme.call('gateway', 'addCertificateBlacklist', { gatewayID: 'acme-gw', serialNOs: [fresh.serial] });
-  expect((await codeOf(live.update(session, [1]))).code).toBe(grpc.status.NOT_FOUND);
+  // Its live connection: every call is refused for the certificate, before the session is looked up.
+  expect((await codeOf(live.update(session, [1]))).code).toBe(grpc.status.UNAUTHENTICATED);
   expect((await codeOf(live.subscribe())).code).toBe(grpc.status.UNAUTHENTICATED);
+  // A new connection with it does not get past the handshake.
+  expect((await codeOf(deviceGateway(fresh).subscribe())).code).toBe(grpc.status.UNAVAILABLE);
 });

@@ -20,9 +20,9 @@ beforeAll(async () => {
   const { hub, store } = gw.gateway.core;
   // Count the status hub's live subscriptions.
   const subscribe = hub.subscribe.bind(hub);
-  hub.subscribe = (accept, size, sink) => {
+  hub.subscribe = (accept, size, sink, tenantId) => {
     live++;
-    const unsubscribe = subscribe(accept, size, sink);
+    const unsubscribe = subscribe(accept, size, sink, tenantId);
     let done = false;
     return () => {
       if (!done) live--;

@@ -67,6 +67,13 @@ describe('loadConfig', () => {
       devPki: false,
       idpMaxTokenSeconds: 86_400,
       revocationClients: [],
+      grpcMaxConnections: 4096,
+      grpcHandshakeTimeoutMs: 10_000,
+      grpcMaxConcurrentStreams: 100,
+      grpcIdleTimeoutMs: 300_000,
+      statusSubscribersPerTenant: 64,
+      grpcMaxConnectionsPerCertificate: 64,
+      grpcMaxHandshakesPerAddress: 32,
     });
   });
 

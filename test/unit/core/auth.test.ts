@@ -39,6 +39,7 @@ function peerOf(tenantId: string, thumbprint = `thumb-${tenantId}`): Peer {
     notBefore: 0,
     notAfter: Number.MAX_SAFE_INTEGER,
     trusted: true,
+    isCa: false,
     tokens: new Map(),
   };
 }
@@ -192,4 +193,32 @@ it('a store that cannot answer a needed lookup gives StoreUnavailable; the warm 
   expect(auth.authenticate(warm, warmToken)).toMatchObject({ tenantId: 'acme' });
   s.down = false;
   expect((await auth.authenticate(cold, tokenFor(cold))).tenantId).toBe('acme');
+});
+
+describe('who gets past the handshake, and past Login', () => {
+  it('drops untrusted, CA and blacklisted certificates at the handshake; lets an expired one of our CA through', async () => {
+    expect(auth.admissionRefusal(peerOf('acme'))).toBeUndefined();
+    expect(auth.admissionRefusal({ ...peerOf('acme'), trusted: false })).toMatch(/not issued directly/);
+    expect(auth.admissionRefusal({ ...peerOf('acme'), isCa: true })).toMatch(/CA certificate/);
+    expect(auth.admissionRefusal({ ...peerOf('acme'), notAfter: 0 })).toBeUndefined();
+    await s.store.addBlacklist([{ serial: 7n, tenantId: 'acme', gatewayId: null, addedAt: 0 }]);
+    await directory.refresh('blacklist');
+    expect(auth.admissionRefusal(peerOf('acme'))).toBe('blacklisted');
+  });
+
+  it('every call but Login needs a connection whose certificate names a client and is in standing', () => {
+    const codeOfCheck = (peer: Peer | undefined) => {
+      try {
+        auth.checkConnection(peer);
+        return 'ok';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    expect(codeOfCheck(peerOf('acme'))).toBe('ok');
+    expect(codeOfCheck(undefined)).toBe('ERR_UNAUTHENTICATED');
+    expect(codeOfCheck({ ...peerOf('acme'), notAfter: 0 })).toBe('ERR_CERT_EXPIRED');
+    expect(codeOfCheck({ ...peerOf('acme'), notBefore: clock() + 1000 })).toBe('ERR_CERT_NOT_YET_VALID');
+    expect(codeOfCheck({ ...peerOf('acme'), identity: { problem: 'carries no tenant ID' } })).toBe('ERR_UNAUTHENTICATED');
+  });
 });

@@ -68,8 +68,8 @@ describe('Peer from the handshake certificate', () => {
   it.each(cases)('reads %s exactly as an X509Certificate parse does', async (_name, make) => {
     const pair = make();
     const peerCert = await presented(pair);
-    const fromHandshake = createPeer(certificateFields(peerCert), caCert, true);
-    const fromParse = createPeer(new X509Certificate(pair.certPem), caCert, true);
+    const fromHandshake = createPeer(certificateFields(peerCert), caCert);
+    const fromParse = createPeer(new X509Certificate(pair.certPem), caCert);
     expect(comparable(fromHandshake)).toEqual(comparable(fromParse));
     const parsed = new X509Certificate(pair.certPem);
     expect(fromHandshake.cert.raw.equals(parsed.raw)).toBe(true);
@@ -81,7 +81,7 @@ describe('Peer from the handshake certificate', () => {
     });
   });
 
-  it('checks the chain itself when the caller did not', async () => {
+  it('checks that ca.crt issued the certificate itself', async () => {
     const peerCert = await presented(pki.tenant('acme'));
     expect(createPeer(certificateFields(peerCert), caCert).trusted).toBe(true);
     const other = makeTestPki();

@@ -39,8 +39,8 @@ describe('status hub', () => {
     const hub = createStatusHub(clock);
     const acme = fakeSink(100);
     const globex = fakeSink(100);
-    hub.subscribe((e) => e.tenantId === 'acme', 0, acme.sink);
-    hub.subscribe((e) => e.tenantId === 'globex', 0, globex.sink);
+    hub.subscribe((e) => e.tenantId === 'acme', 0, acme.sink, 'acme');
+    hub.subscribe((e) => e.tenantId === 'globex', 0, globex.sink, 'globex');
     const r1 = hub.connect('gw', 'acme', () => undefined);
     const r2 = hub.connect('gw', 'acme', () => undefined);
     r1();
@@ -57,8 +57,8 @@ describe('status hub', () => {
     const hub = createStatusHub(clock);
     const slow = fakeSink(1);
     const fast = fakeSink(10_000);
-    hub.subscribe(() => true, 3, slow.sink);
-    hub.subscribe(() => true, 0, fast.sink);
+    hub.subscribe(() => true, 3, slow.sink, 'acme');
+    hub.subscribe(() => true, 0, fast.sink, 'acme');
     for (let i = 0; i < 10; i++) hub.connect(`gw-${i}`, 't', () => undefined);
     expect(fast.written).toHaveLength(10);
     expect(slow.written).toHaveLength(1);
@@ -70,7 +70,7 @@ describe('status hub', () => {
   it('a subscriber that drains in time loses nothing and keeps order', () => {
     const hub = createStatusHub(clock);
     const s = fakeSink(2);
-    hub.subscribe(() => true, 5, s.sink);
+    hub.subscribe(() => true, 5, s.sink, 'acme');
     for (let i = 0; i < 5; i++) hub.connect(`gw-${i}`, 't', () => undefined);
     s.flush(100);
     expect(s.written.map((e) => e.gatewayId)).toEqual(['gw-0', 'gw-1', 'gw-2', 'gw-3', 'gw-4']);
@@ -80,7 +80,7 @@ describe('status hub', () => {
   it('queueSize 0 means the default bound', () => {
     const hub = createStatusHub(clock);
     const s = fakeSink(1);
-    hub.subscribe(() => true, 0, s.sink);
+    hub.subscribe(() => true, 0, s.sink, 'acme');
     for (let i = 0; i < DEFAULT_STATUS_QUEUE + 1; i++) hub.connect(`gw-${i}`, 't', () => undefined);
     expect(s.ended()).toBeUndefined();
     hub.connect('one-more', 't', () => undefined);
@@ -91,7 +91,7 @@ describe('status hub', () => {
     const hub = createStatusHub(clock);
     let kicked = 0;
     const s = fakeSink(100);
-    hub.subscribe(() => true, 0, s.sink);
+    hub.subscribe(() => true, 0, s.sink, 'acme');
     hub.connect('gw', 't', () => kicked++);
     hub.setDevices('gw', 't', [1, 2]);
     hub.kick(['gw']);
@@ -99,5 +99,29 @@ describe('status hub', () => {
     expect(hub.deviceIds('gw')).toEqual([]);
     hub.close();
     expect(s.ended()).toBe('ok');
+  });
+
+  it('holds at most subscribersPerTenant subscribers per tenant; one that ends makes room', () => {
+    const hub = createStatusHub(clock, { subscribersPerTenant: 2 });
+    const first = hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme');
+    hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme');
+    expect(() => hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme')).toThrow(expect.objectContaining({ code: 'ERR_RESOURCE_EXHAUSTED' }));
+    // Other tenants are not affected.
+    hub.subscribe(() => true, 0, fakeSink(100).sink, 'globex');
+    first();
+    first(); // twice counts once
+    hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme');
+    expect(() => hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme')).toThrow(expect.objectContaining({ code: 'ERR_RESOURCE_EXHAUSTED' }));
+  });
+
+  it('a subscriber ended for falling behind frees its place', () => {
+    const hub = createStatusHub(clock, { subscribersPerTenant: 1 });
+    const slow = fakeSink(0);
+    hub.subscribe(() => true, 1, slow.sink, 'acme');
+    hub.connect('a', 't', () => undefined);
+    hub.connect('b', 't', () => undefined);
+    hub.connect('c', 't', () => undefined);
+    expect(slow.ended()).toBeInstanceOf(Error);
+    expect(() => hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme')).not.toThrow();
   });
 });

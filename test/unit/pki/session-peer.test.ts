@@ -86,6 +86,7 @@ describe('CertificateCache', () => {
     notBefore: 0,
     notAfter: 1,
     trusted: true,
+    isCa: false,
   });
 
   it('finds a certificate only by exactly its bytes', () => {

@@ -1,0 +1,117 @@
+/**
+ * The gRPC door's own TLS listener. Every connection is counted against `maxConnections` from its
+ * first byte, must finish its handshake within `handshakeTimeoutMs`, and is handed to grpc-js only
+ * when `admit` accepts its client certificate; anything else is destroyed here. The client
+ * certificate is required and checked against our CA by OpenSSL; OpenSSL's own refusal is off so
+ * that a certificate that is only outside its validity window reaches Login (admit decides).
+ */
+import { Socket } from 'node:net';
+import { createServer, Server as TlsServer, TLSSocket } from 'node:tls';
+import { Logger } from 'pino';
+import { ConnectionInjector } from './grpc-internals';
+
+export interface TlsListenerOptions {
+  caPem: string;
+  serverCertPem: string;
+  serverKeyPem: string;
+  maxConnections: number;
+  handshakeTimeoutMs: number;
+  /** Connections from one address that may be in their TLS handshake at once. */
+  maxHandshakesPerAddress: number;
+}
+
+export interface TlsListener {
+  readonly port: number;
+  /** Stops accepting; connections already admitted are grpc-js's to drain. */
+  stopAccepting(): void;
+  /** Ends every connection still open, admitted or not (after the drain's grace period). */
+  destroyAll(): void;
+}
+
+export async function listenTls(
+  options: TlsListenerOptions,
+  host: string,
+  port: number,
+  admit: (socket: TLSSocket) => boolean,
+  injector: ConnectionInjector,
+  log: Logger,
+): Promise<TlsListener> {
+  const server: TlsServer = createServer({
+    ca: options.caPem,
+    cert: options.serverCertPem,
+    key: options.serverKeyPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    ALPNProtocols: ['h2'],
+    handshakeTimeout: options.handshakeTimeoutMs,
+  });
+  server.maxConnections = options.maxConnections;
+  const open = new Set<Socket>();
+  // Silent handshakes from one address must not fill the connection cap for everyone else. Keyed by
+  // address and port, because 'secureConnection' hands over the TLS socket, not this raw one.
+  const handshaking = new Map<string, number>();
+  const pending = new Set<string>();
+  const finished = (address: string, port: number | undefined) => {
+    if (!pending.delete(`${address}|${port}`)) return;
+    const left = (handshaking.get(address) ?? 1) - 1;
+    if (left > 0) handshaking.set(address, left);
+    else handshaking.delete(address);
+  };
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const busy = handshaking.get(address) ?? 0;
+    if (busy >= options.maxHandshakesPerAddress) {
+      log.debug({ remote: address, busy }, 'gRPC connection refused: too many handshakes from this address');
+      socket.destroy();
+      return;
+    }
+    handshaking.set(address, busy + 1);
+    pending.add(`${address}|${socket.remotePort}`);
+    open.add(socket);
+    const port = socket.remotePort;
+    socket.once('close', () => {
+      open.delete(socket);
+      finished(address, port);
+    });
+  });
+  // node:tls reports a failed or timed-out handshake here and leaves the socket open: close it.
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+    log.debug({ remote: socket.remoteAddress, reason: err.code ?? err.message }, 'TLS handshake failed');
+    socket.destroy();
+  });
+  // At the cap every new connection is dropped: say so at most every 10 s, not once per connection.
+  let dropped = 0;
+  let lastWarning = 0;
+  server.on('drop', () => {
+    dropped++;
+    if (Date.now() - lastWarning < 10_000) return;
+    log.warn({ dropped, maxConnections: options.maxConnections }, 'gRPC connections refused: at the connection cap');
+    lastWarning = Date.now();
+    dropped = 0;
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    finished(socket.remoteAddress ?? '', socket.remotePort);
+    // Errors after the handshake are the session's to handle; without a listener they would throw.
+    socket.on('error', (err) => log.debug({ err, remote: socket.remoteAddress }, 'TLS connection error'));
+    if (admit(socket)) injector.injectConnection(socket);
+  });
+
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'gRPC listener error'));
+
+  return {
+    port: bound,
+    stopAccepting: () => server.close(),
+    destroyAll() {
+      for (const socket of open) socket.destroy();
+    },
+  };
+}
