@@ -38,6 +38,17 @@ export interface Config {
   introspectionClients: string[];
   /** How often an instance records that it is alive; device gateway presence of an instance silent for 3× this is dropped. */
   presenceHeartbeatMs: number;
+  /** HTTPS on the HTTP bridge; false only when the operator says so (a TLS-terminating proxy in front). */
+  httpTls: boolean;
+  /** Certificate chain and key the bridge serves instead of the gateway's server.crt (e.g. a public CA's); '' = server.crt. */
+  httpCert: string;
+  httpKey: string;
+  /** A connection that has not finished its TLS handshake by then is closed. */
+  httpHandshakeTimeoutMs: number;
+  /** Open connections on the bridge; more are closed at once, so the gRPC door keeps its file descriptors. */
+  httpMaxConnections: number;
+  /** How long an idle keep-alive connection stays open; raise above a proxy's own idle timeout when behind one. */
+  httpKeepAliveTimeoutMs: number;
 }
 
 const DEFAULTS: Config = {
@@ -64,6 +75,12 @@ const DEFAULTS: Config = {
   idpSubjects: [],
   introspectionClients: [],
   presenceHeartbeatMs: 5000,
+  httpTls: true,
+  httpCert: '',
+  httpKey: '',
+  httpHandshakeTimeoutMs: 10_000,
+  httpMaxConnections: 4096,
+  httpKeepAliveTimeoutMs: 5000,
 };
 
 /** Config key → environment variable. */
@@ -91,6 +108,12 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   idpSubjects: 'GATEWAY_IDP_SUBJECTS',
   introspectionClients: 'GATEWAY_INTROSPECTION_CLIENTS',
   presenceHeartbeatMs: 'GATEWAY_PRESENCE_HEARTBEAT_MS',
+  httpTls: 'GATEWAY_HTTP_TLS',
+  httpCert: 'GATEWAY_HTTP_CERT',
+  httpKey: 'GATEWAY_HTTP_KEY',
+  httpHandshakeTimeoutMs: 'GATEWAY_HTTP_HANDSHAKE_TIMEOUT_MS',
+  httpMaxConnections: 'GATEWAY_HTTP_MAX_CONNECTIONS',
+  httpKeepAliveTimeoutMs: 'GATEWAY_HTTP_KEEP_ALIVE_TIMEOUT_MS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -162,6 +185,25 @@ function list(value: unknown, name: string, problems: string[]): string[] {
   return [];
 }
 
+/** "on"/"off" (or a JSON boolean): anything else is a mistake, not a guess. */
+function onOff(value: unknown, name: string, problems: string[]): boolean {
+  const v = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (v === true || v === 'on') return true;
+  if (v === false || v === 'off') return false;
+  problems.push(`${name} must be "on" or "off" (got ${JSON.stringify(value)})`);
+  return true;
+}
+
+/** '' or a file path, resolved against the working directory. */
+function optionalPath(value: unknown, name: string, problems: string[]): string {
+  if (value === undefined || value === '') return '';
+  if (typeof value !== 'string') {
+    problems.push(`${name} must be a file path`);
+    return '';
+  }
+  return resolve(value);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw = {}): Readonly<Config> {
   const problems: string[] = [];
   const file = env.GATEWAY_CONFIG ? readFile(env.GATEWAY_CONFIG, problems) : {};
@@ -190,6 +232,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     idpSubjects: Object.freeze([...list(raw.idpSubjects, ENV_NAMES.idpSubjects, problems)]) as string[],
     introspectionClients: Object.freeze([...list(raw.introspectionClients, ENV_NAMES.introspectionClients, problems)]) as string[],
     presenceHeartbeatMs: integer(raw.presenceHeartbeatMs, ENV_NAMES.presenceHeartbeatMs, 100, 60_000, problems),
+    httpTls: onOff(raw.httpTls, ENV_NAMES.httpTls, problems),
+    httpCert: optionalPath(raw.httpCert, ENV_NAMES.httpCert, problems),
+    httpKey: optionalPath(raw.httpKey, ENV_NAMES.httpKey, problems),
+    httpHandshakeTimeoutMs: integer(raw.httpHandshakeTimeoutMs, ENV_NAMES.httpHandshakeTimeoutMs, 100, 120_000, problems),
+    httpMaxConnections: integer(raw.httpMaxConnections, ENV_NAMES.httpMaxConnections, 1, 1_000_000, problems),
+    httpKeepAliveTimeoutMs: integer(raw.httpKeepAliveTimeoutMs, ENV_NAMES.httpKeepAliveTimeoutMs, 1000, 600_000, problems),
   };
   const idp = [config.idpIssuer, config.idpJwks, config.idpAudience];
   if (idp.some(Boolean) && !idp.every(Boolean)) {
@@ -200,6 +248,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   }
   for (const entry of config.introspectionClients) {
     if (!/^[A-Za-z0-9._-]+:.{16,}$/.test(entry)) problems.push(`${ENV_NAMES.introspectionClients}: each entry is id:secret with a secret of 16+ characters`);
+  }
+  if (Boolean(config.httpCert) !== Boolean(config.httpKey)) {
+    problems.push(`${ENV_NAMES.httpCert} and ${ENV_NAMES.httpKey} must be set together`);
+  }
+  if (!config.httpTls && (config.httpCert || config.httpKey)) {
+    problems.push(`${ENV_NAMES.httpCert}/${ENV_NAMES.httpKey} name a certificate but ${ENV_NAMES.httpTls} is off: say which you mean`);
   }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     problems.push(`${ENV_NAMES.logLevel} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw.logLevel)})`);

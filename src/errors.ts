@@ -62,6 +62,8 @@ export class TooManyAttempts extends GatewayError {
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
 export class Internal extends define('ERR_INTERNAL') {}
+/** A listener could not bind at start (port taken, no permission): the process must not run half-started. */
+export class ListenFailed extends define('ERR_LISTEN_FAILED') {}
 
 /** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
 export const ERROR_TABLE = {
@@ -94,6 +96,7 @@ export const ERROR_TABLE = {
   ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
   ERR_CONFIG_INVALID: [status.INTERNAL, 500],
   ERR_INTERNAL: [status.UNKNOWN, 500],
+  ERR_LISTEN_FAILED: [status.INTERNAL, 500],
 } as const satisfies Record<string, readonly [status, number]>;
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */

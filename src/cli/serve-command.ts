@@ -57,6 +57,10 @@ export function serveCommand(): Command {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      await starting;
+      await starting.catch((err: unknown) => {
+        // A failed start has stopped what it started; should anything still hold the process, it ends anyway.
+        setTimeout(() => process.exit(process.exitCode || 1), 2000).unref();
+        throw err;
+      });
     });
 }

@@ -1,9 +1,9 @@
 /** user, role and keys commands against a running gateway, through the datarhei login as a client would. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, serve, ServeProcess } from '../support/cli';
-import { bearer, http } from '../support/http';
+import { bearer, http, trust } from '../support/http';
 
 let root: string;
 let env: NodeJS.ProcessEnv;
@@ -14,7 +14,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mgw-users-'));
   env = { GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1' };
   server = await serve(env);
-  base = `http://127.0.0.1:${server.httpPort}`;
+  base = trust(`https://127.0.0.1:${server.httpPort}`, readFileSync(join(root, 'certs', 'ca.crt'), 'utf8'));
   expect(cli(['tenant', 'add', 'acme'], env).status).toBe(0);
 });
 
