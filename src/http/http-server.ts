@@ -80,12 +80,13 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
     await app.close();
     throw listenFailed(tls ? 'HTTPS' : 'HTTP', host, port, ENV_NAMES.httpPort, err);
   }
-  if (!tls) {
-    log.warn({ [ENV_NAMES.httpTls]: 'off', host, port }, 'the HTTP bridge serves plaintext: passwords and tokens cross the network in clear unless a TLS-terminating proxy is in front');
-  }
   const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  if (!tls) {
+    log.warn({ [ENV_NAMES.httpTls]: 'off', host, port: boundPort }, 'the HTTP bridge serves plaintext: passwords and tokens cross the network in clear unless a TLS-terminating proxy is in front');
+  }
   return {
-    port: typeof address === 'object' && address ? address.port : port,
+    port: boundPort,
     app,
     close: () => app.close(),
   };
