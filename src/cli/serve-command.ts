@@ -5,7 +5,7 @@ import { ensureDevPki } from '../dev-pki';
 import { startGateway } from '../gateway';
 import { createLogger } from '../logger';
 import { openStore } from '../store/open-store';
-import { isWorker, runPrimary } from './cluster';
+import { isWorker, runPrimary, SERVING_MESSAGE } from './cluster';
 
 function parseWorkers(value: string): number {
   if (value === 'auto') return availableParallelism();
@@ -31,9 +31,9 @@ export function serveCommand(): Command {
         } finally {
           await store.close();
         }
-        await runPrimary({ workers: flags.workers, log, graceMs: config.shutdownGraceMs });
+        const code = await runPrimary({ workers: flags.workers, log, graceMs: config.shutdownGraceMs });
         log.info('stopped');
-        process.exit(0);
+        process.exit(code);
       }
       // Signals are taken before start-up, so a SIGTERM that arrives while starting still drains and exits 0.
       const starting = startGateway(config, log);
@@ -62,5 +62,6 @@ export function serveCommand(): Command {
         setTimeout(() => process.exit(process.exitCode || 1), 2000).unref();
         throw err;
       });
+      if (isWorker()) process.send?.(SERVING_MESSAGE);
     });
 }

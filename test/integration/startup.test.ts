@@ -108,8 +108,8 @@ async function withPortTaken(body: (port: number) => void): Promise<void> {
  * `serve` run to its end. A half-started gateway would never end (it even outlived SIGTERM), so it is
  * killed after 30 s and the status is then null.
  */
-function serveToEnd(env: NodeJS.ProcessEnv): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+function serveToEnd(env: NodeJS.ProcessEnv, args: string[] = []): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -136,6 +136,15 @@ it('a taken gRPC port ends serve the same way', async () => {
     const r = serveToEnd(listenEnv(port, 0));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`cannot listen for gRPC on 127.0.0.1:${port}: the port is already in use (EADDRINUSE); free it or change GATEWAY_GRPC_PORT`);
+  });
+});
+
+it('with --workers, a port taken before any worker served ends the primary too, non-zero, instead of restarting workers forever', async () => {
+  initPki(join(root, 'certs'));
+  await withPortTaken((port) => {
+    const r = serveToEnd(listenEnv(0, port), ['--workers', '2']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`cannot listen for HTTPS on 127.0.0.1:${port}`);
   });
 });
 
