@@ -9,12 +9,11 @@ import { Core, createCore } from './core/create-core';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
 import { HttpServer, startHttpServer } from './http/http-server';
 import { loadHttpTls } from './http/http-tls';
-import { listenFailed } from './listen-failure';
+import { asListenFailure } from './listen-failure';
 import { loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { loadTlsMaterial } from './tls-material';
 import { ensureDevPki } from './dev-pki';
-import { GatewayError } from './errors';
 
 export interface RunningGateway {
   grpcPort: number;
@@ -50,7 +49,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       presence: { heartbeatMs: config.presenceHeartbeatMs },
     });
     grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log).catch((err: unknown) => {
-      throw err instanceof GatewayError ? err : listenFailed('gRPC', config.grpcHost, config.grpcPort, ENV_NAMES.grpcPort, err);
+      throw asListenFailure('gRPC', config.grpcHost, config.grpcPort, ENV_NAMES.grpcPort, err);
     });
     if (config.httpPort >= 0) http = await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log, httpTls);
     log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');

@@ -10,9 +10,11 @@ const REASONS: Record<string, string> = {
   EADDRNOTAVAIL: 'this host has no such address',
 };
 
-export function listenFailed(door: string, host: string, port: number, setting: string, err: unknown): ListenFailed {
+/** A ListenFailed for a bind error; any other error is returned as it is, not relabelled. */
+export function asListenFailure(door: string, host: string, port: number, setting: string, err: unknown): unknown {
   const message = err instanceof Error ? err.message : String(err);
-  const errno = (err as NodeJS.ErrnoException)?.code ?? Object.keys(REASONS).find((code) => message.includes(code));
-  const reason = errno && REASONS[errno] ? `${REASONS[errno]} (${errno})` : message;
-  return new ListenFailed(`cannot listen for ${door} on ${host}:${port}: ${reason}; free it or change ${setting}`, { cause: err });
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const errno = code && REASONS[code] ? code : Object.keys(REASONS).find((c) => message.includes(c));
+  if (!errno) return err;
+  return new ListenFailed(`cannot listen for ${door} on ${host}:${port}: ${REASONS[errno]} (${errno}); free it or change ${setting}`, { cause: err });
 }

@@ -31,9 +31,10 @@ export function runPrimary({ workers, log, graceMs }: ClusterOptions): Promise<n
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
-    if (!served) {
-      // No worker ever served: the same failure (a taken port, a bad certificate) would repeat in each
-      // restart, so the whole process ends instead of running half-started.
+    if (!served && signal === null && code !== 0) {
+      // A worker ended itself with an error before any worker served: the same failure (a taken port, a
+      // bad certificate) would repeat in each restart, so the whole process ends instead of running
+      // half-started. A worker killed by a signal is restarted as usual (its SERVING message may be in flight).
       log.error({ workerPid: worker.process.pid, code, signal }, 'a worker failed to start (its error is above): stopping');
       failedStart(code || 1);
       return;

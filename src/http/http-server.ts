@@ -8,7 +8,7 @@ import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } 
 import { Logger } from 'pino';
 import { ENV_NAMES } from '../config';
 import { StoreUnavailable } from '../errors';
-import { listenFailed } from '../listen-failure';
+import { asListenFailure } from '../listen-failure';
 import { Dialect, DialectContext } from './dialect';
 import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
@@ -78,7 +78,7 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
     await app.listen({ host, port });
   } catch (err) {
     await app.close();
-    throw listenFailed(tls ? 'HTTPS' : 'HTTP', host, port, ENV_NAMES.httpPort, err);
+    throw asListenFailure(tls ? 'HTTPS' : 'HTTP', host, port, ENV_NAMES.httpPort, err);
   }
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
