@@ -256,8 +256,30 @@ function childrenOf(pid) {
   }
 }
 
+// ---------------------------------------------------------------- the HTTPS bridge
+
+/** A keep-alive agent that trusts the gateway's CA (Node's fetch takes no CA without the undici package). */
+function httpsAgent(caPem, maxSockets = Infinity) {
+  return new (require('node:https').Agent)({ ca: caPem, keepAlive: true, maxSockets });
+}
+
+/** One request over `agent`; resolves with {status, text}. */
+function request(url, { method = 'GET', headers = {}, body, agent }) {
+  return new Promise((resolve, reject) => {
+    const req = require('node:https').request(url, { method, headers, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 module.exports = {
   BENCH, ROOT, OUT, LOADGEN, CLI, APT_PACKAGES, TENANT, GATEWAYS,
   fail, log, have, preflight, buildLoadgen, ensureServerBuilt, sh, cli, freePort, sleep, canConnect, monoUs, median, medianInterval, fmt, machineFacts,
-  parseOptions, runLoadgen, rssMiB, issueCertificates, cpuSeconds, childrenOf,
+  parseOptions, runLoadgen, rssMiB, issueCertificates, cpuSeconds, childrenOf, httpsAgent, request,
 };

@@ -74,6 +74,17 @@ export interface Config {
   grpcMaxConnectionsPerCertificate: number;
   /** gRPC connections from one address that may be in their TLS handshake at once; more are closed. */
   grpcMaxHandshakesPerAddress: number;
+  /** HTTPS on the HTTP bridge; false only when the operator says so (a TLS-terminating proxy in front). */
+  httpTls: boolean;
+  /** Certificate chain and key the bridge serves instead of the gateway's server.crt (e.g. a public CA's); '' = server.crt. */
+  httpCert: string;
+  httpKey: string;
+  /** A connection that has not finished its TLS handshake by then is closed. */
+  httpHandshakeTimeoutMs: number;
+  /** Open connections on the bridge; more are closed at once, so the gRPC door keeps its file descriptors. */
+  httpMaxConnections: number;
+  /** How long an idle keep-alive connection stays open; raise above a proxy's own idle timeout when behind one. */
+  httpKeepAliveTimeoutMs: number;
 }
 
 export const DEFAULTS: Readonly<Config> = {
@@ -116,6 +127,12 @@ export const DEFAULTS: Readonly<Config> = {
   statusSubscribersPerTenant: 64,
   grpcMaxConnectionsPerCertificate: 64,
   grpcMaxHandshakesPerAddress: 32,
+  httpTls: true,
+  httpCert: '',
+  httpKey: '',
+  httpHandshakeTimeoutMs: 10_000,
+  httpMaxConnections: 4096,
+  httpKeepAliveTimeoutMs: 5000,
 };
 
 /** Config key → environment variable. */
@@ -159,6 +176,12 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   statusSubscribersPerTenant: 'GATEWAY_STATUS_SUBSCRIBERS_PER_TENANT',
   grpcMaxConnectionsPerCertificate: 'GATEWAY_GRPC_MAX_CONNECTIONS_PER_CERTIFICATE',
   grpcMaxHandshakesPerAddress: 'GATEWAY_GRPC_MAX_HANDSHAKES_PER_ADDRESS',
+  httpTls: 'GATEWAY_HTTP_TLS',
+  httpCert: 'GATEWAY_HTTP_CERT',
+  httpKey: 'GATEWAY_HTTP_KEY',
+  httpHandshakeTimeoutMs: 'GATEWAY_HTTP_HANDSHAKE_TIMEOUT_MS',
+  httpMaxConnections: 'GATEWAY_HTTP_MAX_CONNECTIONS',
+  httpKeepAliveTimeoutMs: 'GATEWAY_HTTP_KEEP_ALIVE_TIMEOUT_MS',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -238,6 +261,25 @@ function list(value: unknown, name: string, problems: string[]): string[] {
   return [];
 }
 
+/** "on"/"off" (or a JSON boolean): anything else is a mistake, not a guess. */
+function onOff(value: unknown, name: string, problems: string[]): boolean {
+  const v = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (v === true || v === 'on') return true;
+  if (v === false || v === 'off') return false;
+  problems.push(`${name} must be "on" or "off" (got ${JSON.stringify(value)})`);
+  return true;
+}
+
+/** '' or a file path, resolved against the working directory. */
+function optionalPath(value: unknown, name: string, problems: string[]): string {
+  if (value === undefined || value === '') return '';
+  if (typeof value !== 'string') {
+    problems.push(`${name} must be a file path`);
+    return '';
+  }
+  return resolve(value);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw = {}): Readonly<Config> {
   const problems: string[] = [];
   const file = env.GATEWAY_CONFIG ? readFile(env.GATEWAY_CONFIG, problems) : {};
@@ -282,6 +324,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     statusSubscribersPerTenant: integer(raw.statusSubscribersPerTenant, ENV_NAMES.statusSubscribersPerTenant, 1, 100_000, problems),
     grpcMaxConnectionsPerCertificate: integer(raw.grpcMaxConnectionsPerCertificate, ENV_NAMES.grpcMaxConnectionsPerCertificate, 1, 1_000_000, problems),
     grpcMaxHandshakesPerAddress: integer(raw.grpcMaxHandshakesPerAddress, ENV_NAMES.grpcMaxHandshakesPerAddress, 1, 1_000_000, problems),
+    httpTls: onOff(raw.httpTls, ENV_NAMES.httpTls, problems),
+    httpCert: optionalPath(raw.httpCert, ENV_NAMES.httpCert, problems),
+    httpKey: optionalPath(raw.httpKey, ENV_NAMES.httpKey, problems),
+    httpHandshakeTimeoutMs: integer(raw.httpHandshakeTimeoutMs, ENV_NAMES.httpHandshakeTimeoutMs, 100, 120_000, problems),
+    httpMaxConnections: integer(raw.httpMaxConnections, ENV_NAMES.httpMaxConnections, 1, 1_000_000, problems),
+    httpKeepAliveTimeoutMs: integer(raw.httpKeepAliveTimeoutMs, ENV_NAMES.httpKeepAliveTimeoutMs, 1000, 600_000, problems),
   };
   if (config.secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
     problems.push(`${ENV_NAMES.secrets}: every secret must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32; values not shown)`);
@@ -299,6 +347,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   const introspectionIds = new Set(config.introspectionClients.map((e) => e.slice(0, e.indexOf(':'))));
   for (const id of config.revocationClients) {
     if (!introspectionIds.has(id)) problems.push(`${ENV_NAMES.revocationClients}: "${id}" is not a client ID of ${ENV_NAMES.introspectionClients}`);
+  }
+  if (Boolean(config.httpCert) !== Boolean(config.httpKey)) {
+    problems.push(`${ENV_NAMES.httpCert} and ${ENV_NAMES.httpKey} must be set together`);
+  }
+  if (!config.httpTls && (config.httpCert || config.httpKey)) {
+    problems.push(`${ENV_NAMES.httpCert}/${ENV_NAMES.httpKey} name a certificate but ${ENV_NAMES.httpTls} is off: say which you mean`);
   }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     problems.push(`${ENV_NAMES.logLevel} must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw.logLevel)})`);

@@ -84,6 +84,8 @@ export class RateLimited extends GatewayError {
 }
 /** The installed grpc-js no longer offers what the gRPC door relies on (src/grpc/grpc-internals.ts): refuse to start. */
 export class GrpcJsIncompatible extends define('ERR_GRPC_JS_INCOMPATIBLE') {}
+/** A listener could not bind at start (port taken, no permission): the process must not run half-started. */
+export class ListenFailed extends define('ERR_LISTEN_FAILED') {}
 
 /** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
 export const ERROR_TABLE = {
@@ -124,6 +126,7 @@ export const ERROR_TABLE = {
   ERR_QUOTA_EXCEEDED: [status.RESOURCE_EXHAUSTED, 429],
   ERR_RATE_LIMITED: [status.RESOURCE_EXHAUSTED, 429],
   ERR_GRPC_JS_INCOMPATIBLE: [status.INTERNAL, 500],
+  ERR_LISTEN_FAILED: [status.INTERNAL, 500],
 } as const satisfies Record<string, readonly [status, number]>;
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */

@@ -3,11 +3,13 @@
  * only) → system secret → core → gRPC door. `close()` drains in-flight calls, then releases everything.
  */
 import { Logger } from 'pino';
-import { Config } from './config';
+import { Config, ENV_NAMES } from './config';
 import { Clock, systemClock } from './core/clock';
 import { Core, createCore } from './core/create-core';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
-import { startHttpServer } from './http/http-server';
+import { HttpServer, startHttpServer } from './http/http-server';
+import { loadHttpTls } from './http/http-tls';
+import { asListenFailure } from './listen-failure';
 import { loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { relayChanges, Siblings } from './store/relay-changes';
@@ -32,10 +34,14 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
   const opened = await openStore(config, { clock, log });
   const store = siblings ? relayChanges(opened, siblings) : opened;
   let core: Core | undefined;
+  let grpc: GrpcServer | undefined;
+  let http: HttpServer | undefined;
   try {
     await ensureDevPki(config, store, log);
     const secretBox = await loadSecretBox(config, store, log);
     const tls = loadTlsMaterial(config.certDir, clock());
+    // Checked before anything listens, so a bad HTTPS certificate never leaves a half-started gateway.
+    const httpTls = config.httpPort >= 0 ? loadHttpTls(config, tls, clock()) : undefined;
     const authority = tls.caKeyPem ? loadAuthority(tls.caPem, tls.caKeyPem) : undefined;
     if (!authority) log.warn({ certDir: config.certDir }, 'no ca_key.pem: CreateCertificate is unavailable');
     core = await createCore({
@@ -58,29 +64,33 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
     // Before listening: the changes other workers made while this one was starting are in force first.
     const joined = core;
     await siblings?.join((topic) => joined.applyChange(topic));
-    const grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log, {
+    grpc = await startGrpcServer(core, tls, config.grpcHost, config.grpcPort, log, {
       maxConnections: config.grpcMaxConnections,
       handshakeTimeoutMs: config.grpcHandshakeTimeoutMs,
       maxConcurrentStreams: config.grpcMaxConcurrentStreams,
       idleTimeoutMs: config.grpcIdleTimeoutMs,
       maxConnectionsPerCertificate: config.grpcMaxConnectionsPerCertificate,
       maxHandshakesPerAddress: config.grpcMaxHandshakesPerAddress,
+    }).catch((err: unknown) => {
+      throw asListenFailure('gRPC', config.grpcHost, config.grpcPort, ENV_NAMES.grpcPort, err);
     });
-    const http = config.httpPort >= 0 ? await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log) : undefined;
-    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
-    const started = core;
+    if (config.httpPort >= 0) http = await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log, httpTls);
+    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
+    const [started, grpcServer, httpServer] = [core, grpc, http];
     return {
-      grpcPort: grpc.port,
-      httpPort: http?.port,
+      grpcPort: grpcServer.port,
+      httpPort: httpServer?.port,
       core: started,
-      grpc,
+      grpc: grpcServer,
       async close() {
-        await Promise.all([grpc.drain(config.shutdownGraceMs), http?.close()]);
+        await Promise.all([grpcServer.drain(config.shutdownGraceMs), httpServer?.close()]);
         await started.close();
         await store.close();
       },
     };
   } catch (err) {
+    // Whatever did start is stopped: a gateway that cannot serve on every door does not serve at all.
+    await Promise.all([grpc?.drain(0), http?.close()]);
     await core?.close();
     await store.close();
     throw err;

@@ -1,12 +1,13 @@
 // Load generator for the identity benchmark, in its own process: keeps `concurrency` requests in
-// flight against one URL for `seconds` over keep-alive connections, then prints
+// flight against one URL for `seconds` over keep-alive HTTPS connections, then prints
 // {ok, failed, statuses, seconds} as JSON on stdout.
 'use strict';
-const http = require('node:http');
+const https = require('node:https');
 
-const { url, method, bodies = [], bearer, concurrency, seconds } = JSON.parse(process.argv[2]);
+const { url, ca, method, bodies = [], bearer, concurrency, seconds } = JSON.parse(process.argv[2]);
 let next = 0;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+// HTTPS trusting the gateway's CA; handshakes happen once per kept-alive connection.
+const agent = new https.Agent({ ca, keepAlive: true, maxSockets: concurrency });
 const statuses = {};
 let ok = 0;
 let failed = 0;
@@ -18,7 +19,7 @@ function once() {
     const headers = {};
     if (body) headers['content-type'] = 'application/json';
     if (bearer) headers.authorization = `Bearer ${bearer}`;
-    const req = http.request(url, { method, headers, agent }, (res) => {
+    const req = https.request(url, { method, headers, agent }, (res) => {
       res.resume();
       res.on('end', () => {
         statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;

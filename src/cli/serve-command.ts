@@ -7,7 +7,7 @@ import { loadSecretBox } from '../system-secrets';
 import { startGateway } from '../gateway';
 import { createLogger } from '../logger';
 import { openStore } from '../store/open-store';
-import { isWorker, runPrimary } from './cluster';
+import { isWorker, runPrimary, SERVING_MESSAGE } from './cluster';
 import { linkToPrimary } from './worker-link';
 import { systemClock } from '../core/clock';
 
@@ -40,9 +40,9 @@ export function serveCommand(): Command {
         } finally {
           await store.close();
         }
-        await runPrimary({ workers: flags.workers, log, graceMs: config.shutdownGraceMs });
+        const code = await runPrimary({ workers: flags.workers, log, graceMs: config.shutdownGraceMs });
         log.info('stopped');
-        process.exit(0);
+        process.exit(code);
       }
       // Signals are taken before start-up, so a SIGTERM that arrives while starting still drains and exits 0.
       const starting = startGateway(config, log, systemClock, isWorker() ? linkToPrimary() : undefined);
@@ -66,6 +66,11 @@ export function serveCommand(): Command {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      await starting;
+      await starting.catch((err: unknown) => {
+        // A failed start has stopped what it started; should anything still hold the process, it ends anyway.
+        setTimeout(() => process.exit(process.exitCode || 1), 2000).unref();
+        throw err;
+      });
+      if (isWorker()) process.send?.(SERVING_MESSAGE);
     });
 }

@@ -2,18 +2,25 @@
  * The HTTP door: one fastify server for the REST login dialects, the JWKS, token introspection and
  * revocation, and the OpenAPI document. Bodies are read as raw strings (64 KiB at most) so each
  * dialect answers bad input in its own shape; unknown routes and oversized bodies likewise.
+ * HTTPS unless the operator turned TLS off (a TLS-terminating proxy in front).
  */
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { createAddressLimiter } from '../core/identity/address-limiter';
+import { ENV_NAMES } from '../config';
 import { StoreUnavailable } from '../errors';
+import { asListenFailure } from '../listen-failure';
 import { Dialect, DialectContext } from './dialect';
+import { HttpTls } from './http-tls';
+import { createNodeServer } from './node-server';
 import { retryAfter } from './request';
 import { DIALECTS } from './dialects';
 import { registerFailureLimit } from './failure-limit';
 import { registerTokenEndpoints } from './token-endpoints';
 
 export const BODY_LIMIT = 64 * 1024;
+/** One year, the usual HSTS value; no includeSubDomains: the gateway does not know who else lives under its domain. */
+export const HSTS = 'max-age=31536000';
 
 export interface HttpServer {
   port: number;
@@ -39,13 +46,24 @@ function tooMany(req: FastifyRequest, reply: FastifyReply, retryAfterSeconds: nu
   return retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' });
 }
 
-export async function startHttpServer(ctx: DialectContext, host: string, port: number, log: Logger): Promise<HttpServer> {
+/** `tls` undefined = plaintext, which only GATEWAY_HTTP_TLS=off asks for (see loadHttpTls). */
+export async function startHttpServer(ctx: DialectContext, host: string, port: number, log: Logger, tls: HttpTls | undefined): Promise<HttpServer> {
+  const { config } = ctx;
+  const limits = { handshakeTimeoutMs: config.httpHandshakeTimeoutMs, maxConnections: config.httpMaxConnections, keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs };
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    trustProxy: ctx.config.trustedProxies.length > 0 ? [...ctx.config.trustedProxies] : false,
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     logger: false,
     return503OnClosing: true,
+    serverFactory: (handler) => createNodeServer(handler, tls, limits, log),
   });
+  if (tls) {
+    // onSend sees every answer: routes, not-found and error handlers alike.
+    app.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('strict-transport-security', HSTS);
+      return payload;
+    });
+  }
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -65,10 +83,19 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
   registerTokenEndpoints(app, ctx);
   for (const dialect of DIALECTS) await dialect.register(app, ctx);
 
-  await app.listen({ host, port });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close();
+    throw asListenFailure(tls ? 'HTTPS' : 'HTTP', host, port, ENV_NAMES.httpPort, err);
+  }
   const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  if (!tls) {
+    log.warn({ [ENV_NAMES.httpTls]: 'off', host, port: boundPort }, 'the HTTP bridge serves plaintext: passwords and tokens cross the network in clear unless a TLS-terminating proxy is in front');
+  }
   return {
-    port: typeof address === 'object' && address ? address.port : port,
+    port: boundPort,
     app,
     close: () => app.close(),
   };

@@ -44,7 +44,7 @@ beforeAll(async () => {
   user = { userId: added.userId, username: added.username, password };
   // A second bridge on the same core, only to read fastify's route table (the gateway keeps its app private).
   const config = loadConfig({}, { certDir: join(gw.pki.dir, 'certs'), dataDir: join(gw.pki.dir, 'data'), httpPort: 0 });
-  routesOnly = await startHttpServer({ core: gw.gateway.core, config, log: pino({ level: 'silent' }) }, '127.0.0.1', 0, pino({ level: 'silent' }));
+  routesOnly = await startHttpServer({ core: gw.gateway.core, config, log: pino({ level: 'silent' }) }, '127.0.0.1', 0, pino({ level: 'silent' }), undefined);
   doc = (await http(gw.http, 'GET', '/openapi.json')).json;
 });
 

@@ -95,6 +95,19 @@ describe('POST /api/login', () => {
 });
 
 describe('the datarhei client sequence', () => {
+  it('GET /api tells no runtime or host detail, logged in or not', async () => {
+    const anonymous = await http(gw.http, 'GET', '/api');
+    const tokens = (await login({ username: 'bob', password: 'bob password 1' })).json;
+    const loggedIn = await http(gw.http, 'GET', '/api', { headers: bearer(tokens.access_token) });
+    for (const r of [anonymous, loggedIn]) {
+      expect(r.status).toBe(200);
+      expect(r.text).not.toContain(process.version);
+      expect(r.text).not.toContain(process.versions.node);
+      expect(r.json.version).toEqual({ number: expect.stringMatching(/^16\./), repository_commit: '', repository_branch: '', build_date: '', arch: '', compiler: '' });
+    }
+  });
+
+
   it('GET /api → login → GET /api with the token → refresh, and the refresh token keeps working', async () => {
     const before = await http(gw.http, 'GET', '/api');
     expect(before.status).toBe(200);

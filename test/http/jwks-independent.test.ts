@@ -1,6 +1,6 @@
 /** Tokens of the bridge verified offline, as a resource server would: jose (an independent JWT library) and the published JWKS. */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { http } from '../support/http';
+import { agentFor, http } from '../support/http';
 import { startTestGateway, TestGateway } from '../support/gateway';
 
 let gw: TestGateway;
@@ -12,7 +12,7 @@ afterAll(() => gw.close());
 
 it('a datarhei access token verifies against /.well-known/jwks.json with jose, ES256 only, and names its tenant', async () => {
   const { access_token: token } = (await http(gw.http, 'POST', '/api/login', { body: { username: 'dana', password: 'dana password 1' } })).json;
-  const jwks = createRemoteJWKSet(new URL(`${gw.http}/.well-known/jwks.json`));
+  const jwks = createRemoteJWKSet(new URL(`${gw.http}/.well-known/jwks.json`), { agent: agentFor(gw.http) });
   const { payload, protectedHeader } = await jwtVerify(token, jwks, { algorithms: ['ES256'], issuer: 'master-gateway', currentDate: new Date(gw.clock.now) });
   expect(protectedHeader.alg).toBe('ES256');
   expect(payload).toMatchObject({ sub: 'dana', tenant: 'acme' });
@@ -23,7 +23,7 @@ it('a datarhei access token verifies against /.well-known/jwks.json with jose, E
 it('a gRPC-side token is signed by a key of the same JWKS', async () => {
   const { tokens } = gw.gateway.core;
   const token = tokens.issue({ subject: 'acme', tenantId: 'acme', role: 'tenant', thumbprint: 'x' });
-  const jwks = createRemoteJWKSet(new URL(`${gw.http}/.well-known/jwks.json`));
+  const jwks = createRemoteJWKSet(new URL(`${gw.http}/.well-known/jwks.json`), { agent: agentFor(gw.http) });
   const { payload } = await jwtVerify(token, jwks, { algorithms: ['ES256'], currentDate: new Date(gw.clock.now) });
   expect(payload.tenant).toBe('acme');
 });

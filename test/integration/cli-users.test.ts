@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, serve, ServeProcess } from '../support/cli';
-import { bearer, http } from '../support/http';
+import { bearer, http, trust } from '../support/http';
 import { closeAllClients, codeOf, decodeJwt, loginClient, makeClient, metadataWith, unary } from '../support/clients';
 import { LoginResponse } from '../../src/gen/gsdk/login/login';
 import { GatewayService } from '../../src/gen/gsdk/gateway/gateway';
@@ -20,7 +20,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mgw-users-'));
   env = { GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_DEV_PKI: 'true', GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1', GATEWAY_INTROSPECTION_CLIENTS: RESOURCE_SERVER };
   server = await serve(env);
-  base = `http://127.0.0.1:${server.httpPort}`;
+  base = trust(`https://127.0.0.1:${server.httpPort}`, readFileSync(join(root, 'certs', 'ca.crt'), 'utf8'));
   expect(cli(['tenant', 'add', 'acme'], env).status).toBe(0);
 });
 

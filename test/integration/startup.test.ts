@@ -1,12 +1,14 @@
 /** `master-gateway serve` on a fresh machine, and its refusal to start on TLS files clients would trip over. */
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, Server } from 'node:net';
 import { join } from 'node:path';
 import { LoginResponse } from '../../src/gen/gsdk/login/login';
 import { issueLeaf } from '../../src/pki/authority';
 import { initPki } from '../../src/pki/cert-dir';
-import { cli, serve } from '../support/cli';
+import { BIN, cli, serve } from '../support/cli';
 import * as grpc from '@grpc/grpc-js';
 import { GatewayService } from '../../src/gen/gsdk/gateway/gateway';
 import { closeAllClients, loginClient, makeClient, metadataWith, unary } from '../support/clients';
@@ -90,4 +92,80 @@ it('lists every configuration problem at once', () => {
   expect(r.stderr).toMatch(/GATEWAY_LOG_LEVEL/);
   expect(r.stderr).toMatch(/GATEWAY_TOKEN_TTL_SECONDS/);
   expect(existsSync(join(root, 'data'))).toBe(false);
+});
+
+/** Something else listening on a port of 127.0.0.1 for the duration of `body`. */
+async function withPortTaken(body: (port: number) => void): Promise<void> {
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  try {
+    body((blocker.address() as { port: number }).port);
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+}
+
+/**
+ * `serve` run to its end. A half-started gateway would never end (it even outlived SIGTERM), so it is
+ * killed after 30 s and the status is then null.
+ */
+function serveToEnd(env: NodeJS.ProcessEnv, args: string[] = []): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+const listenEnv = (grpcPort: number, httpPort: number) => ({
+  ...envFor(root),
+  GATEWAY_GRPC_HOST: '127.0.0.1',
+  GATEWAY_GRPC_PORT: String(grpcPort),
+  GATEWAY_HTTP_HOST: '127.0.0.1',
+  GATEWAY_HTTP_PORT: String(httpPort),
+});
+
+it('a taken HTTP port ends serve with exit 1 and a line naming the door, the address and the setting; nothing stays running', async () => {
+  initPki(join(root, 'certs'));
+  await withPortTaken((port) => {
+    const r = serveToEnd(listenEnv(0, port));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`cannot listen for HTTPS on 127.0.0.1:${port}: the port is already in use (EADDRINUSE); free it or change GATEWAY_HTTP_PORT`);
+  });
+});
+
+it('a taken gRPC port ends serve the same way', async () => {
+  initPki(join(root, 'certs'));
+  await withPortTaken((port) => {
+    const r = serveToEnd(listenEnv(port, 0));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`cannot listen for gRPC on 127.0.0.1:${port}: the port is already in use (EADDRINUSE); free it or change GATEWAY_GRPC_PORT`);
+  });
+});
+
+it('with --workers, a port taken before any worker served ends the primary too, non-zero, instead of restarting workers forever', async () => {
+  initPki(join(root, 'certs'));
+  await withPortTaken((port) => {
+    const r = serveToEnd(listenEnv(0, port), ['--workers', '2']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`cannot listen for HTTPS on 127.0.0.1:${port}`);
+  });
+});
+
+it('refuses to start when GATEWAY_HTTP_CERT cannot be read, naming the file', () => {
+  initPki(join(root, 'certs'));
+  const missing = join(root, 'public.crt');
+  const r = serveToEnd({ ...listenEnv(0, 0), GATEWAY_HTTP_CERT: missing, GATEWAY_HTTP_KEY: join(root, 'public.key') });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain(`${missing}: cannot be read (ENOENT)`);
+});
+
+it('serves HTTPS on the HTTP port by default and says so; GATEWAY_HTTP_TLS=off serves plaintext with a warning at start', async () => {
+  initPki(join(root, 'certs'));
+  const tls = await serve(envFor(root));
+  const tlsOutput = tls.output();
+  expect(await tls.stop()).toBe(0);
+  expect(tlsOutput).toMatch(/"httpTls":true.*"msg":"master gateway serving"/);
+  expect(tlsOutput).not.toMatch(/plaintext/);
+  const plain = await serve({ ...envFor(root), GATEWAY_HTTP_TLS: 'off' });
+  const plainOutput = plain.output();
+  expect(await plain.stop()).toBe(0);
+  expect(plainOutput).toMatch(/"level":40.*"GATEWAY_HTTP_TLS":"off".*serves plaintext/);
 });

@@ -14,7 +14,7 @@ import { LoginService } from '../../src/gen/gsdk/login/login';
 import { TenantService } from '../../src/gen/gsdk/tenant/tenant';
 import { BIN, cli } from '../support/cli';
 import { AnyClient, closeAllClients, makeClient, metadataWith, unary } from '../support/clients';
-import { http } from '../support/http';
+import { http, trust } from '../support/http';
 import { createSchemas, TEST_DATABASE_URL, urlWithSchema } from '../unit/store/postgres-test-database';
 import { TEST_SYSTEM_SECRET } from '../support/secret-box';
 
@@ -74,7 +74,7 @@ async function startCluster(root: string, databaseUrl?: string): Promise<Cluster
   return {
     env,
     grpcAddress: `localhost:${serving()[0].port as number}`,
-    httpBase: `http://127.0.0.1:${serving()[0].httpPort as number}`,
+    httpBase: trust(`https://127.0.0.1:${serving()[0].httpPort as number}`, readFileSync(join(certs, 'ca.crt'), 'utf8')),
     ca: readFileSync(join(certs, 'ca.crt'), 'utf8'),
     admin: { certPem: readFileSync(join(certs, 'admin.crt'), 'utf8'), keyPem: readFileSync(join(certs, 'admin_key.pem'), 'utf8') },
     loginPids: () => new Set(lines().filter((l) => l.msg === 'login').map((l) => l.pid)),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Config, loadConfig } from '../../src/config';
 import { RunningGateway, startGateway } from '../../src/gateway';
 import { createLogger } from '../../src/logger';
+import { trust } from './http';
 import { makeTestPki, TestPki } from './pki';
 
 export interface FakeClock {
@@ -13,7 +14,7 @@ export interface FakeClock {
 
 export interface TestGateway {
   port: number;
-  /** Base URL of the HTTP bridge, e.g. http://127.0.0.1:41234 */
+  /** Base URL of the HTTP bridge, e.g. https://127.0.0.1:41234 (its CA trusted by support/http) */
   http: string;
   address: string;
   pki: TestPki;
@@ -71,7 +72,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   }
   return {
     port: gateway.grpcPort,
-    http: `http://127.0.0.1:${gateway.httpPort}`,
+    http: config.httpTls ? trust(`https://127.0.0.1:${gateway.httpPort}`, pki.caPem) : `http://127.0.0.1:${gateway.httpPort}`,
     address: `localhost:${gateway.grpcPort}`,
     pki,
     gateway,

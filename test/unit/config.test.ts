@@ -74,6 +74,12 @@ describe('loadConfig', () => {
       statusSubscribersPerTenant: 64,
       grpcMaxConnectionsPerCertificate: 64,
       grpcMaxHandshakesPerAddress: 32,
+      httpTls: true,
+      httpCert: '',
+      httpKey: '',
+      httpHandshakeTimeoutMs: 10_000,
+      httpMaxConnections: 4096,
+      httpKeepAliveTimeoutMs: 5000,
     });
   });
 
@@ -95,6 +101,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ GATEWAY_DEV_PKI: 'true' }).devPki).toBe(true);
     expect(loadConfig({ GATEWAY_DEV_PKI: '0' }).devPki).toBe(false);
     expect(() => loadConfig({ GATEWAY_DEV_PKI: 'maybe' })).toThrow(/GATEWAY_DEV_PKI must be true or false/);
+  });
+
+  it('serves HTTPS unless GATEWAY_HTTP_TLS says "off", and wants an HTTPS certificate and key together', () => {
+    expect(loadConfig({ GATEWAY_HTTP_TLS: 'off' }).httpTls).toBe(false);
+    expect(loadConfig({ GATEWAY_HTTP_TLS: 'On' }).httpTls).toBe(true);
+    expect(failure({ GATEWAY_HTTP_TLS: 'no' }).message).toMatch(/GATEWAY_HTTP_TLS must be "on" or "off"/);
+    expect(failure({ GATEWAY_HTTP_CERT: 'public.crt' }).message).toMatch(/GATEWAY_HTTP_CERT and GATEWAY_HTTP_KEY must be set together/);
+    expect(failure({ GATEWAY_HTTP_CERT: 'public.crt', GATEWAY_HTTP_KEY: 'public.key', GATEWAY_HTTP_TLS: 'off' }).message).toMatch(/GATEWAY_HTTP_TLS is off/);
+    expect(loadConfig({ GATEWAY_HTTP_CERT: 'public.crt', GATEWAY_HTTP_KEY: 'public.key' })).toMatchObject({ httpCert: resolve('public.crt'), httpKey: resolve('public.key') });
+    expect(failure({ GATEWAY_HTTP_HANDSHAKE_TIMEOUT_MS: '0', GATEWAY_HTTP_MAX_CONNECTIONS: '0' }).message).toMatch(/GATEWAY_HTTP_HANDSHAKE_TIMEOUT_MS[^]*GATEWAY_HTTP_MAX_CONNECTIONS/);
   });
 
   it('wants the external identity provider settings together, and well-formed mappings', () => {

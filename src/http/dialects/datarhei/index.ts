@@ -121,7 +121,8 @@ export const datarhei: Dialect = {
       const about = {
         app: 'datarhei-core',
         auths: ['localjwt', ...(idp ? ['auth0'] : [])],
-        version: { number: VERSION, repository_commit: '', repository_branch: '', build_date: '', arch: process.arch, compiler: process.version },
+        // datarhei's shape, but nothing about the host: a runtime version only helps an attacker pick an exploit.
+        version: { number: VERSION, repository_commit: '', repository_branch: '', build_date: '', arch: '', compiler: '' },
       };
       const found = await tokenUser(bearerToken(req), 'access');
       if (!found) return reply.send(about);
