@@ -9,8 +9,9 @@ import Database from 'better-sqlite3';
 import { service as healthService } from 'grpc-health-check';
 import { FAILED_WRITE_HOLD_MS } from '../../src/store/sqlite/database-guard';
 import { openSession } from '../support/admin-session';
-import { closeAllClients, makeClient, unary } from '../support/clients';
+import { closeAllClients, makeClient } from '../support/clients';
 import { startTestGateway, TestGateway } from '../support/gateway';
+import { healthBecomes } from '../support/health';
 import { http, HttpResult } from '../support/http';
 
 let gw: TestGateway;
@@ -47,15 +48,6 @@ async function firstRefusal(login: () => Promise<HttpResult>): Promise<HttpResul
     if (r.status !== 200) return r;
   }
   throw new Error('never refused');
-}
-
-async function healthBecomes(client: ReturnType<typeof makeClient>, wanted: string): Promise<string> {
-  let last = '';
-  for (let i = 0; i < 50 && last !== wanted; i++) {
-    last = (await unary<{ status: string }>(client, 'Check', { service: '' })).status;
-    if (last !== wanted) await new Promise((r) => setTimeout(r, 100));
-  }
-  return last;
 }
 
 it('answers 503 in every dialect and UNAVAILABLE over gRPC, reports NOT_SERVING, and recovers', async () => {

@@ -8,8 +8,9 @@ import { service as healthService } from 'grpc-health-check';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSession } from '../support/admin-session';
-import { closeAllClients, codeOf, makeClient, unary } from '../support/clients';
+import { closeAllClients, codeOf, makeClient } from '../support/clients';
 import { startTestGateway, TestGateway } from '../support/gateway';
+import { healthBecomes } from '../support/health';
 import { http } from '../support/http';
 
 let gw: TestGateway;
@@ -21,15 +22,6 @@ afterAll(async () => {
   closeAllClients();
   await gw.close();
 });
-
-async function healthBecomes(client: ReturnType<typeof makeClient>, wanted: string): Promise<string> {
-  let last = '';
-  for (let i = 0; i < 50 && last !== wanted; i++) {
-    last = (await unary<{ status: string }>(client, 'Check', { service: '' })).status;
-    if (last !== wanted) await new Promise((r) => setTimeout(r, 100));
-  }
-  return last;
-}
 
 it('refuses writes, reports NOT_SERVING and says so in the log once the database files are deleted', async () => {
   const health = makeClient(healthService as grpc.ServiceDefinition, gw.address, gw.pki.caPem, gw.pki.admin);
