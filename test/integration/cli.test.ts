@@ -151,6 +151,14 @@ describe('gateway and certificate records', () => {
     expect(cli(['gateway', 'delete', 'acme', 'gw-9'], env).status).toBe(1);
   });
 
+  it('gateway add is bound by the configured per-tenant quota, like the Tenant API: a batch past it adds nothing', () => {
+    const bound = { ...env, GATEWAY_MAX_GATEWAYS_PER_TENANT: '2' };
+    const r = cli(['gateway', 'add', 'acme', 'gw-q1', 'gw-q2'], bound);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/acme/);
+    expect(JSON.parse(cli(['gateway', 'list', '--tenant', 'acme', '--json'], env).stdout)).toEqual([{ gatewayId: 'gw-1', tenantId: 'acme' }]);
+  });
+
   it('certs list shows the issuance history as a table or JSON', () => {
     const rows = JSON.parse(cli(['certs', 'list', '--tenant', 'acme', '--json'], env).stdout) as { kind: string; serial: string; blacklisted: boolean }[];
     expect(rows.map((r) => r.kind).sort()).toEqual(['gateway', 'tenant']);
