@@ -200,7 +200,9 @@ function readFile(path: string, problems: string[]): Raw {
     }
     return parsed as Raw;
   } catch (err) {
-    problems.push(`${path}: ${(err as Error).message}`);
+    // JSON.parse quotes the text around an error, which may hold a secret: say only where.
+    const where = err instanceof SyntaxError ? /position \d+/.exec(err.message)?.[0] : undefined;
+    problems.push(err instanceof SyntaxError ? `${path}: not valid JSON${where ? ` (at ${where})` : ''}` : `${path}: ${(err as Error).message}`);
     return {};
   }
 }

@@ -8,6 +8,7 @@
 import { Socket } from 'node:net';
 import { createServer, Server as TlsServer, TLSSocket } from 'node:tls';
 import { Logger } from 'pino';
+import { addressKey } from '../core/identity/address-limiter';
 import { ConnectionInjector } from './grpc-internals';
 
 export interface TlsListenerOptions {
@@ -51,23 +52,28 @@ export async function listenTls(
   // Silent handshakes from one address must not fill the connection cap for everyone else. Keyed by
   // address and port, because 'secureConnection' hands over the TLS socket, not this raw one.
   const handshaking = new Map<string, number>();
-  const pending = new Set<string>();
+  /** Connections still in their handshake ("address|port") → the group they count against. */
+  const pending = new Map<string, string>();
   const finished = (address: string, port: number | undefined) => {
-    if (!pending.delete(`${address}|${port}`)) return;
-    const left = (handshaking.get(address) ?? 1) - 1;
-    if (left > 0) handshaking.set(address, left);
-    else handshaking.delete(address);
+    const group = pending.get(`${address}|${port}`);
+    if (group === undefined) return;
+    pending.delete(`${address}|${port}`);
+    const left = (handshaking.get(group) ?? 1) - 1;
+    if (left > 0) handshaking.set(group, left);
+    else handshaking.delete(group);
   };
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
-    const busy = handshaking.get(address) ?? 0;
+    // An IPv6 client is counted by its /64: one host usually holds the whole prefix.
+    const group = addressKey(address);
+    const busy = handshaking.get(group) ?? 0;
     if (busy >= options.maxHandshakesPerAddress) {
       log.debug({ remote: address, busy }, 'gRPC connection refused: too many handshakes from this address');
       socket.destroy();
       return;
     }
-    handshaking.set(address, busy + 1);
-    pending.add(`${address}|${socket.remotePort}`);
+    handshaking.set(group, busy + 1);
+    pending.set(`${address}|${socket.remotePort}`, group);
     open.add(socket);
     const port = socket.remotePort;
     socket.once('close', () => {

@@ -216,6 +216,13 @@ describe('loadConfig', () => {
     failure(env());
   });
 
+  it('never quotes a malformed config file back: the text around the error may hold a secret', () => {
+    const secret = 'hunter2-system-secret-0123456789abcdef';
+    const { message } = failure(withFile(`{"secrets": ["${secret}"] "grpcPort": 1}`));
+    expect(message).toMatch(/not valid JSON/);
+    expect(message).not.toContain('hunter2');
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);

@@ -117,7 +117,7 @@ class SqliteStore implements Store {
     this.events.setMaxListeners(0);
     Object.assign(this, identityTables(db, (fn, notify = true) => this.write(notify ? ['users'] : [], fn)));
     Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
-    Object.assign(this, challengeTables(db));
+    Object.assign(this, challengeTables(db, (fn) => this.write([], fn)));
     this.dataVersion = this.readDataVersion();
     this.topicVersions = this.readTopicVersions();
     if (pollMs > 0) {
