@@ -51,14 +51,18 @@ export class RoleNotFound extends define('ERR_ROLE_NOT_FOUND') {}
 export class InvalidCredentials extends define('ERR_INVALID_CREDENTIALS') {}
 /** The password was right, but the user must choose a new one first (only a dialect with a challenge flow lets them). */
 export class PasswordChangeRequired extends InvalidCredentials {}
-export class TooManyAttempts extends GatewayError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super('ERR_TOO_MANY_ATTEMPTS', message);
-  }
-}
+/** A refusal that says when to come back (Retry-After). */
+const defineRetryLater = (code: ErrorCode) =>
+  class extends GatewayError {
+    constructor(
+      message: string,
+      readonly retryAfterSeconds: number,
+    ) {
+      super(code, message);
+    }
+  };
+
+export class TooManyAttempts extends defineRetryLater('ERR_TOO_MANY_ATTEMPTS') {}
 export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
 /** What the configuration points at is not there (no CA, no database) and is not ours to make afresh. */
@@ -74,14 +78,7 @@ export class SigningKeyNotFound extends define('ERR_KEY_NOT_FOUND') {}
 /** A per-tenant bound (gateways per tenant) would be passed; nothing was changed. */
 export class QuotaExceeded extends define('ERR_QUOTA_EXCEEDED') {}
 /** Too many requests of one kind from one caller (a tenant issuing certificates, an address sending junk). */
-export class RateLimited extends GatewayError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super('ERR_RATE_LIMITED', message);
-  }
-}
+export class RateLimited extends defineRetryLater('ERR_RATE_LIMITED') {}
 /** The installed grpc-js no longer offers what the gRPC door relies on (src/grpc/grpc-internals.ts): refuse to start. */
 export class GrpcJsIncompatible extends define('ERR_GRPC_JS_INCOMPATIBLE') {}
 /** A listener could not bind at start (port taken, no permission): the process must not run half-started. */
