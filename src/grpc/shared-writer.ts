@@ -51,7 +51,7 @@ function encodeFresh(type: MessageType, value: unknown): Buffer {
 
 /**
  * The same service with its unary responses encoded by encodeShared. `messages` is the generated
- * module: every G-SDK rpc `X` answers `XResponse` (test/unit/shared-writer.test.ts checks the
+ * module: every G-SDK rpc `X` answers `XResponse` (test/unit/grpc/shared-writer.test.ts checks the
  * protos keep to that); a method without such a type keeps its generated serializer.
  */
 export function withSharedWriter<T extends ServiceDefinition>(definition: T, messages: Record<string, unknown>): T {

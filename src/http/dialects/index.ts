@@ -4,5 +4,5 @@ import { datarhei } from './datarhei';
 import { edr } from './edr';
 import { monogoto } from './monogoto';
 
-/** Every REST login dialect the bridge serves; each lives in its own folder with the same shape. */
+/** Every REST login dialect the bridge serves, each in its own folder (index.ts registers its routes; the other files differ by dialect). */
 export const DIALECTS: Dialect[] = [datarhei, cognito, monogoto, edr];

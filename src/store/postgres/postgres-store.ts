@@ -75,7 +75,6 @@ function changeChannel(schema: string): string {
 }
 
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
 interface PostgresStore extends IdentityTables, PresenceTables, ChallengeTables {}
 
 class PostgresStore implements Store {

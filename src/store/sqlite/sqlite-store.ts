@@ -99,7 +99,6 @@ function migrate(db: Database.Database): void {
 const unixNow = () => Math.floor(Date.now() / 1000);
 
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
 interface SqliteStore extends IdentityTables, PresenceTables, ChallengeTables {}
 
 class SqliteStore implements Store {
