@@ -1,11 +1,9 @@
 /**
- * One error hierarchy for the whole gateway. Each failure has a stable `code`; the table at the
- * bottom is the only place that maps codes to gRPC and HTTP statuses. `cause` goes to the log,
- * never to the client.
+ * One error hierarchy for the whole gateway, with no transport in it. Each failure has a stable
+ * `code`; each door maps codes to its own wire form (gRPC: src/grpc/status.ts). `cause` goes to the
+ * log, never to the client.
  */
-import { status } from '@grpc/grpc-js';
-
-export type ErrorCode = keyof typeof ERROR_TABLE;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -84,54 +82,50 @@ export class GrpcJsIncompatible extends define('ERR_GRPC_JS_INCOMPATIBLE') {}
 /** A listener could not bind at start (port taken, no permission): the process must not run half-started. */
 export class ListenFailed extends define('ERR_LISTEN_FAILED') {}
 
-/** code → [gRPC status, HTTP status]. The gRPC adapter and the HTTP error handler are its only readers. */
-export const ERROR_TABLE = {
-  ERR_INVALID_ARGUMENT: [status.INVALID_ARGUMENT, 400],
-  ERR_INVALID_CERTIFICATE: [status.INVALID_ARGUMENT, 400],
-  ERR_UNAUTHENTICATED: [status.UNAUTHENTICATED, 401],
-  ERR_CERT_NOT_PEER: [status.UNAUTHENTICATED, 401],
-  ERR_CERT_EXPIRED: [status.UNAUTHENTICATED, 401],
-  ERR_CERT_NOT_YET_VALID: [status.UNAUTHENTICATED, 401],
-  ERR_CERT_UNTRUSTED: [status.UNAUTHENTICATED, 401],
-  ERR_CERT_BLACKLISTED: [status.UNAUTHENTICATED, 401],
-  ERR_TOKEN_MISSING: [status.UNAUTHENTICATED, 401],
-  ERR_TOKEN_INVALID: [status.UNAUTHENTICATED, 401],
-  ERR_TOKEN_EXPIRED: [status.UNAUTHENTICATED, 401],
-  ERR_TOKEN_REVOKED: [status.UNAUTHENTICATED, 401],
-  ERR_TOKEN_BINDING: [status.UNAUTHENTICATED, 401],
-  ERR_PERMISSION_DENIED: [status.PERMISSION_DENIED, 403],
-  ERR_TENANT_NOT_FOUND: [status.NOT_FOUND, 404],
-  ERR_GATEWAY_NOT_FOUND: [status.NOT_FOUND, 404],
-  ERR_CERT_NOT_FOUND: [status.NOT_FOUND, 404],
-  ERR_ALREADY_EXISTS: [status.ALREADY_EXISTS, 409],
-  ERR_FAILED_PRECONDITION: [status.FAILED_PRECONDITION, 412],
-  ERR_RESOURCE_EXHAUSTED: [status.RESOURCE_EXHAUSTED, 429],
-  ERR_NO_CA_KEY: [status.FAILED_PRECONDITION, 412],
-  ERR_SESSION_NOT_FOUND: [status.NOT_FOUND, 404],
-  ERR_USER_NOT_FOUND: [status.NOT_FOUND, 404],
-  ERR_ROLE_NOT_FOUND: [status.NOT_FOUND, 404],
-  ERR_INVALID_CREDENTIALS: [status.UNAUTHENTICATED, 401],
-  ERR_TOO_MANY_ATTEMPTS: [status.RESOURCE_EXHAUSTED, 429],
-  ERR_STORE_UNAVAILABLE: [status.UNAVAILABLE, 503],
-  ERR_CONFIG_INVALID: [status.INTERNAL, 500],
-  ERR_NOT_INITIALIZED: [status.INTERNAL, 500],
-  ERR_INTERNAL: [status.UNKNOWN, 500],
-  ERR_INSECURE_PERMISSIONS: [status.INTERNAL, 500],
-  ERR_SECRET_MISSING: [status.INTERNAL, 500],
-  ERR_SECRET_INVALID: [status.INTERNAL, 500],
-  ERR_KEY_NOT_FOUND: [status.NOT_FOUND, 404],
-  ERR_QUOTA_EXCEEDED: [status.RESOURCE_EXHAUSTED, 429],
-  ERR_RATE_LIMITED: [status.RESOURCE_EXHAUSTED, 429],
-  ERR_GRPC_JS_INCOMPATIBLE: [status.INTERNAL, 500],
-  ERR_LISTEN_FAILED: [status.INTERNAL, 500],
-} as const satisfies Record<string, readonly [status, number]>;
+/** Every stable error code. Each door maps them to its wire form in one table of its own (gRPC: src/grpc/status.ts). */
+export const ERROR_CODES = [
+  'ERR_INVALID_ARGUMENT',
+  'ERR_INVALID_CERTIFICATE',
+  'ERR_UNAUTHENTICATED',
+  'ERR_CERT_NOT_PEER',
+  'ERR_CERT_EXPIRED',
+  'ERR_CERT_NOT_YET_VALID',
+  'ERR_CERT_UNTRUSTED',
+  'ERR_CERT_BLACKLISTED',
+  'ERR_TOKEN_MISSING',
+  'ERR_TOKEN_INVALID',
+  'ERR_TOKEN_EXPIRED',
+  'ERR_TOKEN_REVOKED',
+  'ERR_TOKEN_BINDING',
+  'ERR_PERMISSION_DENIED',
+  'ERR_TENANT_NOT_FOUND',
+  'ERR_GATEWAY_NOT_FOUND',
+  'ERR_CERT_NOT_FOUND',
+  'ERR_ALREADY_EXISTS',
+  'ERR_FAILED_PRECONDITION',
+  'ERR_RESOURCE_EXHAUSTED',
+  'ERR_NO_CA_KEY',
+  'ERR_SESSION_NOT_FOUND',
+  'ERR_USER_NOT_FOUND',
+  'ERR_ROLE_NOT_FOUND',
+  'ERR_INVALID_CREDENTIALS',
+  'ERR_TOO_MANY_ATTEMPTS',
+  'ERR_STORE_UNAVAILABLE',
+  'ERR_CONFIG_INVALID',
+  'ERR_NOT_INITIALIZED',
+  'ERR_INTERNAL',
+  'ERR_INSECURE_PERMISSIONS',
+  'ERR_SECRET_MISSING',
+  'ERR_SECRET_INVALID',
+  'ERR_KEY_NOT_FOUND',
+  'ERR_QUOTA_EXCEEDED',
+  'ERR_RATE_LIMITED',
+  'ERR_GRPC_JS_INCOMPATIBLE',
+  'ERR_LISTEN_FAILED',
+] as const;
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */
-export function toPublic(err: unknown): { code: ErrorCode; grpc: status; http: number; message: string } {
-  if (err instanceof GatewayError) {
-    const [grpc, http] = ERROR_TABLE[err.code];
-    return { code: err.code, grpc, http, message: err.message };
-  }
-  const [grpc, http] = ERROR_TABLE.ERR_INTERNAL;
-  return { code: 'ERR_INTERNAL', grpc, http, message: 'internal error' };
+export function toPublic(err: unknown): { code: ErrorCode; message: string } {
+  if (err instanceof GatewayError) return { code: err.code, message: err.message };
+  return { code: 'ERR_INTERNAL', message: 'internal error' };
 }

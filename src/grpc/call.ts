@@ -8,6 +8,7 @@ import { Logger } from 'pino';
 import { Auth } from '../core/auth';
 import { Peer, VerifiedToken } from '../core/peer';
 import { toPublic } from '../errors';
+import { GRPC_STATUS } from './status';
 import { PeerRegistry } from './peer-registry';
 
 export interface GrpcDeps {
@@ -75,7 +76,7 @@ export function toStatus(err: unknown, log: Logger): Pick<StatusObject, 'code' |
   const pub = toPublic(err);
   if (pub.code === 'ERR_INTERNAL') log.error({ err }, 'unexpected failure');
   else if (log.isLevelEnabled('info')) log.info({ code: pub.code, reason: pub.message }, 'call refused');
-  return { code: pub.grpc, details: pub.message };
+  return { code: GRPC_STATUS[pub.code], details: pub.message };
 }
 
 /** A unary handler reachable without a token (Login, LoginAdmin). */
