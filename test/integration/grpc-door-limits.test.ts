@@ -5,17 +5,16 @@
  * included).
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import * as http2 from 'node:http2';
 import { connect as tcpConnect, Socket } from 'node:net';
-import { join } from 'node:path';
 import { LoginResponse } from '../../src/gen/gsdk/login/login';
 import { MasterService } from '../../src/gen/gsdk/master/master';
 import { openSession } from '../support/admin-session';
-import { closeAllClients, codeOf, credentialsFor, loginClient, makeClient, metadataWith, unary } from '../support/clients';
+import { closeAllClients, codeOf, loginClient, makeClient, metadataWith, unary } from '../support/clients';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { ClientPair } from '../support/pki';
+import { reflectionList as reflectionListOf } from '../support/reflection';
 
 const STREAMS = 10;
 let gw: TestGateway;
@@ -45,22 +44,7 @@ const within = <T>(promise: Promise<T>, ms: number) =>
 
 const healthCheck = (pair: ClientPair) => unary(makeClient(healthService as grpc.ServiceDefinition, gw.address, gw.pki.caPem, pair), 'Check', { service: '' });
 
-function reflectionList(pair: ClientPair): Promise<string[]> {
-  const file = join(require.resolve('@grpc/reflection'), '..', '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
-  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(file, { keepCase: true })) as unknown as {
-    grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } };
-  };
-  const client = new pkg.grpc.reflection.v1.ServerReflection(gw.address, credentialsFor(gw.pki.caPem, pair));
-  return new Promise<string[]>((resolve, reject) => {
-    const stream = client.ServerReflectionInfo();
-    stream.on('data', (msg: { list_services_response?: { service: { name: string }[] } }) => {
-      resolve((msg.list_services_response?.service ?? []).map((s) => s.name));
-      stream.end();
-    });
-    stream.on('error', reject);
-    stream.write({ list_services: '' });
-  }).finally(() => client.close());
-}
+const reflectionList = (pair: ClientPair) => reflectionListOf(gw.address, gw.pki.caPem, pair);
 
 describe('streams per connection', () => {
   it(`refuses streams past ${STREAMS} open at once on one connection (REFUSED_STREAM), and serves it on`, async () => {

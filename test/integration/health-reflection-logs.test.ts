@@ -1,10 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
-import { join } from 'node:path';
 import { LoginResponse } from '../../src/gen/gsdk/login/login';
-import { closeAllClients, codeOf, credentialsFor, loginClient, makeClient, metadataWith, unary } from '../support/clients';
+import { closeAllClients, codeOf, loginClient, makeClient, metadataWith, unary } from '../support/clients';
 import { startTestGateway, TestGateway } from '../support/gateway';
+import { reflectionList } from '../support/reflection';
 
 let gw: TestGateway;
 
@@ -24,22 +23,7 @@ it('serves grpc.health.v1.Health/Check to any mTLS client', async () => {
 });
 
 it('lists the G-SDK services through server reflection', async () => {
-  const file = join(require.resolve('@grpc/reflection'), '..', '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
-  const definition = protoLoader.loadSync(file, { keepCase: true });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } };
-  };
-  const client = new pkg.grpc.reflection.v1.ServerReflection(gw.address, credentialsFor(gw.pki.caPem, gw.pki.tenant('acme')));
-  const services = await new Promise<string[]>((resolve, reject) => {
-    const stream = client.ServerReflectionInfo();
-    stream.on('data', (msg: { list_services_response?: { service: { name: string }[] } }) => {
-      resolve((msg.list_services_response?.service ?? []).map((s) => s.name));
-      stream.end();
-    });
-    stream.on('error', reject);
-    stream.write({ list_services: '' });
-  });
-  client.close();
+  const services = await reflectionList(gw.address, gw.pki.caPem, gw.pki.tenant('acme'));
   expect(services).toEqual(expect.arrayContaining(['gsdk.login.Login', 'gsdk.tenant.Tenant', 'gsdk.gateway.Gateway', 'gsdk.master.Master']));
 });
 
