@@ -4,68 +4,11 @@
  * a constraint violation, which becomes the same error the check gives.
  */
 import { AlreadyExists, FailedPrecondition, GatewayError, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
-import { toUser, UserRow } from '../user-row';
+import { AuditRow, CounterRow, RefreshTokenRow, RoleRow, toAuditEvent, toCounter, toRefreshToken, toRole, toUser, USER_PATCH_COLUMNS, UserRow } from '../rows';
 import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
 import { StoreTopic } from '../store';
 import { Database, Query } from './database';
 
-
-const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
-  role: 'role',
-  passwordHash: 'password_hash',
-  email: 'email',
-  firstName: 'first_name',
-  lastName: 'last_name',
-  disabled: 'disabled',
-  mustChangePassword: 'must_change_password',
-};
-
-interface TokenRow {
-  token_hash: string;
-  family_id: string;
-  user_id: string;
-  dialect: string;
-  rotating: boolean;
-  issued_at: number;
-  expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-}
-
-const toToken = (r: TokenRow): RefreshTokenRecord => ({
-  tokenHash: r.token_hash,
-  familyId: r.family_id,
-  userId: r.user_id,
-  dialect: r.dialect,
-  rotating: r.rotating,
-  issuedAt: r.issued_at,
-  expiresAt: r.expires_at,
-  usedAt: r.used_at,
-  revokedAt: r.revoked_at,
-});
-
-interface RoleRow {
-  name: string;
-  permissions: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toRole = (r: RoleRow): RoleRecord => ({
-  name: r.name,
-  permissions: JSON.parse(r.permissions) as Record<string, string[]>,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-interface CounterRow {
-  key: string;
-  failures: number;
-  locked_until: number;
-  last_failure_at: number;
-}
-
-const toCounter = (r: CounterRow): FailureCounter => ({ key: r.key, failures: r.failures, lockedUntil: r.locked_until, lastFailureAt: r.last_failure_at });
 
 /** Any fixed number: the first half of countAttempt's advisory lock keys (migrations use another). */
 const ATTEMPT_LOCK_CLASS = 0x6d677732;
@@ -139,11 +82,11 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       return rows.map(toUser);
     },
     async updateUser(userId: string, patch: UserPatch, updatedAt: number) {
-      const keys = (Object.keys(patch) as (keyof UserPatch)[]).filter((k) => patch[k] !== undefined && Object.hasOwn(PATCH_COLUMNS, k));
+      const keys = (Object.keys(patch) as (keyof UserPatch)[]).filter((k) => patch[k] !== undefined && Object.hasOwn(USER_PATCH_COLUMNS, k));
       const role = patch.role;
       await write(users, async (q) => {
         if (role !== undefined && (await q('SELECT 1 FROM roles WHERE name = $1', [role])).rowCount === 0) throw roleMissing(role)();
-        const sets = [...keys.map((k, i) => `${PATCH_COLUMNS[k]} = $${i + 1}`), `updated_at = $${keys.length + 1}`].join(', ');
+        const sets = [...keys.map((k, i) => `${USER_PATCH_COLUMNS[k]} = $${i + 1}`), `updated_at = $${keys.length + 1}`].join(', ');
         const r = await q(`UPDATE users SET ${sets} WHERE user_id = $${keys.length + 2}`, [...keys.map((k) => patch[k]), updatedAt, userId]);
         if (r.rowCount === 0) throw new UserNotFound(`user ${userId} does not exist`);
       }).catch(onViolation({ users_role_fkey: roleMissing(role ?? '') }));
@@ -188,13 +131,13 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
         .catch(onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) }));
     },
     async findRefreshToken(tokenHash: string) {
-      const { rows } = await db.query<TokenRow>(
+      const { rows } = await db.query<RefreshTokenRow>(
         `SELECT t.token_hash, t.family_id, t.user_id, t.dialect, t.rotating, t.issued_at, t.expires_at, t.used_at,
                 COALESCE(t.revoked_at, f.revoked_at) AS revoked_at
          FROM refresh_tokens t LEFT JOIN revoked_refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = $1`,
         [tokenHash],
       );
-      return rows[0] && toToken(rows[0]);
+      return rows[0] && toRefreshToken(rows[0]);
     },
     async spendRefreshToken(tokenHash: string, at: number) {
       // A concurrent spend waits for this row's lock, then finds used_at set and matches nothing.
@@ -336,17 +279,8 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       return rowCount ?? 0;
     },
     async listAudit(limit: number) {
-      const { rows } = await db.query<{
-        at: number;
-        event: AuditEvent['event'];
-        outcome: AuditEvent['outcome'];
-        dialect: string;
-        username: string | null;
-        tenant_id: string | null;
-        address: string | null;
-        detail: string | null;
-      }>('SELECT at, event, outcome, dialect, username, tenant_id, address, detail FROM audit_events ORDER BY id DESC LIMIT $1', [limit]);
-      return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, dialect: r.dialect, username: r.username, tenantId: r.tenant_id, address: r.address, detail: r.detail }));
+      const { rows } = await db.query<AuditRow>('SELECT at, event, outcome, dialect, username, tenant_id, address, detail FROM audit_events ORDER BY id DESC LIMIT $1', [limit]);
+      return rows.map(toAuditEvent);
     },
   };
 }

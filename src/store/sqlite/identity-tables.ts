@@ -1,44 +1,10 @@
 /** The identity tables of the embedded store (users, roles, refresh tokens, failure counters, audit). */
 import Database from 'better-sqlite3';
 import { AlreadyExists, FailedPrecondition, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
-import { toUser, UserRow } from '../user-row';
+import { AuditRow, CounterRow, RefreshTokenRow, RoleRow, toAuditEvent, toCounter, toRefreshToken, toRole, toUser, USER_PATCH_COLUMNS, UserRow } from '../rows';
 import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
 
-const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
-  role: 'role',
-  passwordHash: 'password_hash',
-  email: 'email',
-  firstName: 'first_name',
-  lastName: 'last_name',
-  disabled: 'disabled',
-  mustChangePassword: 'must_change_password',
-};
-
 const sqlValue = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
-
-interface TokenRow {
-  token_hash: string;
-  family_id: string;
-  user_id: string;
-  dialect: string;
-  rotating: number;
-  issued_at: number;
-  expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-}
-
-const toToken = (r: TokenRow): RefreshTokenRecord => ({
-  tokenHash: r.token_hash,
-  familyId: r.family_id,
-  userId: r.user_id,
-  dialect: r.dialect,
-  rotating: r.rotating === 1,
-  issuedAt: r.issued_at,
-  expiresAt: r.expires_at,
-  usedAt: r.used_at,
-  revokedAt: r.revoked_at,
-});
 
 /** `tx` runs its function in one IMMEDIATE transaction; with `notify`, listeners hear that users changed. */
 export type IdentityTables = ReturnType<typeof identityTables>;
@@ -54,12 +20,6 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
     ),
     failure: db.prepare('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?'),
   };
-  const toCounter = (r: { key: string; failures: number; locked_until: number; last_failure_at: number }): FailureCounter => ({
-    key: r.key,
-    failures: r.failures,
-    lockedUntil: r.locked_until,
-    lastFailureAt: r.last_failure_at,
-  });
 
   function countOne(key: string, at: number, windowStart: number, lockFor: (failures: number, key: string) => number): FailureCounter {
     const prev = q.failure.get(key) as { failures: number; last_failure_at: number } | undefined;
@@ -105,7 +65,7 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       tx(() => {
         const keys = Object.keys(patch).filter((k) => patch[k as keyof UserPatch] !== undefined) as (keyof UserPatch)[];
         if (patch.role !== undefined && !db.prepare('SELECT 1 FROM roles WHERE name = ?').get(patch.role)) throw new RoleNotFound(`role ${patch.role} does not exist`);
-        const sets = [...keys.map((k) => `${PATCH_COLUMNS[k]} = ?`), 'updated_at = ?'].join(', ');
+        const sets = [...keys.map((k) => `${USER_PATCH_COLUMNS[k]} = ?`), 'updated_at = ?'].join(', ');
         const r = db.prepare(`UPDATE users SET ${sets} WHERE user_id = ?`).run(...keys.map((k) => sqlValue(patch[k])), updatedAt, userId);
         if (r.changes === 0) throw new UserNotFound(`user ${userId} does not exist`);
       });
@@ -125,12 +85,11 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       });
     },
     async listRoles() {
-      const rows = db.prepare('SELECT * FROM roles ORDER BY name').all() as { name: string; permissions: string; created_at: number; updated_at: number }[];
-      return rows.map((r) => ({ name: r.name, permissions: JSON.parse(r.permissions) as Record<string, string[]>, createdAt: r.created_at, updatedAt: r.updated_at }));
+      return (db.prepare('SELECT * FROM roles ORDER BY name').all() as RoleRow[]).map(toRole);
     },
     async findRole(name: string) {
-      const r = db.prepare('SELECT * FROM roles WHERE name = ?').get(name) as { name: string; permissions: string; created_at: number; updated_at: number } | undefined;
-      return r && { name: r.name, permissions: JSON.parse(r.permissions) as Record<string, string[]>, createdAt: r.created_at, updatedAt: r.updated_at };
+      const r = db.prepare('SELECT * FROM roles WHERE name = ?').get(name) as RoleRow | undefined;
+      return r && toRole(r);
     },
     async deleteRole(name: string) {
       tx(() => {
@@ -148,8 +107,8 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       }, false);
     },
     async findRefreshToken(tokenHash: string) {
-      const row = q.token.get(tokenHash) as TokenRow | undefined;
-      return row && toToken(row);
+      const row = q.token.get(tokenHash) as RefreshTokenRow | undefined;
+      return row && toRefreshToken(row);
     },
     async spendRefreshToken(tokenHash: string, at: number) {
       return tx(
@@ -190,7 +149,7 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
     async countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
       return tx(() => {
         const current = keys.flatMap((key) => {
-          const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+          const r = q.failure.get(key) as CounterRow | undefined;
           return r ? [toCounter(r)] : [];
         });
         const lockedUntil = Math.max(0, ...current.map((c) => c.lockedUntil));
@@ -202,7 +161,7 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       return tx(() => {
         const update = db.prepare('UPDATE failure_counters SET locked_until = ? WHERE key = ?');
         return keys.flatMap((key) => {
-          const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+          const r = q.failure.get(key) as CounterRow | undefined;
           if (!r) return [];
           const lock = lockFor(r.failures, key);
           const lockedUntil = Math.max(r.locked_until, lock > 0 ? at + lock : 0);
@@ -219,7 +178,7 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
     },
     async getFailures(keys: string[]) {
       return keys.flatMap((key) => {
-        const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+        const r = q.failure.get(key) as CounterRow | undefined;
         return r ? [toCounter(r)] : [];
       });
     },
@@ -285,17 +244,7 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       );
     },
     async listAudit(limit: number) {
-      const rows = db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as {
-        at: number;
-        event: AuditEvent['event'];
-        outcome: AuditEvent['outcome'];
-        dialect: string;
-        username: string | null;
-        tenant_id: string | null;
-        address: string | null;
-        detail: string | null;
-      }[];
-      return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, dialect: r.dialect, username: r.username, tenantId: r.tenant_id, address: r.address, detail: r.detail }));
+      return (db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[]).map(toAuditEvent);
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Device gateway presence across gateway instances sharing one embedded database file. */
 import Database from 'better-sqlite3';
+import { PresenceRow, toPresence } from '../rows';
 import { PresenceRecord, StoreTopic } from '../store';
 
 export type PresenceTables = ReturnType<typeof presenceTables>;
@@ -30,8 +31,8 @@ export function presenceTables(db: Database.Database, write: <T>(topics: StoreTo
           `SELECT p.gateway_id, p.instance_id, p.tenant_id, p.device_ids, p.since FROM gateway_presence p
            JOIN instances i ON i.instance_id = p.instance_id WHERE i.seen_at >= ? ORDER BY p.gateway_id, p.instance_id`,
         )
-        .all(aliveSince) as { gateway_id: string; instance_id: string; tenant_id: string; device_ids: string; since: number }[];
-      return rows.map((r) => ({ gatewayId: r.gateway_id, instanceId: r.instance_id, tenantId: r.tenant_id, deviceIds: JSON.parse(r.device_ids) as number[], since: r.since }));
+        .all(aliveSince) as PresenceRow[];
+      return rows.map(toPresence);
     },
     async retireInstance(instanceId: string) {
       write(['presence'], () => {

@@ -11,7 +11,8 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AlreadyExists, FailedPrecondition, GatewayNotFound, SigningKeyNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
 import { quotaExceeded } from '../gateway-quota';
-import { PkiName } from '../../pki/profile';
+import { filterClause, FilterSyntax } from '../filter-clause';
+import { CertRow, toBlacklistEntry, toCertificate, toGateway, toRevokedToken, toSigningKey, BlacklistRow, GatewayRow, RevokedTokenRow, SigningKeyRow } from '../rows';
 import {
   BlacklistEntry,
   CertificateFilter,
@@ -34,18 +35,6 @@ import { createDatabaseGuard, DatabaseGuard } from './database-guard';
 import { Logger } from 'pino';
 import { Clock } from '../../core/clock';
 
-
-interface CertRow {
-  serial: string;
-  kind: CertificateRecord['kind'];
-  tenant_id: string | null;
-  gateway_id: string | null;
-  subject: string;
-  issued_at: number;
-  expires_at: number;
-  fingerprint: string;
-  blacklisted: number;
-}
 
 export interface SqliteStoreOptions {
   /** How often to look for commits made by other processes, in ms (0 = never). */
@@ -97,6 +86,13 @@ function migrate(db: Database.Database): void {
 }
 
 const unixNow = () => Math.floor(Date.now() / 1000);
+
+/** Lists are passed as one JSON text parameter and read back with json_each. */
+const SQLITE_FILTER: FilterSyntax = {
+  equals: (column) => `${column} = ?`,
+  anyOf: (column) => `${column} IN (SELECT value FROM json_each(?))`,
+  list: (values) => JSON.stringify(values),
+};
 
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
 interface SqliteStore extends IdentityTables, PresenceTables, ChallengeTables {}
@@ -227,15 +223,13 @@ class SqliteStore implements Store {
       tenantId === undefined
         ? this.db.prepare('SELECT gateway_id, tenant_id FROM gateways ORDER BY gateway_id').all()
         : this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE tenant_id = ? ORDER BY gateway_id').all(tenantId)
-    ) as { gateway_id: string; tenant_id: string }[];
-    return rows.map((r) => ({ gatewayId: r.gateway_id, tenantId: r.tenant_id }));
+    ) as GatewayRow[];
+    return rows.map(toGateway);
   }
 
   async findGateway(gatewayId: string): Promise<GatewayRecord | undefined> {
-    const row = this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE gateway_id = ?').get(gatewayId) as
-      | { gateway_id: string; tenant_id: string }
-      | undefined;
-    return row && { gatewayId: row.gateway_id, tenantId: row.tenant_id };
+    const row = this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE gateway_id = ?').get(gatewayId) as GatewayRow | undefined;
+    return row && toGateway(row);
   }
 
   async addGateways(tenantId: string, gatewayIds: string[], maxPerTenant = Infinity): Promise<void> {
@@ -287,21 +281,11 @@ class SqliteStore implements Store {
          LEFT JOIN blacklist b ON b.serial = c.serial ${where} ORDER BY c.issued_at, c.serial`,
       )
       .all(...params) as CertRow[];
-    return rows.map((r) => ({
-      serial: BigInt(r.serial),
-      kind: r.kind,
-      tenantId: r.tenant_id,
-      gatewayId: r.gateway_id,
-      subject: JSON.parse(r.subject) as PkiName,
-      issuedAt: r.issued_at,
-      expiresAt: r.expires_at,
-      fingerprint: r.fingerprint,
-      blacklisted: r.blacklisted === 1,
-    }));
+    return rows.map(toCertificate);
   }
 
   async listCertificates(filter: CertificateFilter = {}): Promise<CertificateRecord[]> {
-    const { clause, params } = filterClause('c', filter);
+    const { clause, params } = filterClause('c', filter, SQLITE_FILTER);
     return this.selectCertificates(clause, params);
   }
 
@@ -310,14 +294,9 @@ class SqliteStore implements Store {
   }
 
   async listBlacklist(filter: CertificateFilter = {}): Promise<BlacklistEntry[]> {
-    const { clause, params } = filterClause('b', filter);
-    const rows = this.db.prepare(`SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`).all(...params) as {
-      serial: string;
-      tenant_id: string;
-      gateway_id: string | null;
-      added_at: number;
-    }[];
-    return rows.map((r) => ({ serial: BigInt(r.serial), tenantId: r.tenant_id, gatewayId: r.gateway_id, addedAt: r.added_at }));
+    const { clause, params } = filterClause('b', filter, SQLITE_FILTER);
+    const rows = this.db.prepare(`SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`).all(...params) as BlacklistRow[];
+    return rows.map(toBlacklistEntry);
   }
 
   async addBlacklist(entries: BlacklistEntry[]): Promise<void> {
@@ -354,25 +333,13 @@ class SqliteStore implements Store {
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {
     this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now));
-    const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as { jti: string; expires_at: number }[];
-    return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
+    const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as RevokedTokenRow[];
+    return rows.map(toRevokedToken);
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, rowid').all() as {
-      kid: string;
-      alg: string;
-      private_key: string;
-      public_key: string;
-      created_at: number;
-    }[];
-    return rows.map((r) => ({
-      kid: r.kid,
-      alg: r.alg,
-      privateKeyPem: r.private_key,
-      publicKeyPem: r.public_key,
-      createdAt: r.created_at,
-    }));
+    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, rowid').all() as SigningKeyRow[];
+    return rows.map(toSigningKey);
   }
 
   async addSigningKey(key: SigningKeyRecord): Promise<void> {
@@ -416,26 +383,3 @@ class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 }
-
-function filterClause(alias: string, filter: CertificateFilter): { clause: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (filter.tenantId !== undefined) {
-    parts.push(`${alias}.tenant_id = ?`);
-    params.push(filter.tenantId);
-  }
-  if (filter.gatewayId !== undefined) {
-    parts.push(`${alias}.gateway_id = ?`);
-    params.push(filter.gatewayId);
-  }
-  if (filter.tenantIds !== undefined) {
-    parts.push(`${alias}.tenant_id IN (SELECT value FROM json_each(?))`);
-    params.push(JSON.stringify(filter.tenantIds));
-  }
-  if (filter.gatewayIds !== undefined) {
-    parts.push(`${alias}.gateway_id IN (SELECT value FROM json_each(?))`);
-    params.push(JSON.stringify(filter.gatewayIds));
-  }
-  return { clause: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
-}
-
