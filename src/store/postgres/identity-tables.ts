@@ -7,7 +7,8 @@ import { AlreadyExists, FailedPrecondition, GatewayError, RoleNotFound, TenantNo
 import { AuditRow, CounterRow, RefreshTokenRow, RoleRow, toAuditEvent, toCounter, toRefreshToken, toRole, toUser, USER_PATCH_COLUMNS, UserRow } from '../rows';
 import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
 import { StoreTopic } from '../store';
-import { Database, Query } from './database';
+import { Query } from './database';
+import { PostgresContext } from './postgres-context';
 
 
 /** Any fixed number: the first half of countAttempt's advisory lock keys (migrations use another). */
@@ -25,8 +26,7 @@ export function onViolation(byConstraint: Record<string, () => GatewayError>) {
 
 export type IdentityTables = ReturnType<typeof identityTables>;
 
-/** `write` runs its function in one transaction and announces the topics after it commits. */
-export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>) => Promise<T>) {
+export function identityTables({ db, write }: PostgresContext) {
   const users: StoreTopic[] = ['users'];
   const roleMissing = (role: string) => () => new RoleNotFound(`role ${role} does not exist`);
 
@@ -174,10 +174,10 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
     },
 
     async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
-      return db.tx((q) => countKeys(q, keys, at, windowStart, lockFor));
+      return write([], (q) => countKeys(q, keys, at, windowStart, lockFor));
     },
     async countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
-      return db.tx(async (q) => {
+      return write([], async (q) => {
         // Row locks cannot cover a key that has no row yet (a first attempt), so each key takes an
         // advisory lock, in sorted order (no deadlocks): concurrent attempts queue here and each one
         // decides on the counts the one before it left.
@@ -195,7 +195,7 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       });
     },
     async lockFailures(keys: string[], at: number, lockFor: (failures: number, key: string) => number) {
-      return db.tx(async (q) => {
+      return write([], async (q) => {
         // Rows locked in key order, as countAttempt locks them: no deadlock between the two.
         const { rows } = await q<CounterRow>(
           'SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
@@ -233,7 +233,7 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       // The probes are scalar subqueries and the keys an ARRAY, so the planner cannot turn either
       // into a hash join over the whole table. SKIP LOCKED: the purge never waits for a login or a
       // refresh holding a row, so it cannot deadlock with them; what it skips goes next time.
-      return db.tx(async (q) => {
+      return write([], async (q) => {
         const counters = await q(
           `DELETE FROM failure_counters WHERE key = ANY (ARRAY(
              SELECT key FROM failure_counters WHERE last_failure_at < $1 AND locked_until <= $2 LIMIT $3 FOR UPDATE SKIP LOCKED))`,

@@ -28,6 +28,7 @@ import { identityTables, IdentityTables, onViolation } from './identity-tables';
 import { migrate } from './migrations';
 import { presenceTables, PresenceTables } from './presence-tables';
 import { challengeTables, ChallengeTables } from './challenge-tables';
+import { PostgresContext } from './postgres-context';
 import { toStoreError } from './store-error';
 
 export type { PostgresStoreOptions } from './database';
@@ -78,9 +79,10 @@ class PostgresStore implements Store {
     readonly channel: string,
   ) {
     this.events.setMaxListeners(0);
-    Object.assign(this, identityTables(db, (topics, fn) => this.write(topics, fn)));
-    Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
-    Object.assign(this, challengeTables(db));
+    const context: PostgresContext = { db, write: (topics, fn) => this.write(topics, fn) };
+    Object.assign(this, identityTables(context));
+    Object.assign(this, presenceTables(context));
+    Object.assign(this, challengeTables(context));
   }
 
   heard(payload: string): void {
@@ -93,9 +95,9 @@ class PostgresStore implements Store {
     for (const topic of STORE_TOPICS) this.events.emit('change', topic, true);
   }
 
-  private async write<T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>): Promise<T> {
+  private async write<T>(topics: readonly StoreTopic[], fn: (q: Query) => T | Promise<T>): Promise<T> {
     const payloads = topics.map((topic) => `${this.origin}:${topic}`);
-    const result = await this.db.tx(fn, { channel: this.channel, payloads });
+    const result = await this.db.tx(async (q) => fn(q), { channel: this.channel, payloads });
     for (const topic of topics) this.events.emit('change', topic, false);
     return result;
   }

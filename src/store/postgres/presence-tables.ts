@@ -1,11 +1,11 @@
 /** Device gateway presence across gateway instances sharing one PostgreSQL database. */
 import { PresenceRow, toPresence } from '../rows';
-import { PresenceRecord, StoreTopic } from '../store';
-import { Database, Query } from './database';
+import { PresenceRecord } from '../store';
+import { PostgresContext } from './postgres-context';
 
 export type PresenceTables = ReturnType<typeof presenceTables>;
 
-export function presenceTables(db: Database, write: <T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>) => Promise<T>) {
+export function presenceTables({ db, write }: PostgresContext) {
   return {
     async putPresence(r: PresenceRecord) {
       await write(['presence'], (q) =>

@@ -29,6 +29,7 @@ import {
 import { identityTables, IdentityTables } from './identity-tables';
 import { presenceTables, PresenceTables } from './presence-tables';
 import { challengeTables, ChallengeTables } from './challenge-tables';
+import { SqliteContext } from './sqlite-context';
 import { MIGRATIONS } from './migrations';
 import { reportUnavailable } from './unavailable';
 import { createDatabaseGuard, DatabaseGuard } from './database-guard';
@@ -110,9 +111,10 @@ class SqliteStore implements Store {
     pollMs: number,
   ) {
     this.events.setMaxListeners(0);
-    Object.assign(this, identityTables(db, (fn, notify = true) => this.write(notify ? ['users'] : [], fn)));
-    Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
-    Object.assign(this, challengeTables(db, (fn) => this.write([], fn)));
+    const context: SqliteContext = { db, write: (topics, fn) => this.write(topics, fn) };
+    Object.assign(this, identityTables(context));
+    Object.assign(this, presenceTables(context));
+    Object.assign(this, challengeTables(context));
     this.dataVersion = this.readDataVersion();
     this.topicVersions = this.readTopicVersions();
     if (pollMs > 0) {
@@ -147,14 +149,15 @@ class SqliteStore implements Store {
     this.topicVersions = versions;
   }
 
-  private write<T>(topics: StoreTopic[], fn: () => T): T {
+  // Async for the one signature of every backend (Write); the transaction itself runs at once, synchronously.
+  private async write<T>(topics: readonly StoreTopic[], fn: (db: Database.Database) => T | Promise<T>): Promise<T> {
     const bump = this.db.prepare(
       'INSERT INTO change_versions (topic, version) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET version = version + 1 RETURNING version',
     );
     const bumped = new Map<string, number>();
     const result = this.db
       .transaction(() => {
-        const value = fn();
+        const value = fn(this.db);
         for (const topic of topics) bumped.set(topic, (bump.get(topic) as { version: number }).version);
         return value;
       })
@@ -188,7 +191,7 @@ class SqliteStore implements Store {
   }
 
   async addTenants(tenants: TenantRecord[]): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       const now = unixNow();
       const insert = this.db.prepare('INSERT INTO tenants (tenant_id, created_at, generation) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
       for (const tenant of tenants) {
@@ -210,7 +213,7 @@ class SqliteStore implements Store {
   }
 
   async deleteTenants(tenantIds: string[]): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       const remove = this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?');
       for (const id of tenantIds) {
         if (remove.run(id).changes === 0) throw new TenantNotFound(`tenant ${id} does not exist`);
@@ -233,7 +236,7 @@ class SqliteStore implements Store {
   }
 
   async addGateways(tenantId: string, gatewayIds: string[], maxPerTenant = Infinity): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       if (this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(tenantId) === undefined) {
         throw new TenantNotFound(`tenant ${tenantId} does not exist`);
       }
@@ -246,7 +249,7 @@ class SqliteStore implements Store {
   }
 
   async deleteGateways(gateways: GatewayRecord[]): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       const remove = this.db.prepare('DELETE FROM gateways WHERE gateway_id = ? AND tenant_id = ?');
       for (const { gatewayId, tenantId } of gateways) {
         if (remove.run(gatewayId, tenantId).changes === 0) throw new GatewayNotFound(`gateway ${gatewayId} does not exist`);
@@ -255,7 +258,7 @@ class SqliteStore implements Store {
   }
 
   async recordCertificate(record: Omit<CertificateRecord, 'blacklisted'>): Promise<void> {
-    this.write(['certificates'], () => {
+    await this.write(['certificates'], () => {
       this.db
         .prepare(
           `INSERT INTO certificates (serial, kind, tenant_id, gateway_id, subject, issued_at, expires_at, fingerprint)
@@ -300,7 +303,7 @@ class SqliteStore implements Store {
   }
 
   async addBlacklist(entries: BlacklistEntry[]): Promise<void> {
-    this.write(['blacklist'], () => {
+    await this.write(['blacklist'], () => {
       const insert = this.db.prepare(
         'INSERT INTO blacklist (serial, tenant_id, gateway_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
       );
@@ -309,14 +312,14 @@ class SqliteStore implements Store {
   }
 
   async removeBlacklist(serials: bigint[]): Promise<void> {
-    this.write(['blacklist'], () => {
+    await this.write(['blacklist'], () => {
       const remove = this.db.prepare('DELETE FROM blacklist WHERE serial = ?');
       for (const s of serials) remove.run(s.toString());
     });
   }
 
   async revokeToken(token: RevokedToken): Promise<void> {
-    this.write(['tokens'], () => {
+    await this.write(['tokens'], () => {
       this.db
         .prepare('INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
         .run(token.jti, token.expiresAt);
@@ -332,7 +335,7 @@ class SqliteStore implements Store {
   }
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {
-    this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now));
+    await this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now));
     const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as RevokedTokenRow[];
     return rows.map(toRevokedToken);
   }
@@ -343,7 +346,7 @@ class SqliteStore implements Store {
   }
 
   async addSigningKey(key: SigningKeyRecord): Promise<void> {
-    this.write(['keys'], () => {
+    await this.write(['keys'], () => {
       this.db
         .prepare('INSERT INTO signing_keys (kid, alg, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(key.kid, key.alg, key.privateKeyPem, key.publicKeyPem, key.createdAt);
@@ -360,7 +363,7 @@ class SqliteStore implements Store {
   }
 
   async retireSigningKey(kid: string): Promise<void> {
-    this.write(['keys'], () => {
+    await this.write(['keys'], () => {
       const row = this.db.prepare('SELECT alg FROM signing_keys WHERE kid = ?').get(kid) as { alg: string } | undefined;
       if (!row) throw new SigningKeyNotFound(`signing key ${kid} does not exist`);
       const newest = this.db.prepare('SELECT kid FROM signing_keys WHERE alg = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').pluck().get(row.alg);
