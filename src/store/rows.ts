@@ -4,8 +4,20 @@
  * serials are TEXT or NUMERIC and come back as strings; JSON columns are text in both.
  */
 import { PkiName } from '../pki/profile';
-import { AuditEvent, FailureCounter, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from './identity-records';
-import { BlacklistEntry, CertificateRecord, GatewayRecord, PresenceRecord, RevokedToken, SigningKeyRecord } from './store';
+import {
+  AuditEvent,
+  BlacklistEntry,
+  CertificateRecord,
+  FailureCounter,
+  GatewayRecord,
+  PresenceRecord,
+  RefreshTokenRecord,
+  RevokedToken,
+  RoleRecord,
+  SigningKeyRecord,
+  UserPatch,
+  UserRecord,
+} from './store';
 
 type Flag = boolean | number;
 

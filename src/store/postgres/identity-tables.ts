@@ -5,7 +5,7 @@
  */
 import { AlreadyExists, FailedPrecondition, GatewayError, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
 import { AuditRow, CounterRow, RefreshTokenRow, RoleRow, toAuditEvent, toCounter, toRefreshToken, toRole, toUser, USER_PATCH_COLUMNS, UserRow } from '../rows';
-import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
+import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../store';
 import { StoreTopic } from '../store';
 import { Query } from './database';
 import { PostgresContext } from './postgres-context';
