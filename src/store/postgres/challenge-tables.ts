@@ -1,9 +1,9 @@
 /** Single-use challenge sessions (Cognito-style NEW_PASSWORD_REQUIRED) in PostgreSQL, shared by every instance. */
-import { Database } from './database';
+import { PostgresContext } from './postgres-context';
 
 export type ChallengeTables = ReturnType<typeof challengeTables>;
 
-export function challengeTables(db: Database) {
+export function challengeTables({ db }: PostgresContext) {
   return {
     async spendChallenge(sessionId: string, expiresAt: number, forgetBefore: number) {
       await db.query('DELETE FROM spent_challenges WHERE expires_at < $1', [forgetBefore]);

@@ -4,68 +4,12 @@
  * a constraint violation, which becomes the same error the check gives.
  */
 import { AlreadyExists, FailedPrecondition, GatewayError, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
-import { toUser, UserRow } from '../user-row';
-import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
+import { AuditRow, CounterRow, RefreshTokenRow, RoleRow, toAuditEvent, toCounter, toRefreshToken, toRole, toUser, USER_PATCH_COLUMNS, UserRow } from '../rows';
+import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../store';
 import { StoreTopic } from '../store';
-import { Database, Query } from './database';
+import { Query } from './database';
+import { PostgresContext } from './postgres-context';
 
-
-const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
-  role: 'role',
-  passwordHash: 'password_hash',
-  email: 'email',
-  firstName: 'first_name',
-  lastName: 'last_name',
-  disabled: 'disabled',
-  mustChangePassword: 'must_change_password',
-};
-
-interface TokenRow {
-  token_hash: string;
-  family_id: string;
-  user_id: string;
-  dialect: string;
-  rotating: boolean;
-  issued_at: number;
-  expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-}
-
-const toToken = (r: TokenRow): RefreshTokenRecord => ({
-  tokenHash: r.token_hash,
-  familyId: r.family_id,
-  userId: r.user_id,
-  dialect: r.dialect,
-  rotating: r.rotating,
-  issuedAt: r.issued_at,
-  expiresAt: r.expires_at,
-  usedAt: r.used_at,
-  revokedAt: r.revoked_at,
-});
-
-interface RoleRow {
-  name: string;
-  permissions: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toRole = (r: RoleRow): RoleRecord => ({
-  name: r.name,
-  permissions: JSON.parse(r.permissions) as Record<string, string[]>,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-interface CounterRow {
-  key: string;
-  failures: number;
-  locked_until: number;
-  last_failure_at: number;
-}
-
-const toCounter = (r: CounterRow): FailureCounter => ({ key: r.key, failures: r.failures, lockedUntil: r.locked_until, lastFailureAt: r.last_failure_at });
 
 /** Any fixed number: the first half of countAttempt's advisory lock keys (migrations use another). */
 const ATTEMPT_LOCK_CLASS = 0x6d677732;
@@ -82,8 +26,7 @@ export function onViolation(byConstraint: Record<string, () => GatewayError>) {
 
 export type IdentityTables = ReturnType<typeof identityTables>;
 
-/** `write` runs its function in one transaction and announces the topics after it commits. */
-export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>) => Promise<T>) {
+export function identityTables({ db, write }: PostgresContext) {
   const users: StoreTopic[] = ['users'];
   const roleMissing = (role: string) => () => new RoleNotFound(`role ${role} does not exist`);
 
@@ -139,11 +82,11 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       return rows.map(toUser);
     },
     async updateUser(userId: string, patch: UserPatch, updatedAt: number) {
-      const keys = (Object.keys(patch) as (keyof UserPatch)[]).filter((k) => patch[k] !== undefined && Object.hasOwn(PATCH_COLUMNS, k));
+      const keys = (Object.keys(patch) as (keyof UserPatch)[]).filter((k) => patch[k] !== undefined && Object.hasOwn(USER_PATCH_COLUMNS, k));
       const role = patch.role;
       await write(users, async (q) => {
         if (role !== undefined && (await q('SELECT 1 FROM roles WHERE name = $1', [role])).rowCount === 0) throw roleMissing(role)();
-        const sets = [...keys.map((k, i) => `${PATCH_COLUMNS[k]} = $${i + 1}`), `updated_at = $${keys.length + 1}`].join(', ');
+        const sets = [...keys.map((k, i) => `${USER_PATCH_COLUMNS[k]} = $${i + 1}`), `updated_at = $${keys.length + 1}`].join(', ');
         const r = await q(`UPDATE users SET ${sets} WHERE user_id = $${keys.length + 2}`, [...keys.map((k) => patch[k]), updatedAt, userId]);
         if (r.rowCount === 0) throw new UserNotFound(`user ${userId} does not exist`);
       }).catch(onViolation({ users_role_fkey: roleMissing(role ?? '') }));
@@ -188,13 +131,13 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
         .catch(onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) }));
     },
     async findRefreshToken(tokenHash: string) {
-      const { rows } = await db.query<TokenRow>(
+      const { rows } = await db.query<RefreshTokenRow>(
         `SELECT t.token_hash, t.family_id, t.user_id, t.dialect, t.rotating, t.issued_at, t.expires_at, t.used_at,
                 COALESCE(t.revoked_at, f.revoked_at) AS revoked_at
          FROM refresh_tokens t LEFT JOIN revoked_refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = $1`,
         [tokenHash],
       );
-      return rows[0] && toToken(rows[0]);
+      return rows[0] && toRefreshToken(rows[0]);
     },
     async spendRefreshToken(tokenHash: string, at: number) {
       // A concurrent spend waits for this row's lock, then finds used_at set and matches nothing.
@@ -231,10 +174,10 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
     },
 
     async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
-      return db.tx((q) => countKeys(q, keys, at, windowStart, lockFor));
+      return write([], (q) => countKeys(q, keys, at, windowStart, lockFor));
     },
     async countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
-      return db.tx(async (q) => {
+      return write([], async (q) => {
         // Row locks cannot cover a key that has no row yet (a first attempt), so each key takes an
         // advisory lock, in sorted order (no deadlocks): concurrent attempts queue here and each one
         // decides on the counts the one before it left.
@@ -252,7 +195,7 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       });
     },
     async lockFailures(keys: string[], at: number, lockFor: (failures: number, key: string) => number) {
-      return db.tx(async (q) => {
+      return write([], async (q) => {
         // Rows locked in key order, as countAttempt locks them: no deadlock between the two.
         const { rows } = await q<CounterRow>(
           'SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
@@ -290,7 +233,7 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       // The probes are scalar subqueries and the keys an ARRAY, so the planner cannot turn either
       // into a hash join over the whole table. SKIP LOCKED: the purge never waits for a login or a
       // refresh holding a row, so it cannot deadlock with them; what it skips goes next time.
-      return db.tx(async (q) => {
+      return write([], async (q) => {
         const counters = await q(
           `DELETE FROM failure_counters WHERE key = ANY (ARRAY(
              SELECT key FROM failure_counters WHERE last_failure_at < $1 AND locked_until <= $2 LIMIT $3 FOR UPDATE SKIP LOCKED))`,
@@ -336,17 +279,8 @@ export function identityTables(db: Database, write: <T>(topics: StoreTopic[], fn
       return rowCount ?? 0;
     },
     async listAudit(limit: number) {
-      const { rows } = await db.query<{
-        at: number;
-        event: AuditEvent['event'];
-        outcome: AuditEvent['outcome'];
-        dialect: string;
-        username: string | null;
-        tenant_id: string | null;
-        address: string | null;
-        detail: string | null;
-      }>('SELECT at, event, outcome, dialect, username, tenant_id, address, detail FROM audit_events ORDER BY id DESC LIMIT $1', [limit]);
-      return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, dialect: r.dialect, username: r.username, tenantId: r.tenant_id, address: r.address, detail: r.detail }));
+      const { rows } = await db.query<AuditRow>('SELECT at, event, outcome, dialect, username, tenant_id, address, detail FROM audit_events ORDER BY id DESC LIMIT $1', [limit]);
+      return rows.map(toAuditEvent);
     },
   };
 }

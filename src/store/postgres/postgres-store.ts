@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AlreadyExists, FailedPrecondition, GatewayNotFound, SigningKeyNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
 import { quotaExceeded } from '../gateway-quota';
-import { PkiName } from '../../pki/profile';
+import { filterClause, FilterSyntax } from '../filter-clause';
+import { BlacklistRow, CertRow, GatewayRow, RevokedTokenRow, SigningKeyRow, toBlacklistEntry, toCertificate, toGateway, toRevokedToken, toSigningKey } from '../rows';
 import {
   BlacklistEntry,
   CertificateFilter,
@@ -27,22 +28,11 @@ import { identityTables, IdentityTables, onViolation } from './identity-tables';
 import { migrate } from './migrations';
 import { presenceTables, PresenceTables } from './presence-tables';
 import { challengeTables, ChallengeTables } from './challenge-tables';
+import { PostgresContext } from './postgres-context';
 import { toStoreError } from './store-error';
 
 export type { PostgresStoreOptions } from './database';
 
-
-interface CertRow {
-  serial: string;
-  kind: CertificateRecord['kind'];
-  tenant_id: string | null;
-  gateway_id: string | null;
-  subject: string;
-  issued_at: number;
-  expires_at: number;
-  fingerprint: string;
-  blacklisted: boolean;
-}
 
 /** Connects, applies the missing migrations and starts listening; throws StoreUnavailable when it cannot. */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
@@ -89,9 +79,10 @@ class PostgresStore implements Store {
     readonly channel: string,
   ) {
     this.events.setMaxListeners(0);
-    Object.assign(this, identityTables(db, (topics, fn) => this.write(topics, fn)));
-    Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
-    Object.assign(this, challengeTables(db));
+    const context: PostgresContext = { db, write: (topics, fn) => this.write(topics, fn) };
+    Object.assign(this, identityTables(context));
+    Object.assign(this, presenceTables(context));
+    Object.assign(this, challengeTables(context));
   }
 
   heard(payload: string): void {
@@ -104,9 +95,9 @@ class PostgresStore implements Store {
     for (const topic of STORE_TOPICS) this.events.emit('change', topic, true);
   }
 
-  private async write<T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>): Promise<T> {
+  private async write<T>(topics: readonly StoreTopic[], fn: (q: Query) => T | Promise<T>): Promise<T> {
     const payloads = topics.map((topic) => `${this.origin}:${topic}`);
-    const result = await this.db.tx(fn, { channel: this.channel, payloads });
+    const result = await this.db.tx(async (q) => fn(q), { channel: this.channel, payloads });
     for (const topic of topics) this.events.emit('change', topic, false);
     return result;
   }
@@ -165,20 +156,17 @@ class PostgresStore implements Store {
   async listGateways(tenantId?: string): Promise<GatewayRecord[]> {
     const { rows } =
       tenantId === undefined
-        ? await this.db.query<{ gateway_id: string; tenant_id: string }>('SELECT gateway_id, tenant_id FROM gateways ORDER BY gateway_id')
-        : await this.db.query<{ gateway_id: string; tenant_id: string }>(
+        ? await this.db.query<GatewayRow>('SELECT gateway_id, tenant_id FROM gateways ORDER BY gateway_id')
+        : await this.db.query<GatewayRow>(
             'SELECT gateway_id, tenant_id FROM gateways WHERE tenant_id = $1 ORDER BY gateway_id',
             [tenantId],
           );
-    return rows.map((r) => ({ gatewayId: r.gateway_id, tenantId: r.tenant_id }));
+    return rows.map(toGateway);
   }
 
   async findGateway(gatewayId: string): Promise<GatewayRecord | undefined> {
-    const { rows } = await this.db.query<{ gateway_id: string; tenant_id: string }>(
-      'SELECT gateway_id, tenant_id FROM gateways WHERE gateway_id = $1',
-      [gatewayId],
-    );
-    return rows[0] && { gatewayId: rows[0].gateway_id, tenantId: rows[0].tenant_id };
+    const { rows } = await this.db.query<GatewayRow>('SELECT gateway_id, tenant_id FROM gateways WHERE gateway_id = $1', [gatewayId]);
+    return rows[0] && toGateway(rows[0]);
   }
 
   async addGateways(tenantId: string, gatewayIds: string[], maxPerTenant = Infinity): Promise<void> {
@@ -233,21 +221,11 @@ class PostgresStore implements Store {
        LEFT JOIN blacklist b ON b.serial = c.serial ${where} ORDER BY c.issued_at, c.serial`,
       params,
     );
-    return rows.map((r) => ({
-      serial: BigInt(r.serial),
-      kind: r.kind,
-      tenantId: r.tenant_id,
-      gatewayId: r.gateway_id,
-      subject: JSON.parse(r.subject) as PkiName,
-      issuedAt: r.issued_at,
-      expiresAt: r.expires_at,
-      fingerprint: r.fingerprint,
-      blacklisted: r.blacklisted,
-    }));
+    return rows.map(toCertificate);
   }
 
   async listCertificates(filter: CertificateFilter = {}): Promise<CertificateRecord[]> {
-    const { clause, params } = filterClause('c', filter);
+    const { clause, params } = filterClause('c', filter, POSTGRES_FILTER);
     return this.selectCertificates(clause, params);
   }
 
@@ -256,12 +234,12 @@ class PostgresStore implements Store {
   }
 
   async listBlacklist(filter: CertificateFilter = {}): Promise<BlacklistEntry[]> {
-    const { clause, params } = filterClause('b', filter);
-    const { rows } = await this.db.query<{ serial: string; tenant_id: string; gateway_id: string | null; added_at: number }>(
+    const { clause, params } = filterClause('b', filter, POSTGRES_FILTER);
+    const { rows } = await this.db.query<BlacklistRow>(
       `SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`,
       params,
     );
-    return rows.map((r) => ({ serial: BigInt(r.serial), tenantId: r.tenant_id, gatewayId: r.gateway_id, addedAt: r.added_at }));
+    return rows.map(toBlacklistEntry);
   }
 
   async addBlacklist(entries: BlacklistEntry[]): Promise<void> {
@@ -297,19 +275,19 @@ class PostgresStore implements Store {
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {
     // The purge and the read see one snapshot, so the read filters the purged rows itself.
-    const { rows } = await this.db.query<{ jti: string; expires_at: number }>(
+    const { rows } = await this.db.query<RevokedTokenRow>(
       `WITH purged AS (DELETE FROM revoked_tokens WHERE expires_at < $1)
        SELECT jti, expires_at FROM revoked_tokens WHERE expires_at >= $1`,
       [now],
     );
-    return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
+    return rows.map(toRevokedToken);
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    const { rows } = await this.db.query<{ kid: string; alg: string; private_key: string; public_key: string; created_at: number }>(
+    const { rows } = await this.db.query<SigningKeyRow>(
       'SELECT kid, alg, private_key, public_key, created_at FROM signing_keys ORDER BY created_at, seq',
     );
-    return rows.map((r) => ({ kid: r.kid, alg: r.alg, privateKeyPem: r.private_key, publicKeyPem: r.public_key, createdAt: r.created_at }));
+    return rows.map(toSigningKey);
   }
 
   async addSigningKey(key: SigningKeyRecord): Promise<void> {
@@ -365,6 +343,13 @@ class PostgresStore implements Store {
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
+/** Lists are passed as text[] parameters. */
+const POSTGRES_FILTER: FilterSyntax = {
+  equals: (column, position) => `${column} = $${position}`,
+  anyOf: (column, position) => `${column} = ANY($${position}::text[])`,
+  list: (values) => values,
+};
+
 /** The first of `wanted` (in order, counting repeats) that `got` does not hold. */
 function firstNotIn(wanted: string[], got: string[]): string | undefined {
   const left = new Map<string, number>();
@@ -387,26 +372,4 @@ async function insertGateways(q: Query, gateways: GatewayRecord[], now: number):
   const ids = gateways.map((g) => g.gatewayId);
   const taken = firstNotIn(ids, rows.map((r) => r.gateway_id));
   if (taken !== undefined) throw new AlreadyExists(`gateway ${taken} is already registered`);
-}
-
-function filterClause(alias: string, filter: CertificateFilter): { clause: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (filter.tenantId !== undefined) {
-    params.push(filter.tenantId);
-    parts.push(`${alias}.tenant_id = $${params.length}`);
-  }
-  if (filter.gatewayId !== undefined) {
-    params.push(filter.gatewayId);
-    parts.push(`${alias}.gateway_id = $${params.length}`);
-  }
-  if (filter.tenantIds !== undefined) {
-    params.push(filter.tenantIds);
-    parts.push(`${alias}.tenant_id = ANY($${params.length}::text[])`);
-  }
-  if (filter.gatewayIds !== undefined) {
-    params.push(filter.gatewayIds);
-    parts.push(`${alias}.gateway_id = ANY($${params.length}::text[])`);
-  }
-  return { clause: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }

@@ -1,10 +1,11 @@
 /** Device gateway presence across gateway instances sharing one PostgreSQL database. */
-import { PresenceRecord, StoreTopic } from '../store';
-import { Database, Query } from './database';
+import { PresenceRow, toPresence } from '../rows';
+import { PresenceRecord } from '../store';
+import { PostgresContext } from './postgres-context';
 
 export type PresenceTables = ReturnType<typeof presenceTables>;
 
-export function presenceTables(db: Database, write: <T>(topics: StoreTopic[], fn: (q: Query) => Promise<T>) => Promise<T>) {
+export function presenceTables({ db, write }: PostgresContext) {
   return {
     async putPresence(r: PresenceRecord) {
       await write(['presence'], (q) =>
@@ -22,12 +23,12 @@ export function presenceTables(db: Database, write: <T>(topics: StoreTopic[], fn
       await db.query('INSERT INTO instances (instance_id, seen_at) VALUES ($1, $2) ON CONFLICT (instance_id) DO UPDATE SET seen_at = excluded.seen_at', [instanceId, at]);
     },
     async listPresence(aliveSince: number) {
-      const { rows } = await db.query<{ gateway_id: string; instance_id: string; tenant_id: string; device_ids: string; since: string | number }>(
+      const { rows } = await db.query<PresenceRow>(
         `SELECT p.gateway_id, p.instance_id, p.tenant_id, p.device_ids, p.since FROM gateway_presence p
          JOIN instances i ON i.instance_id = p.instance_id WHERE i.seen_at >= $1 ORDER BY p.gateway_id, p.instance_id`,
         [aliveSince],
       );
-      return rows.map((r) => ({ gatewayId: r.gateway_id, instanceId: r.instance_id, tenantId: r.tenant_id, deviceIds: JSON.parse(r.device_ids) as number[], since: Number(r.since) }));
+      return rows.map(toPresence);
     },
     async retireInstance(instanceId: string) {
       await write(['presence'], async (q) => {

@@ -1,16 +1,15 @@
 /** Single-use challenge sessions (Cognito-style NEW_PASSWORD_REQUIRED) in the embedded database. */
-import Database from 'better-sqlite3';
+import { SqliteContext } from './sqlite-context';
 
 export type ChallengeTables = ReturnType<typeof challengeTables>;
 
-/** `write` runs a function in the store's IMMEDIATE write transaction (and its checks of the database files). */
-export function challengeTables(db: Database.Database, write: <T>(fn: () => T) => T) {
+export function challengeTables({ db, write }: SqliteContext) {
   const forget = db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?');
   const spend = db.prepare('INSERT INTO spent_challenges (session_id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   return {
     // IMMEDIATE (through write): the write lock first, so processes on the same file spend one after the other.
     async spendChallenge(sessionId: string, expiresAt: number, forgetBefore: number) {
-      return write(() => {
+      return write([], () => {
         forget.run(forgetBefore);
         return spend.run(sessionId, expiresAt).changes === 1;
       });

@@ -1,49 +1,16 @@
 /** The identity tables of the embedded store (users, roles, refresh tokens, failure counters, audit). */
-import Database from 'better-sqlite3';
+import { StoreTopic } from '../store';
+import { SqliteContext } from './sqlite-context';
 import { AlreadyExists, FailedPrecondition, RoleNotFound, TenantNotFound, UserNotFound } from '../../errors';
-import { toUser, UserRow } from '../user-row';
-import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../identity-records';
-
-const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
-  role: 'role',
-  passwordHash: 'password_hash',
-  email: 'email',
-  firstName: 'first_name',
-  lastName: 'last_name',
-  disabled: 'disabled',
-  mustChangePassword: 'must_change_password',
-};
+import { AuditRow, CounterRow, RefreshTokenRow, RoleRow, toAuditEvent, toCounter, toRefreshToken, toRole, toUser, USER_PATCH_COLUMNS, UserRow } from '../rows';
+import { AuditEvent, FailureCounter, IdentityPurge, PurgedIdentityRows, RefreshTokenRecord, RoleRecord, UserPatch, UserRecord } from '../store';
 
 const sqlValue = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
-interface TokenRow {
-  token_hash: string;
-  family_id: string;
-  user_id: string;
-  dialect: string;
-  rotating: number;
-  issued_at: number;
-  expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-}
-
-const toToken = (r: TokenRow): RefreshTokenRecord => ({
-  tokenHash: r.token_hash,
-  familyId: r.family_id,
-  userId: r.user_id,
-  dialect: r.dialect,
-  rotating: r.rotating === 1,
-  issuedAt: r.issued_at,
-  expiresAt: r.expires_at,
-  usedAt: r.used_at,
-  revokedAt: r.revoked_at,
-});
-
-/** `tx` runs its function in one IMMEDIATE transaction; with `notify`, listeners hear that users changed. */
 export type IdentityTables = ReturnType<typeof identityTables>;
 
-export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notify?: boolean) => T) {
+export function identityTables({ db, write }: SqliteContext) {
+  const users: StoreTopic[] = ['users'];
   const q = {
     userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
     userById: db.prepare('SELECT * FROM users WHERE user_id = ?'),
@@ -54,12 +21,6 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
     ),
     failure: db.prepare('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?'),
   };
-  const toCounter = (r: { key: string; failures: number; locked_until: number; last_failure_at: number }): FailureCounter => ({
-    key: r.key,
-    failures: r.failures,
-    lockedUntil: r.locked_until,
-    lastFailureAt: r.last_failure_at,
-  });
 
   function countOne(key: string, at: number, windowStart: number, lockFor: (failures: number, key: string) => number): FailureCounter {
     const prev = q.failure.get(key) as { failures: number; last_failure_at: number } | undefined;
@@ -75,7 +36,7 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
 
   return {
     async addUser(u: UserRecord) {
-      tx(() => {
+      await write(users, () => {
         if (!db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(u.tenantId)) throw new TenantNotFound(`tenant ${u.tenantId} does not exist`);
         if (!db.prepare('SELECT 1 FROM roles WHERE name = ?').get(u.role)) throw new RoleNotFound(`role ${u.role} does not exist`);
         const r = db
@@ -102,22 +63,22 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       return rows.map(toUser);
     },
     async updateUser(userId: string, patch: UserPatch, updatedAt: number) {
-      tx(() => {
+      await write(users, () => {
         const keys = Object.keys(patch).filter((k) => patch[k as keyof UserPatch] !== undefined) as (keyof UserPatch)[];
         if (patch.role !== undefined && !db.prepare('SELECT 1 FROM roles WHERE name = ?').get(patch.role)) throw new RoleNotFound(`role ${patch.role} does not exist`);
-        const sets = [...keys.map((k) => `${PATCH_COLUMNS[k]} = ?`), 'updated_at = ?'].join(', ');
+        const sets = [...keys.map((k) => `${USER_PATCH_COLUMNS[k]} = ?`), 'updated_at = ?'].join(', ');
         const r = db.prepare(`UPDATE users SET ${sets} WHERE user_id = ?`).run(...keys.map((k) => sqlValue(patch[k])), updatedAt, userId);
         if (r.changes === 0) throw new UserNotFound(`user ${userId} does not exist`);
       });
     },
     async deleteUser(userId: string) {
-      tx(() => {
+      await write(users, () => {
         if (db.prepare('DELETE FROM users WHERE user_id = ?').run(userId).changes === 0) throw new UserNotFound(`user ${userId} does not exist`);
       });
     },
 
     async putRole(role: RoleRecord) {
-      tx(() => {
+      await write(users, () => {
         db.prepare(
           `INSERT INTO roles (name, permissions, created_at, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET permissions = excluded.permissions, updated_at = excluded.updated_at`,
@@ -125,52 +86,49 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
       });
     },
     async listRoles() {
-      const rows = db.prepare('SELECT * FROM roles ORDER BY name').all() as { name: string; permissions: string; created_at: number; updated_at: number }[];
-      return rows.map((r) => ({ name: r.name, permissions: JSON.parse(r.permissions) as Record<string, string[]>, createdAt: r.created_at, updatedAt: r.updated_at }));
+      return (db.prepare('SELECT * FROM roles ORDER BY name').all() as RoleRow[]).map(toRole);
     },
     async findRole(name: string) {
-      const r = db.prepare('SELECT * FROM roles WHERE name = ?').get(name) as { name: string; permissions: string; created_at: number; updated_at: number } | undefined;
-      return r && { name: r.name, permissions: JSON.parse(r.permissions) as Record<string, string[]>, createdAt: r.created_at, updatedAt: r.updated_at };
+      const r = db.prepare('SELECT * FROM roles WHERE name = ?').get(name) as RoleRow | undefined;
+      return r && toRole(r);
     },
     async deleteRole(name: string) {
-      tx(() => {
+      await write(users, () => {
         if (db.prepare('SELECT 1 FROM users WHERE role = ? LIMIT 1').get(name)) throw new FailedPrecondition(`role ${name} is still assigned to users`);
         if (db.prepare('DELETE FROM roles WHERE name = ?').run(name).changes === 0) throw new RoleNotFound(`role ${name} does not exist`);
       });
     },
 
     async addRefreshToken(t: RefreshTokenRecord) {
-      tx(() => {
+      await write([], () => {
         db.prepare(
           `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(t.tokenHash, t.familyId, t.userId, t.dialect, sqlValue(t.rotating), t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt);
-      }, false);
+      });
     },
     async findRefreshToken(tokenHash: string) {
-      const row = q.token.get(tokenHash) as TokenRow | undefined;
-      return row && toToken(row);
+      const row = q.token.get(tokenHash) as RefreshTokenRow | undefined;
+      return row && toRefreshToken(row);
     },
     async spendRefreshToken(tokenHash: string, at: number) {
-      return tx(
-        () =>
+      return write([], () =>
           db
             .prepare(
               `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL
                AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)`,
             )
             .run(at, tokenHash).changes === 1,
-        false,
       );
     },
     async revokeRefreshFamily(familyId: string, at: number) {
-      return tx(() => {
+      return write(users, () => {
         db.prepare('INSERT INTO revoked_refresh_families (family_id, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, at);
         return db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId).changes;
       });
     },
     async revokeUserRefreshTokens(userId: string, at: number) {
-      return tx(() => {
+      return write(users, () => {
         db.prepare(
           'INSERT INTO revoked_refresh_families (family_id, revoked_at) SELECT DISTINCT family_id, ? FROM refresh_tokens WHERE user_id = ? ON CONFLICT DO NOTHING',
         ).run(at, userId);
@@ -185,55 +143,55 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
     },
 
     async recordFailures(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
-      return tx(() => keys.map((key) => countOne(key, at, windowStart, lockFor)), false);
+      return write([], () => keys.map((key) => countOne(key, at, windowStart, lockFor)));
     },
     async countAttempt(keys: string[], at: number, windowStart: number, lockFor: (failures: number, key: string) => number) {
-      return tx(() => {
+      return write([], () => {
         const current = keys.flatMap((key) => {
-          const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+          const r = q.failure.get(key) as CounterRow | undefined;
           return r ? [toCounter(r)] : [];
         });
         const lockedUntil = Math.max(0, ...current.map((c) => c.lockedUntil));
         if (lockedUntil > at) return { lockedUntil, counters: current };
         return { lockedUntil: 0, counters: keys.map((key) => countOne(key, at, windowStart, lockFor)) };
-      }, false);
+      });
     },
     async lockFailures(keys: string[], at: number, lockFor: (failures: number, key: string) => number) {
-      return tx(() => {
+      return write([], () => {
         const update = db.prepare('UPDATE failure_counters SET locked_until = ? WHERE key = ?');
         return keys.flatMap((key) => {
-          const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+          const r = q.failure.get(key) as CounterRow | undefined;
           if (!r) return [];
           const lock = lockFor(r.failures, key);
           const lockedUntil = Math.max(r.locked_until, lock > 0 ? at + lock : 0);
           if (lockedUntil !== r.locked_until) update.run(lockedUntil, key);
           return [toCounter({ ...r, locked_until: lockedUntil })];
         });
-      }, false);
+      });
     },
     async forgiveFailures(keys: string[]) {
-      tx(() => {
+      await write([], () => {
         const forgive = db.prepare('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');
         for (const key of keys) forgive.run(key);
-      }, false);
+      });
     },
     async getFailures(keys: string[]) {
       return keys.flatMap((key) => {
-        const r = q.failure.get(key) as { key: string; failures: number; locked_until: number; last_failure_at: number } | undefined;
+        const r = q.failure.get(key) as CounterRow | undefined;
         return r ? [toCounter(r)] : [];
       });
     },
     async clearFailures(keys: string[]) {
-      tx(() => {
+      await write([], () => {
         const del = db.prepare('DELETE FROM failure_counters WHERE key = ?');
         for (const key of keys) del.run(key);
-      }, false);
+      });
     },
     async purgeIdentityRows(p: IdentityPurge): Promise<PurgedIdentityRows> {
       // Each DELETE picks at most `limit` rows through an index: counters by last failure; tokens by
       // expiry, each asking the (family, expiry) index whether its family has a later token. Revoked
       // families are scanned, one index probe each, but only those whose tokens are still kept remain.
-      return tx(() => {
+      return write([], () => {
         const failureCounters = db
           .prepare('DELETE FROM failure_counters WHERE key IN (SELECT key FROM failure_counters WHERE last_failure_at < ? AND locked_until <= ? LIMIT ?)')
           .run(p.failuresBefore, p.at, p.limit).changes;
@@ -252,12 +210,12 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
           )
           .run(p.limit).changes;
         return { failureCounters, refreshTokens, refreshFamilies };
-      }, false);
+      });
     },
 
     async recordAudit(e: AuditEvent) {
       // Through tx like every write, so a write into deleted database files is noticed.
-      tx(() => {
+      await write([], () => {
         db.prepare('INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
           e.at,
           e.event,
@@ -268,11 +226,10 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
           e.address,
           e.detail,
         );
-      }, false);
+      });
     },
     async purgeAudit(before: number, limit: number) {
-      return tx(
-        () =>
+      return write([], () =>
           db
             .prepare(
               `DELETE FROM audit_events WHERE id IN (
@@ -281,21 +238,10 @@ export function identityTables(db: Database.Database, tx: <T>(fn: () => T, notif
                  ORDER BY id LIMIT ?)`,
             )
             .run(before, before, limit).changes,
-        false,
       );
     },
     async listAudit(limit: number) {
-      const rows = db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as {
-        at: number;
-        event: AuditEvent['event'];
-        outcome: AuditEvent['outcome'];
-        dialect: string;
-        username: string | null;
-        tenant_id: string | null;
-        address: string | null;
-        detail: string | null;
-      }[];
-      return rows.map((r) => ({ at: r.at, event: r.event, outcome: r.outcome, dialect: r.dialect, username: r.username, tenantId: r.tenant_id, address: r.address, detail: r.detail }));
+      return (db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[]).map(toAuditEvent);
     },
   };
 }

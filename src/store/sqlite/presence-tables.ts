@@ -1,13 +1,14 @@
 /** Device gateway presence across gateway instances sharing one embedded database file. */
-import Database from 'better-sqlite3';
-import { PresenceRecord, StoreTopic } from '../store';
+import { PresenceRow, toPresence } from '../rows';
+import { PresenceRecord } from '../store';
+import { SqliteContext } from './sqlite-context';
 
 export type PresenceTables = ReturnType<typeof presenceTables>;
 
-export function presenceTables(db: Database.Database, write: <T>(topics: StoreTopic[], fn: () => T) => T) {
+export function presenceTables({ db, write }: SqliteContext) {
   return {
     async putPresence(r: PresenceRecord) {
-      write(['presence'], () => {
+      await write(['presence'], () => {
         db.prepare(
           `INSERT INTO gateway_presence (gateway_id, instance_id, tenant_id, device_ids, since) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (gateway_id, instance_id) DO UPDATE SET tenant_id = excluded.tenant_id, device_ids = excluded.device_ids`,
@@ -15,12 +16,12 @@ export function presenceTables(db: Database.Database, write: <T>(topics: StoreTo
       });
     },
     async removePresence(gatewayId: string, instanceId: string) {
-      write(['presence'], () => {
+      await write(['presence'], () => {
         db.prepare('DELETE FROM gateway_presence WHERE gateway_id = ? AND instance_id = ?').run(gatewayId, instanceId);
       });
     },
     async heartbeat(instanceId: string, at: number) {
-      write([], () => {
+      await write([], () => {
         db.prepare('INSERT INTO instances (instance_id, seen_at) VALUES (?, ?) ON CONFLICT (instance_id) DO UPDATE SET seen_at = excluded.seen_at').run(instanceId, at);
       });
     },
@@ -30,11 +31,11 @@ export function presenceTables(db: Database.Database, write: <T>(topics: StoreTo
           `SELECT p.gateway_id, p.instance_id, p.tenant_id, p.device_ids, p.since FROM gateway_presence p
            JOIN instances i ON i.instance_id = p.instance_id WHERE i.seen_at >= ? ORDER BY p.gateway_id, p.instance_id`,
         )
-        .all(aliveSince) as { gateway_id: string; instance_id: string; tenant_id: string; device_ids: string; since: number }[];
-      return rows.map((r) => ({ gatewayId: r.gateway_id, instanceId: r.instance_id, tenantId: r.tenant_id, deviceIds: JSON.parse(r.device_ids) as number[], since: r.since }));
+        .all(aliveSince) as PresenceRow[];
+      return rows.map(toPresence);
     },
     async retireInstance(instanceId: string) {
-      write(['presence'], () => {
+      await write(['presence'], () => {
         db.prepare('DELETE FROM gateway_presence WHERE instance_id = ?').run(instanceId);
         db.prepare('DELETE FROM instances WHERE instance_id = ?').run(instanceId);
       });

@@ -11,7 +11,8 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AlreadyExists, FailedPrecondition, GatewayNotFound, SigningKeyNotFound, StoreUnavailable, TenantNotFound } from '../../errors';
 import { quotaExceeded } from '../gateway-quota';
-import { PkiName } from '../../pki/profile';
+import { filterClause, FilterSyntax } from '../filter-clause';
+import { CertRow, toBlacklistEntry, toCertificate, toGateway, toRevokedToken, toSigningKey, BlacklistRow, GatewayRow, RevokedTokenRow, SigningKeyRow } from '../rows';
 import {
   BlacklistEntry,
   CertificateFilter,
@@ -28,24 +29,13 @@ import {
 import { identityTables, IdentityTables } from './identity-tables';
 import { presenceTables, PresenceTables } from './presence-tables';
 import { challengeTables, ChallengeTables } from './challenge-tables';
+import { SqliteContext } from './sqlite-context';
 import { MIGRATIONS } from './migrations';
 import { reportUnavailable } from './unavailable';
 import { createDatabaseGuard, DatabaseGuard } from './database-guard';
 import { Logger } from 'pino';
 import { Clock } from '../../core/clock';
 
-
-interface CertRow {
-  serial: string;
-  kind: CertificateRecord['kind'];
-  tenant_id: string | null;
-  gateway_id: string | null;
-  subject: string;
-  issued_at: number;
-  expires_at: number;
-  fingerprint: string;
-  blacklisted: number;
-}
 
 export interface SqliteStoreOptions {
   /** How often to look for commits made by other processes, in ms (0 = never). */
@@ -98,6 +88,13 @@ function migrate(db: Database.Database): void {
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
+/** Lists are passed as one JSON text parameter and read back with json_each. */
+const SQLITE_FILTER: FilterSyntax = {
+  equals: (column) => `${column} = ?`,
+  anyOf: (column) => `${column} IN (SELECT value FROM json_each(?))`,
+  list: (values) => JSON.stringify(values),
+};
+
 // The identity tables' methods are mixed in (see the constructor); this merges their types.
 interface SqliteStore extends IdentityTables, PresenceTables, ChallengeTables {}
 
@@ -114,9 +111,10 @@ class SqliteStore implements Store {
     pollMs: number,
   ) {
     this.events.setMaxListeners(0);
-    Object.assign(this, identityTables(db, (fn, notify = true) => this.write(notify ? ['users'] : [], fn)));
-    Object.assign(this, presenceTables(db, (topics, fn) => this.write(topics, fn)));
-    Object.assign(this, challengeTables(db, (fn) => this.write([], fn)));
+    const context: SqliteContext = { db, write: (topics, fn) => this.write(topics, fn) };
+    Object.assign(this, identityTables(context));
+    Object.assign(this, presenceTables(context));
+    Object.assign(this, challengeTables(context));
     this.dataVersion = this.readDataVersion();
     this.topicVersions = this.readTopicVersions();
     if (pollMs > 0) {
@@ -151,14 +149,15 @@ class SqliteStore implements Store {
     this.topicVersions = versions;
   }
 
-  private write<T>(topics: StoreTopic[], fn: () => T): T {
+  // Async for the one signature of every backend (Write); the transaction itself runs at once, synchronously.
+  private async write<T>(topics: readonly StoreTopic[], fn: (db: Database.Database) => T | Promise<T>): Promise<T> {
     const bump = this.db.prepare(
       'INSERT INTO change_versions (topic, version) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET version = version + 1 RETURNING version',
     );
     const bumped = new Map<string, number>();
     const result = this.db
       .transaction(() => {
-        const value = fn();
+        const value = fn(this.db);
         for (const topic of topics) bumped.set(topic, (bump.get(topic) as { version: number }).version);
         return value;
       })
@@ -192,7 +191,7 @@ class SqliteStore implements Store {
   }
 
   async addTenants(tenants: TenantRecord[]): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       const now = unixNow();
       const insert = this.db.prepare('INSERT INTO tenants (tenant_id, created_at, generation) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
       for (const tenant of tenants) {
@@ -214,7 +213,7 @@ class SqliteStore implements Store {
   }
 
   async deleteTenants(tenantIds: string[]): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       const remove = this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?');
       for (const id of tenantIds) {
         if (remove.run(id).changes === 0) throw new TenantNotFound(`tenant ${id} does not exist`);
@@ -227,19 +226,17 @@ class SqliteStore implements Store {
       tenantId === undefined
         ? this.db.prepare('SELECT gateway_id, tenant_id FROM gateways ORDER BY gateway_id').all()
         : this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE tenant_id = ? ORDER BY gateway_id').all(tenantId)
-    ) as { gateway_id: string; tenant_id: string }[];
-    return rows.map((r) => ({ gatewayId: r.gateway_id, tenantId: r.tenant_id }));
+    ) as GatewayRow[];
+    return rows.map(toGateway);
   }
 
   async findGateway(gatewayId: string): Promise<GatewayRecord | undefined> {
-    const row = this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE gateway_id = ?').get(gatewayId) as
-      | { gateway_id: string; tenant_id: string }
-      | undefined;
-    return row && { gatewayId: row.gateway_id, tenantId: row.tenant_id };
+    const row = this.db.prepare('SELECT gateway_id, tenant_id FROM gateways WHERE gateway_id = ?').get(gatewayId) as GatewayRow | undefined;
+    return row && toGateway(row);
   }
 
   async addGateways(tenantId: string, gatewayIds: string[], maxPerTenant = Infinity): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       if (this.db.prepare('SELECT 1 FROM tenants WHERE tenant_id = ?').get(tenantId) === undefined) {
         throw new TenantNotFound(`tenant ${tenantId} does not exist`);
       }
@@ -252,7 +249,7 @@ class SqliteStore implements Store {
   }
 
   async deleteGateways(gateways: GatewayRecord[]): Promise<void> {
-    this.write(['tenants'], () => {
+    await this.write(['tenants'], () => {
       const remove = this.db.prepare('DELETE FROM gateways WHERE gateway_id = ? AND tenant_id = ?');
       for (const { gatewayId, tenantId } of gateways) {
         if (remove.run(gatewayId, tenantId).changes === 0) throw new GatewayNotFound(`gateway ${gatewayId} does not exist`);
@@ -261,7 +258,7 @@ class SqliteStore implements Store {
   }
 
   async recordCertificate(record: Omit<CertificateRecord, 'blacklisted'>): Promise<void> {
-    this.write(['certificates'], () => {
+    await this.write(['certificates'], () => {
       this.db
         .prepare(
           `INSERT INTO certificates (serial, kind, tenant_id, gateway_id, subject, issued_at, expires_at, fingerprint)
@@ -287,21 +284,11 @@ class SqliteStore implements Store {
          LEFT JOIN blacklist b ON b.serial = c.serial ${where} ORDER BY c.issued_at, c.serial`,
       )
       .all(...params) as CertRow[];
-    return rows.map((r) => ({
-      serial: BigInt(r.serial),
-      kind: r.kind,
-      tenantId: r.tenant_id,
-      gatewayId: r.gateway_id,
-      subject: JSON.parse(r.subject) as PkiName,
-      issuedAt: r.issued_at,
-      expiresAt: r.expires_at,
-      fingerprint: r.fingerprint,
-      blacklisted: r.blacklisted === 1,
-    }));
+    return rows.map(toCertificate);
   }
 
   async listCertificates(filter: CertificateFilter = {}): Promise<CertificateRecord[]> {
-    const { clause, params } = filterClause('c', filter);
+    const { clause, params } = filterClause('c', filter, SQLITE_FILTER);
     return this.selectCertificates(clause, params);
   }
 
@@ -310,18 +297,13 @@ class SqliteStore implements Store {
   }
 
   async listBlacklist(filter: CertificateFilter = {}): Promise<BlacklistEntry[]> {
-    const { clause, params } = filterClause('b', filter);
-    const rows = this.db.prepare(`SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`).all(...params) as {
-      serial: string;
-      tenant_id: string;
-      gateway_id: string | null;
-      added_at: number;
-    }[];
-    return rows.map((r) => ({ serial: BigInt(r.serial), tenantId: r.tenant_id, gatewayId: r.gateway_id, addedAt: r.added_at }));
+    const { clause, params } = filterClause('b', filter, SQLITE_FILTER);
+    const rows = this.db.prepare(`SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`).all(...params) as BlacklistRow[];
+    return rows.map(toBlacklistEntry);
   }
 
   async addBlacklist(entries: BlacklistEntry[]): Promise<void> {
-    this.write(['blacklist'], () => {
+    await this.write(['blacklist'], () => {
       const insert = this.db.prepare(
         'INSERT INTO blacklist (serial, tenant_id, gateway_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
       );
@@ -330,14 +312,14 @@ class SqliteStore implements Store {
   }
 
   async removeBlacklist(serials: bigint[]): Promise<void> {
-    this.write(['blacklist'], () => {
+    await this.write(['blacklist'], () => {
       const remove = this.db.prepare('DELETE FROM blacklist WHERE serial = ?');
       for (const s of serials) remove.run(s.toString());
     });
   }
 
   async revokeToken(token: RevokedToken): Promise<void> {
-    this.write(['tokens'], () => {
+    await this.write(['tokens'], () => {
       this.db
         .prepare('INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
         .run(token.jti, token.expiresAt);
@@ -353,30 +335,18 @@ class SqliteStore implements Store {
   }
 
   async listRevokedTokens(now: number): Promise<RevokedToken[]> {
-    this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now));
-    const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as { jti: string; expires_at: number }[];
-    return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at }));
+    await this.write([], () => this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at < ?').run(now));
+    const rows = this.db.prepare('SELECT jti, expires_at FROM revoked_tokens').all() as RevokedTokenRow[];
+    return rows.map(toRevokedToken);
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, rowid').all() as {
-      kid: string;
-      alg: string;
-      private_key: string;
-      public_key: string;
-      created_at: number;
-    }[];
-    return rows.map((r) => ({
-      kid: r.kid,
-      alg: r.alg,
-      privateKeyPem: r.private_key,
-      publicKeyPem: r.public_key,
-      createdAt: r.created_at,
-    }));
+    const rows = this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, rowid').all() as SigningKeyRow[];
+    return rows.map(toSigningKey);
   }
 
   async addSigningKey(key: SigningKeyRecord): Promise<void> {
-    this.write(['keys'], () => {
+    await this.write(['keys'], () => {
       this.db
         .prepare('INSERT INTO signing_keys (kid, alg, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(key.kid, key.alg, key.privateKeyPem, key.publicKeyPem, key.createdAt);
@@ -393,7 +363,7 @@ class SqliteStore implements Store {
   }
 
   async retireSigningKey(kid: string): Promise<void> {
-    this.write(['keys'], () => {
+    await this.write(['keys'], () => {
       const row = this.db.prepare('SELECT alg FROM signing_keys WHERE kid = ?').get(kid) as { alg: string } | undefined;
       if (!row) throw new SigningKeyNotFound(`signing key ${kid} does not exist`);
       const newest = this.db.prepare('SELECT kid FROM signing_keys WHERE alg = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').pluck().get(row.alg);
@@ -416,26 +386,3 @@ class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 }
-
-function filterClause(alias: string, filter: CertificateFilter): { clause: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (filter.tenantId !== undefined) {
-    parts.push(`${alias}.tenant_id = ?`);
-    params.push(filter.tenantId);
-  }
-  if (filter.gatewayId !== undefined) {
-    parts.push(`${alias}.gateway_id = ?`);
-    params.push(filter.gatewayId);
-  }
-  if (filter.tenantIds !== undefined) {
-    parts.push(`${alias}.tenant_id IN (SELECT value FROM json_each(?))`);
-    params.push(JSON.stringify(filter.tenantIds));
-  }
-  if (filter.gatewayIds !== undefined) {
-    parts.push(`${alias}.gateway_id IN (SELECT value FROM json_each(?))`);
-    params.push(JSON.stringify(filter.gatewayIds));
-  }
-  return { clause: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
-}
-
