@@ -16,8 +16,15 @@ export const DEFAULT_CERTIFICATES_PER_MINUTE = 30;
 
 export type Owner = { kind: 'tenant'; tenantId: string } | { kind: 'gateway'; tenantId: string; gatewayId: string };
 
+/** The key is handed out here once and never stored. */
+export interface IssuedCertificate {
+  certPem: string;
+  keyPem: string;
+  serial: bigint;
+}
+
 export interface Certificates {
-  issue(identity: CertIdentity, subject: PkiName, years: number): Promise<{ certPem: string; keyPem: string; serial: bigint }>;
+  issue(identity: CertIdentity, subject: PkiName, years: number): Promise<IssuedCertificate>;
   /** Each owner's certificates (or only the blacklisted ones), in the owners' order: one store query for all. */
   historyOf<O extends Owner>(owners: O[], onlyBlacklisted: boolean): Promise<{ owner: O; records: CertificateRecord[] }[]>;
   blacklist(owner: Owner, serials: bigint[]): Promise<void>;

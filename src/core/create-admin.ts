@@ -36,9 +36,11 @@ export interface AdminOptions {
 
 export function createAdmin(o: AdminOptions): Admin {
   const onCutOff = o.onCutOff ?? (() => undefined);
+  const certificates = createCertificates(o.store, o.directory, o.clock, o.authority, onCutOff, o.certificatesPerMinute);
+  const { store, directory, clock, maxGatewaysPerTenant } = o;
   return {
-    tenants: createTenants(o.store, o.directory, o.clock, onCutOff, o.maxGatewaysPerTenant),
-    certificates: createCertificates(o.store, o.directory, o.clock, o.authority, onCutOff, o.certificatesPerMinute),
-    roles: createRoles(o.store, o.clock),
+    tenants: createTenants({ store, directory, clock, certificates, onGatewaysRemoved: onCutOff, maxGatewaysPerTenant }),
+    certificates,
+    roles: createRoles(store, clock),
   };
 }

@@ -99,7 +99,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     certificatesPerMinute: options.certificatesPerMinute,
     onCutOff: pruneDeviceGateways,
   });
-  const gateways = createGateways(directory, hub, tenants);
+  const gateways = createGateways(directory, hub, tenants, certificates);
   const devices = createDeviceGateways(auth, directory, sessions, hub);
   const identity = await createIdentity({
     store,
