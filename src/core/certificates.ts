@@ -1,7 +1,7 @@
 /**
  * The certificate lifecycle behind the Tenant and Gateway APIs: issuing (the key is returned once and
- * never stored), issuance history, and the per-owner blacklist. A serial is only ever touched through
- * its owner: another owner's serial is "not found".
+ * never stored), issuance history, and the per-owner blacklist. Through the APIs a serial is only ever
+ * touched through its owner (another owner's serial is "not found"); the operator (the CLI) may touch any.
  */
 import { CertificateNotFound, InvalidArgument, NoCaKey, RateLimited } from '../errors';
 import { Authority, issueLeafAsync } from '../pki/authority';
@@ -129,8 +129,10 @@ export function createCertificates(
     list: (filter) => store.listCertificates(filter),
     async blacklistSerial(serial, named) {
       const record = await store.findCertificate(serial);
+      let owner: OwnerIds | undefined;
+      if (record?.tenantId) owner = { tenantId: record.tenantId, gatewayId: record.gatewayId };
       // A record without an owner (the CA's, the server's) takes the tenant named but keeps its gateway (none).
-      const owner = record?.tenantId ? { tenantId: record.tenantId, gatewayId: record.gatewayId } : named && { tenantId: named.tenantId, gatewayId: record ? record.gatewayId : named.gatewayId };
+      else if (named) owner = { tenantId: named.tenantId, gatewayId: record ? record.gatewayId : named.gatewayId };
       if (!owner) throw new InvalidArgument(`serial ${serial} is not in the issuance history; say whose it is`);
       await addToBlacklist([{ serial, ...owner, addedAt: unixSeconds(clock) }]);
       return owner;

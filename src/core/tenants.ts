@@ -18,8 +18,6 @@ export interface Tenants {
   deleteGateways(gateways: GatewayRecord[]): Promise<void>;
   /** TenantNotFound naming every ID that is not registered. */
   requireExisting(tenantIds: string[]): Promise<void>;
-  /** The tenants named, or every tenant when none is named (the G-SDK's empty list); TenantNotFound for an unknown one. */
-  named(tenantIds: string[]): Promise<string[]>;
   /** For a registered tenant; the administrator tenant's certificate is an administrator certificate. */
   issueCertificate(tenantId: string, subject: PkiName, years: number): Promise<IssuedCertificate>;
   /** The certificates of the tenants named (or of every tenant), or only the blacklisted ones. */
@@ -47,6 +45,7 @@ export function createTenants({ store, directory, clock, certificates, onGateway
     if (missing.length) throw new TenantNotFound(`unknown tenant${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   }
 
+  /** The tenants named, or every tenant when none is named (the G-SDK's empty list); TenantNotFound for an unknown one. */
   async function named(tenantIds: string[]): Promise<string[]> {
     if (tenantIds.length === 0) return store.listTenants();
     await requireExisting(tenantIds);
@@ -55,7 +54,6 @@ export function createTenants({ store, directory, clock, certificates, onGateway
 
   return {
     requireExisting,
-    named,
     list: () => store.listTenants(),
     async get(tenantIds) {
       await requireExisting(tenantIds);
