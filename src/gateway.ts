@@ -6,6 +6,7 @@ import { Logger } from 'pino';
 import { Config, ENV_NAMES } from './config';
 import { Clock, systemClock } from './core/clock';
 import { Core, createCore } from './core/create-core';
+import { coreSettings } from './core-settings';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
 import { HttpServer, startHttpServer } from './http/http-server';
 import { loadHttpTls } from './http/http-tls';
@@ -44,23 +45,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
     const httpTls = config.httpPort >= 0 ? loadHttpTls(config, tls, clock()) : undefined;
     const authority = tls.caKeyPem ? loadAuthority(tls.caPem, tls.caKeyPem) : undefined;
     if (!authority) log.warn({ certDir: config.certDir }, 'no ca_key.pem: CreateCertificate is unavailable');
-    core = await createCore({
-      store,
-      clock,
-      log,
-      tokenIssuer: config.tokenIssuer,
-      tokenTtlSeconds: config.tokenTtlSeconds,
-      authority,
-      passwordCost: { memoryKib: config.passwordMemoryKib, timeCost: config.passwordTimeCost, parallelism: 1 },
-      lockoutThreshold: config.lockoutThreshold,
-      lockoutSeconds: config.lockoutSeconds,
-      presence: { heartbeatMs: config.presenceHeartbeatMs },
-      secretBox,
-      maxGatewaysPerTenant: config.maxGatewaysPerTenant,
-      certificatesPerMinute: config.certificatesPerMinute,
-      auditRetentionDays: config.auditRetentionDays,
-      statusSubscribersPerTenant: config.statusSubscribersPerTenant,
-    });
+    core = await createCore({ ...coreSettings(config), store, clock, log, authority, secretBox });
     // Before listening: the changes other workers made while this one was starting are in force first.
     const joined = core;
     await siblings?.join((topic) => joined.applyChange(topic));

@@ -11,7 +11,7 @@ import { KeyType } from '../pki/keys';
 import { ADMIN_TENANT, CertIdentity, MAX_YEARS, PkiName } from '../pki/profile';
 import { addCertsStoreCommands } from './certs-store-commands';
 import { collect, printJson } from './output';
-import { withStore } from './with-store';
+import { withCore } from './with-core';
 
 interface IssueFlags {
   out: string;
@@ -67,9 +67,9 @@ function validityOf(flags: IssueFlags): ValidityOptions {
  * deployment, may make the database.
  */
 async function issueRecorded(flags: IssueFlags, create: boolean, issue: () => { files: string[]; issued: Issued[] }): Promise<void> {
-  await withStore(
+  await withCore(
     flags.dataDir,
-    async (store) => {
+    async ({ store }) => {
       const { files, issued } = issue();
       for (const i of issued) await store.recordCertificate(i.record);
       for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${new Date(i.record.expiresAt * 1000).toISOString()}\n`);

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { checkId } from '../pki/ids';
 import { printJson, printTable } from './output';
-import { withStore } from './with-store';
-import { withTenants } from './with-tenants';
+import { withCore } from './with-core';
 
 const dataDirOption = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
 
@@ -13,7 +12,8 @@ export function gatewayCommand(): Command {
     .description('register device gateways to a tenant (all or none)')
     .option(...dataDirOption)
     .action((tenantId: string, gatewayIds: string[], flags: { dataDir?: string }) =>
-      withTenants(flags.dataDir, async (tenants) => {
+      withCore(flags.dataDir, async (core) => {
+        const { tenants } = await core.admin();
         await tenants.addGateways(checkId(tenantId, 'TENANT_ID'), gatewayIds.map((g) => checkId(g, 'GATEWAY_ID')));
         process.stdout.write(`registered ${gatewayIds.join(', ')} to tenant ${tenantId}\n`);
       }),
@@ -25,7 +25,7 @@ export function gatewayCommand(): Command {
     .option('--json', 'machine-readable output')
     .option(...dataDirOption)
     .action((flags: { tenant?: string; json?: boolean; dataDir?: string }) =>
-      withStore(flags.dataDir, async (store) => {
+      withCore(flags.dataDir, async ({ store }) => {
         const rows = await store.listGateways(flags.tenant);
         if (flags.json) printJson(rows);
         else printTable(rows.map((r) => ({ gateway: r.gatewayId, tenant: r.tenantId })), ['gateway', 'tenant']);
@@ -36,7 +36,8 @@ export function gatewayCommand(): Command {
     .description('unregister device gateways of a tenant (all or none); connected ones are disconnected')
     .option(...dataDirOption)
     .action((tenantId: string, gatewayIds: string[], flags: { dataDir?: string }) =>
-      withTenants(flags.dataDir, async (tenants) => {
+      withCore(flags.dataDir, async (core) => {
+        const { tenants } = await core.admin();
         const owner = checkId(tenantId, 'TENANT_ID');
         await tenants.deleteGateways(gatewayIds.map((g) => ({ gatewayId: checkId(g, 'GATEWAY_ID'), tenantId: owner })));
         process.stdout.write(`unregistered ${gatewayIds.join(', ')} from tenant ${tenantId}\n`);

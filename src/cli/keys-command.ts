@@ -1,22 +1,18 @@
 import { Command } from 'commander';
-import { loadConfig } from '../config';
 import { systemClock } from '../core/clock';
 import { HMAC_ALGORITHM, TOKEN_ALGORITHM } from '../core/key-ring';
 import { SecretBox } from '../core/secret-box';
 import { resealSigningKeys, retireSigningKey, rotateHmacSecrets, rotateSigningKey } from '../core/signing-keys';
 import { Store } from '../store/store';
-import { loadSecretBox } from '../system-secrets';
 import { printJson, printTable } from './output';
-import { withStore } from './with-store';
+import { withCore } from './with-core';
 
 const dataDir = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
 const picked = 'running gateways pick it up within a second';
 
 /** `fn` with the store and the system secrets, resolved exactly as `serve` resolves them. */
-function withKeys<T>(dir: string | undefined, fn: (store: Store, box: SecretBox) => Promise<T>): Promise<T> {
-  const config = loadConfig(process.env, dir ? { dataDir: dir } : {});
-  return withStore(dir, async (store) => fn(store, await loadSecretBox(config, store)));
-}
+const withKeys = <T>(dir: string | undefined, fn: (store: Store, box: SecretBox) => Promise<T>): Promise<T> =>
+  withCore(dir, async (core) => fn(core.store, await core.secretBox()));
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('token signing keys, HMAC secrets and their encryption at rest');

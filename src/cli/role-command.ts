@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { printJson, printTable } from './output';
 import { parsePermission } from './user-command';
-import { withStore } from './with-store';
+import { withCore } from './with-core';
 
 const dataDir = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
 
@@ -13,11 +13,8 @@ export function roleCommand(): Command {
     .option('--permission <resource=verbs>', 'e.g. Devices=view,edit (repeatable)', parsePermission, {})
     .option(...dataDir)
     .action((name: string, f: { permission: Record<string, string[]>; dataDir?: string }) =>
-      withStore(f.dataDir, async (store) => {
-        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error('role names are 1–64 characters of letters, digits, . _ -');
-        const now = Date.now();
-        const existing = await store.findRole(name);
-        await store.putRole({ name, permissions: f.permission, createdAt: existing?.createdAt ?? now, updatedAt: now });
+      withCore(f.dataDir, async (core) => {
+        await (await core.admin()).roles.set(name, f.permission);
         process.stdout.write(`role ${name} saved\n`);
       }),
     );
@@ -26,8 +23,8 @@ export function roleCommand(): Command {
     .option('--json', 'machine-readable output')
     .option(...dataDir)
     .action((f: { json?: boolean; dataDir?: string }) =>
-      withStore(f.dataDir, async (store) => {
-        const roles = await store.listRoles();
+      withCore(f.dataDir, async (core) => {
+        const roles = await (await core.admin()).roles.list();
         if (f.json) printJson(roles);
         else printTable(roles.map((r) => ({ role: r.name, permissions: Object.entries(r.permissions).map(([k, v]) => `${k}=${v.join(',')}`).join(' ') })), ['role', 'permissions']);
       }),
@@ -37,8 +34,8 @@ export function roleCommand(): Command {
     .option(...dataDir)
     .description('delete a role no user holds')
     .action((name: string, f: { dataDir?: string }) =>
-      withStore(f.dataDir, async (store) => {
-        await store.deleteRole(name);
+      withCore(f.dataDir, async (core) => {
+        await (await core.admin()).roles.delete(name);
         process.stdout.write(`role ${name} deleted\n`);
       }),
     );

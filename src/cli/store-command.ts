@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config';
 import { DATABASE_FILE } from '../store/open-store';
-import { withStore } from './with-store';
+import { withCore } from './with-core';
 
 /** `store init`: the explicit way (besides `serve`) to make the database the other commands work on. */
 export function storeCommand(): Command {
@@ -16,7 +16,7 @@ export function storeCommand(): Command {
       const config = loadConfig(process.env, flags.dataDir ? { dataDir: flags.dataDir } : {});
       const file = join(config.dataDir, DATABASE_FILE);
       const existed = config.databaseUrl !== '' || existsSync(file);
-      await withStore(flags.dataDir, async () => undefined, { create: true });
+      await withCore(flags.dataDir, async () => undefined, { create: true });
       const what = config.databaseUrl ? 'the PostgreSQL database (GATEWAY_DATABASE_URL)' : file;
       process.stdout.write(existed ? `${what} is ready (schema up to date)\n` : `created ${what}\n`);
     });

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { InvalidArgument } from '../errors';
 import { printJson, printTable } from './output';
 import { readPassword } from './read-password';
-import { withUsers } from './with-identity';
+import { withCore } from './with-core';
 
 const dataDir = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
 
@@ -19,7 +19,8 @@ export function userCommand(): Command {
     .option(...dataDir)
     .description('add a user; the password comes from stdin or a prompt')
     .action((username: string, f: { tenant: string; role: string; email: string; firstName: string; lastName: string; mustChange?: boolean; dataDir?: string }) =>
-      withUsers(f.dataDir, async (users) => {
+      withCore(f.dataDir, async (core) => {
+        const users = await core.users();
         const password = await readPassword();
         const u = await users.add({ username, tenantId: f.tenant, password, role: f.role, email: f.email, firstName: f.firstName, lastName: f.lastName, mustChangePassword: f.mustChange ?? false });
         process.stdout.write(`added user ${u.username} (tenant ${u.tenantId}, role ${u.role}, id ${u.userId})\n`);
@@ -32,7 +33,7 @@ export function userCommand(): Command {
     .option(...dataDir)
     .description('list users (never their password hashes)')
     .action((f: { tenant?: string; json?: boolean; dataDir?: string }) =>
-      withUsers(f.dataDir, async (_users, store) => {
+      withCore(f.dataDir, async ({ store }) => {
         const rows = (await store.listUsers(f.tenant)).map(({ passwordHash: _hash, ...rest }) => rest);
         if (f.json) printJson(rows);
         else
@@ -48,7 +49,8 @@ export function userCommand(): Command {
     .option(...dataDir)
     .description('set a new password (stdin or prompt); ends the user\'s sessions')
     .action((username: string, f: { mustChange?: boolean; dataDir?: string }) =>
-      withUsers(f.dataDir, async (users) => {
+      withCore(f.dataDir, async (core) => {
+        const users = await core.users();
         await users.setPassword(username, await readPassword('New password'), { mustChange: f.mustChange ?? false });
         process.stdout.write(`password of ${username} changed; its refresh tokens are revoked\n`);
       }),
@@ -59,7 +61,8 @@ export function userCommand(): Command {
       .option(...dataDir)
       .description(disabled ? 'stop a user from logging in; revokes its refresh tokens' : 'allow a disabled user to log in again')
       .action((username: string, f: { dataDir?: string }) =>
-        withUsers(f.dataDir, async (users) => {
+        withCore(f.dataDir, async (core) => {
+        const users = await core.users();
           await users.update(username, { disabled });
           process.stdout.write(`${username} ${disabled ? 'disabled' : 'enabled'}\n`);
         }),
@@ -70,7 +73,8 @@ export function userCommand(): Command {
     .option(...dataDir)
     .description('delete a user and its refresh tokens')
     .action((username: string, f: { dataDir?: string }) =>
-      withUsers(f.dataDir, async (users) => {
+      withCore(f.dataDir, async (core) => {
+        const users = await core.users();
         await users.remove(username);
         process.stdout.write(`deleted ${username}\n`);
       }),

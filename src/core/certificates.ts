@@ -1,12 +1,12 @@
 /**
  * The certificate lifecycle behind the Tenant and Gateway APIs: issuing (the key is returned once and
- * never stored), issuance history, and the per-owner blacklist. A serial is only ever touched through
- * its owner: another owner's serial is "not found".
+ * never stored), issuance history, and the per-owner blacklist. Through the APIs a serial is only ever
+ * touched through its owner (another owner's serial is "not found"); the operator (the CLI) may touch any.
  */
-import { CertificateNotFound, NoCaKey, RateLimited } from '../errors';
+import { CertificateNotFound, InvalidArgument, NoCaKey, RateLimited } from '../errors';
 import { Authority, issueLeafAsync } from '../pki/authority';
 import { CertIdentity, PkiName } from '../pki/profile';
-import { CertificateRecord, Store } from '../store/store';
+import { BlacklistEntry, CertificateFilter, CertificateRecord, Store } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 import { Directory } from './directory';
 import { createTokenBuckets } from './token-buckets';
@@ -16,13 +16,31 @@ export const DEFAULT_CERTIFICATES_PER_MINUTE = 30;
 
 export type Owner = { kind: 'tenant'; tenantId: string } | { kind: 'gateway'; tenantId: string; gatewayId: string };
 
+/** The key is handed out here once and never stored. */
+export interface IssuedCertificate {
+  certPem: string;
+  keyPem: string;
+  serial: bigint;
+}
+
 export interface Certificates {
-  issue(identity: CertIdentity, subject: PkiName, years: number): Promise<{ certPem: string; keyPem: string; serial: bigint }>;
+  issue(identity: CertIdentity, subject: PkiName, years: number): Promise<IssuedCertificate>;
   /** Each owner's certificates (or only the blacklisted ones), in the owners' order: one store query for all. */
   historyOf<O extends Owner>(owners: O[], onlyBlacklisted: boolean): Promise<{ owner: O; records: CertificateRecord[] }[]>;
   blacklist(owner: Owner, serials: bigint[]): Promise<void>;
   unblacklist(owner: Owner, serials: bigint[]): Promise<void>;
+  /** The operator's view (the CLI): every recorded certificate the filter matches, deleted tenants' included. */
+  list(filter: CertificateFilter): Promise<CertificateRecord[]>;
+  /**
+   * The operator's blacklisting (the CLI), not scoped to an owner: the serial's recorded owner, or, for
+   * a certificate the gateway did not issue (made with openssl), the owner named. Says whose it was.
+   */
+  blacklistSerial(serial: bigint, named?: OwnerIds): Promise<OwnerIds>;
+  /** The operator's unblacklisting: CertificateNotFound for a serial neither recorded nor blacklisted. */
+  unblacklistSerial(serial: bigint): Promise<void>;
 }
+
+export type OwnerIds = Pick<BlacklistEntry, 'tenantId' | 'gatewayId'>;
 
 /** One key per owner, and the key of the owner a record belongs to (tenant and admin certificates belong to their tenant). */
 const ownerKey = (owner: Owner) => (owner.kind === 'tenant' ? `t\u0000${owner.tenantId}` : `g\u0000${owner.tenantId}\u0000${owner.gatewayId}`);
@@ -74,6 +92,18 @@ export function createCertificates(
     }
   }
 
+  /** One way onto the blacklist: in force in this process before the call returns. */
+  async function addToBlacklist(entries: BlacklistEntry[]): Promise<void> {
+    await store.addBlacklist(entries);
+    await directory.refresh('blacklist');
+    onBlacklisted();
+  }
+
+  async function removeFromBlacklist(serials: bigint[]): Promise<void> {
+    await store.removeBlacklist(serials);
+    await directory.refresh('blacklist');
+  }
+
   return {
     async issue(identity, subject, years) {
       if (!authority) throw new NoCaKey('this gateway has no CA key (ca_key.pem) and cannot issue certificates');
@@ -90,14 +120,28 @@ export function createCertificates(
       await requireOwned(owner, serials);
       const addedAt = unixSeconds(clock);
       const gatewayId = owner.kind === 'gateway' ? owner.gatewayId : null;
-      await store.addBlacklist(serials.map((serial) => ({ serial, tenantId: owner.tenantId, gatewayId, addedAt })));
-      await directory.refresh('blacklist');
-      onBlacklisted();
+      await addToBlacklist(serials.map((serial) => ({ serial, tenantId: owner.tenantId, gatewayId, addedAt })));
     },
     async unblacklist(owner, serials) {
       await requireOwned(owner, serials);
-      await store.removeBlacklist(serials);
-      await directory.refresh('blacklist');
+      await removeFromBlacklist(serials);
+    },
+    list: (filter) => store.listCertificates(filter),
+    async blacklistSerial(serial, named) {
+      const record = await store.findCertificate(serial);
+      let owner: OwnerIds | undefined;
+      if (record?.tenantId) owner = { tenantId: record.tenantId, gatewayId: record.gatewayId };
+      // A record without an owner (the CA's, the server's) takes the tenant named but keeps its gateway (none).
+      else if (named) owner = { tenantId: named.tenantId, gatewayId: record ? record.gatewayId : named.gatewayId };
+      if (!owner) throw new InvalidArgument(`serial ${serial} is not in the issuance history; say whose it is`);
+      await addToBlacklist([{ serial, ...owner, addedAt: unixSeconds(clock) }]);
+      return owner;
+    },
+    async unblacklistSerial(serial) {
+      if (!directory.isBlacklisted(serial) && !(await store.findCertificate(serial))) {
+        throw new CertificateNotFound(`no certificate with serial ${serial} is recorded or blacklisted`);
+      }
+      await removeFromBlacklist([serial]);
     },
   };
 }

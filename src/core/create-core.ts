@@ -3,8 +3,9 @@ import { Logger } from 'pino';
 import { Authority } from '../pki/authority';
 import { Store, StoreTopic } from '../store/store';
 import { Auth, createAuth } from './auth';
-import { Certificates, createCertificates } from './certificates';
+import { Certificates } from './certificates';
 import { Clock, systemClock } from './clock';
+import { createAdmin } from './create-admin';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory, revocationPurgeCutoff } from './directory';
 import { createIdentity, Identity } from './identity/create-identity';
@@ -16,7 +17,8 @@ import { SecretBox } from './secret-box';
 import { createPresence, Presence, PresenceOptions } from './presence';
 import { createSessions, Sessions } from './sessions';
 import { createStatusHub, StatusHub } from './status-hub';
-import { createTenants, Tenants } from './tenants';
+import { Roles } from './roles';
+import { Tenants } from './tenants';
 import { createTokenService, TokenService } from './tokens';
 
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -31,6 +33,7 @@ export interface Core {
   tenants: Tenants;
   gateways: Gateways;
   certificates: Certificates;
+  roles: Roles;
   sessions: Sessions;
   hub: StatusHub;
   devices: DeviceGateways;
@@ -65,6 +68,9 @@ export interface CoreOptions {
   statusSubscribersPerTenant?: number;
 }
 
+/** The part of the options the configuration decides (see src/core-settings.ts): the same for `serve` and the CLI. */
+export type CoreSettings = Omit<CoreOptions, 'store' | 'clock' | 'log' | 'authority' | 'secretBox'>;
+
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { store, clock, log, tokenIssuer, tokenTtlSeconds, authority } = options;
   const directory = await createDirectory(store, clock);
@@ -84,9 +90,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
     hub.kick(cut);
   };
-  const tenants = createTenants(store, directory, clock, pruneDeviceGateways, options.maxGatewaysPerTenant);
-  const gateways = createGateways(directory, hub, tenants);
-  const certificates = createCertificates(store, directory, clock, authority, pruneDeviceGateways, options.certificatesPerMinute);
+  const { tenants, certificates, roles } = createAdmin({
+    store,
+    clock,
+    directory,
+    authority,
+    maxGatewaysPerTenant: options.maxGatewaysPerTenant,
+    certificatesPerMinute: options.certificatesPerMinute,
+    onCutOff: pruneDeviceGateways,
+  });
+  const gateways = createGateways(directory, hub, tenants, certificates);
   const devices = createDeviceGateways(auth, directory, sessions, hub);
   const identity = await createIdentity({
     store,
@@ -152,6 +165,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     tenants,
     gateways,
     certificates,
+    roles,
     sessions,
     hub,
     devices,

@@ -3,7 +3,9 @@
  * exactly like one that does not exist. The administrator's own token sees every gateway.
  */
 import { GatewayNotFound } from '../errors';
+import { CertificateRecord } from '../store/store';
 import { GatewayScope } from './access';
+import { Certificates, Owner } from './certificates';
 import { Directory } from './directory';
 import { StatusHub } from './status-hub';
 import { Tenants } from './tenants';
@@ -17,14 +19,19 @@ export interface GatewayInfo {
 
 export interface Gateways {
   list(scope: GatewayScope): readonly string[];
-  /** Owner tenant of each gateway in scope, or GatewayNotFound. */
-  resolve(scope: GatewayScope, gatewayIds: string[]): { gatewayId: string; tenantId: string }[];
   get(scope: GatewayScope, gatewayIds: string[]): GatewayInfo[];
   add(scope: GatewayScope, gatewayIds: string[]): Promise<void>;
   delete(scope: GatewayScope, gatewayIds: string[]): Promise<void>;
+  /** The gateway as the owner of certificates (issue, blacklist), or GatewayNotFound when it is not in scope. */
+  owner(scope: GatewayScope, gatewayId: string): GatewayOwner;
+  /** The certificates of the gateways named (or of every gateway in scope), or only the blacklisted ones. */
+  certificates(scope: GatewayScope, gatewayIds: string[], onlyBlacklisted: boolean): Promise<{ gatewayId: string; records: CertificateRecord[] }[]>;
 }
 
-export function createGateways(directory: Directory, hub: StatusHub, tenants: Tenants): Gateways {
+export type GatewayOwner = Extract<Owner, { kind: 'gateway' }>;
+
+export function createGateways(directory: Directory, hub: StatusHub, tenants: Tenants, certificates: Certificates): Gateways {
+  /** Owner tenant of each gateway in scope, or GatewayNotFound. */
   function resolve(scope: GatewayScope, gatewayIds: string[]) {
     return gatewayIds.map((gatewayId) => {
       const owner = directory.gatewayOwner(gatewayId);
@@ -33,9 +40,12 @@ export function createGateways(directory: Directory, hub: StatusHub, tenants: Te
     });
   }
 
+  /** The gateways named, or every gateway in scope when none is named (the G-SDK's empty list). */
+  const named = (scope: GatewayScope, gatewayIds: string[]) =>
+    resolve(scope, gatewayIds.length === 0 ? [...directory.gatewayIds(scope.all ? undefined : scope.tenantId)] : gatewayIds);
+
   return {
     list: (scope) => directory.gatewayIds(scope.all ? undefined : scope.tenantId),
-    resolve,
     get(scope, gatewayIds) {
       return resolve(scope, gatewayIds).map(({ gatewayId, tenantId }) => ({
         gatewayId,
@@ -47,5 +57,10 @@ export function createGateways(directory: Directory, hub: StatusHub, tenants: Te
     add: (scope, gatewayIds) => tenants.addGateways(scope.tenantId, gatewayIds),
     // One transaction, even when the administrator's list spans several tenants.
     delete: (scope, gatewayIds) => tenants.deleteGateways(resolve(scope, gatewayIds)),
+    owner: (scope, gatewayId) => ({ kind: 'gateway', ...resolve(scope, [gatewayId])[0] }),
+    async certificates(scope, gatewayIds, onlyBlacklisted) {
+      const owners = named(scope, gatewayIds).map((g) => ({ kind: 'gateway' as const, ...g }));
+      return (await certificates.historyOf(owners, onlyBlacklisted)).map(({ owner, records }) => ({ gatewayId: owner.gatewayId, records }));
+    },
   };
 }

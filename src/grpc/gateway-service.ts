@@ -23,18 +23,10 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
   };
   const scoped = <Req, Res>(method: string, fn: (req: Req, scope: GatewayScope, ctx: AuthedContext) => Res | Promise<Res>) =>
     authedUnary<Req, Res>(deps, `Gateway.${method}`, (req, ctx) => fn(req, gatewayScope(ctx.caller), ctx));
-  const gatewaysOf = (scope: GatewayScope, ids: unknown) => {
-    const list = checkIdList(ids, 'gatewayIDs', { allowEmpty: true });
-    return list.length === 0 ? gateways.list(scope).map((gatewayId) => gateways.resolve(scope, [gatewayId])[0]) : gateways.resolve(scope, list);
-  };
-  const ownerOf = (scope: GatewayScope, id: unknown) => {
-    const { gatewayId, tenantId } = gateways.resolve(scope, [checkId(id, 'gatewayID')])[0];
-    return { kind: 'gateway' as const, gatewayId, tenantId };
-  };
+  const ownerOf = (scope: GatewayScope, id: unknown) => gateways.owner(scope, checkId(id, 'gatewayID'));
   const historyOf = async (scope: GatewayScope, ids: unknown, onlyBlacklisted: boolean) => {
-    const owners = gatewaysOf(scope, ids).map(({ gatewayId, tenantId }) => ({ kind: 'gateway' as const, gatewayId, tenantId }));
-    const found = await certificates.historyOf(owners, onlyBlacklisted);
-    return { certInfos: found.flatMap(({ owner, records }) => records.map((r) => ({ gatewayID: owner.gatewayId, ...certificateInfo(r) }))) };
+    const found = await gateways.certificates(scope, checkIdList(ids, 'gatewayIDs', { allowEmpty: true }), onlyBlacklisted);
+    return { certInfos: found.flatMap(({ gatewayId, records }) => records.map((r) => ({ gatewayID: gatewayId, ...certificateInfo(r) }))) };
   };
 
   return {
@@ -60,7 +52,7 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
       const owner = ownerOf(scope, req.gatewayID);
       const subject = checkSubject(req.subject);
       const years = checkYears(req.expireAfterYears);
-      const issued = await certificates.issue({ kind: 'gateway', tenantId: owner.tenantId, gatewayId: owner.gatewayId }, subject, years);
+      const issued = await certificates.issue(owner, subject, years);
       ctx.info({ gateway: owner.gatewayId, issuedSerial: issued.serial.toString() }, 'gateway certificate issued');
       return { gatewayCert: issued.certPem, gatewayKey: issued.keyPem };
     }),

@@ -4,7 +4,6 @@ import { Core } from '../core/create-core';
 import { checkIdList, checkSerials, checkSubject, checkYears } from '../core/validate';
 import { TenantServer } from '../gen/gsdk/tenant/tenant';
 import { checkId } from '../pki/ids';
-import { ADMIN_TENANT } from '../pki/profile';
 import { AuthedContext, authedUnary, GrpcDeps } from './call';
 import { certificateInfo } from './certificate-info';
 
@@ -15,17 +14,9 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       requireAdministrator(ctx.caller);
       return fn(req, ctx);
     });
-  /** The tenants named, or every tenant when the list is empty. */
-  const tenantsOf = async (ids: unknown) => {
-    const list = checkIdList(ids, 'tenantIDs', { allowEmpty: true });
-    if (list.length === 0) return tenants.list();
-    await tenants.requireExisting(list);
-    return list;
-  };
   const historyOf = async (ids: unknown, onlyBlacklisted: boolean) => {
-    const owners = (await tenantsOf(ids)).map((tenantId) => ({ kind: 'tenant' as const, tenantId }));
-    const found = await certificates.historyOf(owners, onlyBlacklisted);
-    return { certInfos: found.flatMap(({ owner, records }) => records.map((r) => ({ tenantID: owner.tenantId, ...certificateInfo(r) }))) };
+    const found = await tenants.certificates(checkIdList(ids, 'tenantIDs', { allowEmpty: true }), onlyBlacklisted);
+    return { certInfos: found.flatMap(({ tenantId, records }) => records.map((r) => ({ tenantID: tenantId, ...certificateInfo(r) }))) };
   };
 
   return {
@@ -60,9 +51,7 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       const tenantId = checkId(req.tenantID, 'tenantID');
       const subject = checkSubject(req.subject);
       const years = checkYears(req.expireAfterYears);
-      await tenants.requireExisting([tenantId]);
-      const identity = tenantId === ADMIN_TENANT ? ({ kind: 'admin', tenantId } as const) : ({ kind: 'tenant', tenantId } as const);
-      const issued = await certificates.issue(identity, subject, years);
+      const issued = await tenants.issueCertificate(tenantId, subject, years);
       ctx.info({ tenant: tenantId, issuedSerial: issued.serial.toString() }, 'tenant certificate issued');
       return { tenantCert: issued.certPem, tenantKey: issued.keyPem };
     }),

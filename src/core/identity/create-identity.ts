@@ -45,13 +45,30 @@ export interface IdentityOptions {
   auditRetentionDays?: number;
 }
 
-export async function createIdentity(o: IdentityOptions): Promise<Identity> {
+/** What user administration needs (the CLI's `user` commands take only this part). */
+export type AccountsOptions = Pick<IdentityOptions, 'store' | 'clock' | 'log' | 'directory' | 'passwordCost' | 'lockoutThreshold' | 'lockoutSeconds'>;
+
+export interface Accounts {
+  users: Users;
+  passwords: Passwords;
+  lockout: Lockout;
+  audit: Audit;
+  policy: LockoutPolicy;
+}
+
+/** Users with their password cost, lockout policy and audit: one wiring for the server and the CLI. */
+export async function createAccounts(o: AccountsOptions): Promise<Accounts> {
   const passwords = await createPasswords(o.passwordCost);
-  await o.keys.ensureSecret(EDR_MOBILE_SECRET);
   const policy: LockoutPolicy = lockoutPolicy(o.lockoutThreshold, o.lockoutSeconds);
   const lockout = createLockout(o.store, o.clock, policy);
   const audit = createAudit(o.store, o.clock, o.log);
   const users = createUsers({ store: o.store, clock: o.clock, passwords, lockout, audit, directory: o.directory });
+  return { users, passwords, lockout, audit, policy };
+}
+
+export async function createIdentity(o: IdentityOptions): Promise<Identity> {
+  const { users, passwords, lockout, audit, policy } = await createAccounts(o);
+  await o.keys.ensureSecret(EDR_MOBILE_SECRET);
   return {
     users,
     passwords,
