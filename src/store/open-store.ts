@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Config } from '../config';
-import { NotInitialized } from '../errors';
+import { NotInitialized, StoreUnavailable } from '../errors';
 import { openPostgresStore } from './postgres/postgres-store';
 import { openSqliteStore, SqliteStoreOptions } from './sqlite/sqlite-store';
 import { Store } from './store';
@@ -16,10 +16,23 @@ export interface OpenStoreOptions extends SqliteStoreOptions {
   create?: boolean;
 }
 
-/** The configured store: PostgreSQL when GATEWAY_DATABASE_URL is set, else the embedded database in the data directory. */
+/**
+ * The backends a GATEWAY_DATABASE_URL chooses, by its scheme (a new backend registers here; config.ts
+ * says which schemes it accepts). The database is the operator's to create; its tables are migrated
+ * on every open.
+ */
+const URL_BACKENDS: Record<string, (url: string) => Promise<Store>> = {
+  'postgres:': openPostgresStore,
+  'postgresql:': openPostgresStore,
+};
+
+/** The configured store: the one its GATEWAY_DATABASE_URL names, else the embedded database in the data directory. */
 export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, options: OpenStoreOptions = {}): Promise<Store> {
-  // PostgreSQL: the database is the operator's to create; its tables are migrated on every open.
-  if (config.databaseUrl) return openPostgresStore(config.databaseUrl);
+  if (config.databaseUrl) {
+    const open = URL_BACKENDS[new URL(config.databaseUrl).protocol];
+    if (!open) throw new StoreUnavailable('GATEWAY_DATABASE_URL names no store backend this gateway has');
+    return open(config.databaseUrl);
+  }
   const file = join(config.dataDir, DATABASE_FILE);
   const create = options.create ?? true;
   if (!create && !existsSync(file)) {

@@ -5,12 +5,15 @@
  * applies all of its change or none.
  *
  * Backends: sqlite/ (embedded, one file) and postgres/ (several instances on one database). Each
- * implements every part in a file of its own and composes them in its <backend>-store.ts. Every
- * backend passes the same contract suite (test/contract/store-contract.ts), the definition of
- * behaviour. A new backend is a folder of its own beside them: its parts (each write through one
- * `Write` of src/store/transaction.ts, rows mapped by src/store/rows.ts), its migrations, an
- * open<Backend>Store returning a Store, a test file running describeStoreContract against it, and
- * one line in open-store.ts choosing it from the configuration.
+ * implements every part in a file of its own (<area>-tables.ts) and composes them in its
+ * <backend>-store.ts; the contract suite (test/contract/store-contract.ts), run against every
+ * backend, is the definition of behaviour.
+ *
+ * A new backend is a folder beside them: its parts (every write through its one `Write`,
+ * src/store/transaction.ts; rows mapped by src/store/rows.ts; changes told through
+ * change-emitter.ts), its migrations and an open function returning a Store; plus one line in
+ * open-store.ts's URL_BACKENDS, and a test file in test/unit/store calling describeStoreContract.
+ * A new URL scheme must also be accepted by config.ts (it validates GATEWAY_DATABASE_URL).
  */
 import { AuditStore } from './parts/audit-store';
 import { CertificateStore } from './parts/certificate-store';

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
-import { Store } from '../../src/store/store';
+import { spyOnStore } from '../support/store-spy';
 import { closeAllClients, codeOf } from '../support/clients';
 import { ApiSession, openSession } from '../support/admin-session';
 import { startTestGateway, TestGateway } from '../support/gateway';
@@ -63,8 +63,7 @@ it('the administrator\'s own token reaches every gateway; acting as a tenant, on
 it('the administrator deletes gateways of several tenants in one all-or-nothing store write', async () => {
   await admin.call('tenant', 'addGateway', { tenantID: 'acme', gatewayIDs: ['acme-x'] });
   await admin.call('tenant', 'addGateway', { tenantID: 'globex', gatewayIDs: ['globex-x'] });
-  // On the class: the embedded store is wrapped in a Proxy that hands out fresh wrappers per property read.
-  const writes = jest.spyOn(Object.getPrototypeOf(gw.gateway.core.store) as Store, 'deleteGateways');
+  const writes = spyOnStore(gw.gateway.core.store, 'deleteGateways');
   try {
     expect(await code(admin.call('gateway', 'delete', { gatewayIDs: ['acme-x', 'globex-x', 'no-such-gateway'] }))).toBe(status.NOT_FOUND);
     expect(writes).not.toHaveBeenCalled();

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../../src/store/store';
+import { spyOnStore } from '../support/store-spy';
 import { closeAllClients, codeOf } from '../support/clients';
 import { ApiSession, openSession } from '../support/admin-session';
 import { startTestGateway, TestGateway } from '../support/gateway';
@@ -153,7 +153,7 @@ describe('certificate lifecycle through the Tenant API', () => {
       const { tenantCert } = await admin.call<{ tenantCert: string }>('tenant', 'createCertificate', { tenantID, expireAfterYears: 1 });
       issued.push({ tenantID, serial: BigInt(`0x${new X509Certificate(tenantCert).serialNumber}`) });
     }
-    const queries = jest.spyOn(Object.getPrototypeOf(gw.gateway.core.store) as Store, 'listCertificates');
+    const queries = spyOnStore(gw.gateway.core.store, 'listCertificates');
     try {
       const { certInfos } = await admin.call<{ certInfos: { tenantID: string; serialNO: bigint }[] }>('tenant', 'getIssuanceHistory', { tenantIDs: ['hist-b', 'hist-a'] });
       expect(queries).toHaveBeenCalledTimes(1);

@@ -1,9 +1,8 @@
 /** Single-use challenge sessions (Cognito-style NEW_PASSWORD_REQUIRED) in PostgreSQL, shared by every instance. */
+import { ChallengeStore } from '../store';
 import { PostgresContext } from './postgres-context';
 
-export type ChallengeTables = ReturnType<typeof challengeTables>;
-
-export function challengeTables({ db }: PostgresContext) {
+export function challengeTables({ db }: PostgresContext): ChallengeStore {
   return {
     async spendChallenge(sessionId: string, expiresAt: number, forgetBefore: number) {
       await db.query('DELETE FROM spent_challenges WHERE expires_at < $1', [forgetBefore]);

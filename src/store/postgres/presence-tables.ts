@@ -1,11 +1,9 @@
 /** Device gateway presence across gateway instances sharing one PostgreSQL database. */
 import { PresenceRow, toPresence } from '../rows';
-import { PresenceRecord } from '../store';
+import { PresenceRecord, PresenceStore } from '../store';
 import { PostgresContext } from './postgres-context';
 
-export type PresenceTables = ReturnType<typeof presenceTables>;
-
-export function presenceTables({ db, write }: PostgresContext) {
+export function presenceTables({ db, write }: PostgresContext): PresenceStore {
   return {
     async putPresence(r: PresenceRecord) {
       await write(['presence'], (q) =>

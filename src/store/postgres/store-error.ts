@@ -55,3 +55,13 @@ export function breaksConnection(err: unknown): boolean {
   const e = (err ?? {}) as PgLikeError;
   return !(err instanceof GatewayError) && (e.code === undefined || !/^[0-9A-Z]{5}$/.test(e.code) || e.code.startsWith('08') || e.code.startsWith('57P'));
 }
+
+/** A `.catch` handler turning a violation of the named constraints into the given errors. */
+export function onViolation(byConstraint: Record<string, () => GatewayError>) {
+  return (err: unknown): never => {
+    // A unique violation arrives already wrapped as AlreadyExists; its cause is pg's error.
+    const e = (err instanceof GatewayError ? err.cause : err) as { code?: string; constraint?: string } | undefined;
+    const make = e && (e.code === '23503' || e.code === '23505') && e.constraint ? byConstraint[e.constraint] : undefined;
+    throw make ? Object.assign(make(), { cause: err }) : err;
+  };
+}

@@ -1,9 +1,8 @@
 /** Single-use challenge sessions (Cognito-style NEW_PASSWORD_REQUIRED) in the embedded database. */
+import { ChallengeStore } from '../store';
 import { SqliteContext } from './sqlite-context';
 
-export type ChallengeTables = ReturnType<typeof challengeTables>;
-
-export function challengeTables({ db, write }: SqliteContext) {
+export function challengeTables({ db, write }: SqliteContext): ChallengeStore {
   const forget = db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?');
   const spend = db.prepare('INSERT INTO spent_challenges (session_id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   return {

@@ -1,11 +1,9 @@
 /** Device gateway presence across gateway instances sharing one embedded database file. */
 import { PresenceRow, toPresence } from '../rows';
-import { PresenceRecord } from '../store';
+import { PresenceRecord, PresenceStore } from '../store';
 import { SqliteContext } from './sqlite-context';
 
-export type PresenceTables = ReturnType<typeof presenceTables>;
-
-export function presenceTables({ db, write }: SqliteContext) {
+export function presenceTables({ db, write }: SqliteContext): PresenceStore {
   return {
     async putPresence(r: PresenceRecord) {
       await write(['presence'], () => {

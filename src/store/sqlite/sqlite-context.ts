@@ -8,3 +8,6 @@ import { BackendContext } from '../transaction';
  * The function must be synchronous: better-sqlite3 refuses one that returns a promise.
  */
 export type SqliteContext = BackendContext<Database.Database, Database.Database>;
+
+/** A value as SQLite takes it: booleans as 0/1. */
+export const sqlValue = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);

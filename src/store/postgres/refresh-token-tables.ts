@@ -1,0 +1,67 @@
+/** Refresh tokens and revoked token families in PostgreSQL. */
+import { UserNotFound } from '../../errors';
+import { RefreshTokenRow, toRefreshToken } from '../rows';
+import { RefreshTokenRecord, RefreshTokenStore } from '../store';
+import { PostgresContext } from './postgres-context';
+import { onViolation } from './store-error';
+
+export function refreshTokenTables({ db, write }: PostgresContext): RefreshTokenStore {
+  return {
+    async addRefreshToken(t: RefreshTokenRecord) {
+      await db
+        .query(
+          `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [t.tokenHash, t.familyId, t.userId, t.dialect, t.rotating, t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt],
+        )
+        .catch(onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) }));
+    },
+
+    async findRefreshToken(tokenHash: string) {
+      const { rows } = await db.query<RefreshTokenRow>(
+        `SELECT t.token_hash, t.family_id, t.user_id, t.dialect, t.rotating, t.issued_at, t.expires_at, t.used_at,
+                COALESCE(t.revoked_at, f.revoked_at) AS revoked_at
+         FROM refresh_tokens t LEFT JOIN revoked_refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = $1`,
+        [tokenHash],
+      );
+      return rows[0] && toRefreshToken(rows[0]);
+    },
+
+    async spendRefreshToken(tokenHash: string, at: number) {
+      // A concurrent spend waits for this row's lock, then finds used_at set and matches nothing.
+      const r = await db.query(
+        `UPDATE refresh_tokens t SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM revoked_refresh_families f WHERE f.family_id = t.family_id)`,
+        [at, tokenHash],
+      );
+      return r.rowCount === 1;
+    },
+
+    async revokeRefreshFamily(familyId: string, at: number) {
+      return write(['users'], async (q) => {
+        await q('INSERT INTO revoked_refresh_families (family_id, revoked_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [familyId, at]);
+        return (await q('UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL', [at, familyId])).rowCount ?? 0;
+      });
+    },
+
+    async revokeUserRefreshTokens(userId: string, at: number) {
+      return write(['users'], async (q) => {
+        await q(
+          `INSERT INTO revoked_refresh_families (family_id, revoked_at)
+           SELECT DISTINCT family_id, $1::BIGINT FROM refresh_tokens WHERE user_id = $2 ORDER BY family_id ON CONFLICT DO NOTHING`,
+          [at, userId],
+        );
+        return (await q('UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL', [at, userId])).rowCount ?? 0;
+      });
+    },
+
+    async countLiveRefreshTokens(now: number) {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM refresh_tokens t WHERE revoked_at IS NULL AND expires_at > $1
+         AND NOT EXISTS (SELECT 1 FROM revoked_refresh_families f WHERE f.family_id = t.family_id)`,
+        [now],
+      );
+      return rows[0].n;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/** Failure counters in the embedded database. Every change is one IMMEDIATE transaction (write), so processes on one file count one after the other. */
+import { CounterRow, toCounter } from '../rows';
+import { FailureCounter, LockFor, LockoutStore } from '../store';
+import { SqliteContext } from './sqlite-context';
+
+export function lockoutTables({ db, write }: SqliteContext): LockoutStore {
+  const failure = db.prepare('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?');
+
+  /** Inside the caller's transaction. */
+  function countOne(key: string, at: number, windowStart: number, lockFor: LockFor): FailureCounter {
+    const prev = failure.get(key) as { failures: number; last_failure_at: number } | undefined;
+    const failures = (prev && prev.last_failure_at >= windowStart ? prev.failures : 0) + 1;
+    const lock = lockFor(failures, key);
+    const lockedUntil = lock > 0 ? at + lock : 0;
+    db.prepare(
+      `INSERT INTO failure_counters (key, failures, locked_until, last_failure_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure_at = excluded.last_failure_at`,
+    ).run(key, failures, lockedUntil, at);
+    return { key, failures, lockedUntil, lastFailureAt: at };
+  }
+
+  return {
+    async recordFailures(keys: string[], at: number, windowStart: number, lockFor: LockFor) {
+      return write([], () => keys.map((key) => countOne(key, at, windowStart, lockFor)));
+    },
+
+    async countAttempt(keys: string[], at: number, windowStart: number, lockFor: LockFor) {
+      return write([], () => {
+        const current = keys.flatMap((key) => {
+          const r = failure.get(key) as CounterRow | undefined;
+          return r ? [toCounter(r)] : [];
+        });
+        const lockedUntil = Math.max(0, ...current.map((c) => c.lockedUntil));
+        if (lockedUntil > at) return { lockedUntil, counters: current };
+        return { lockedUntil: 0, counters: keys.map((key) => countOne(key, at, windowStart, lockFor)) };
+      });
+    },
+
+    async lockFailures(keys: string[], at: number, lockFor: LockFor) {
+      return write([], () => {
+        const update = db.prepare('UPDATE failure_counters SET locked_until = ? WHERE key = ?');
+        return keys.flatMap((key) => {
+          const r = failure.get(key) as CounterRow | undefined;
+          if (!r) return [];
+          const lock = lockFor(r.failures, key);
+          const lockedUntil = Math.max(r.locked_until, lock > 0 ? at + lock : 0);
+          if (lockedUntil !== r.locked_until) update.run(lockedUntil, key);
+          return [toCounter({ ...r, locked_until: lockedUntil })];
+        });
+      });
+    },
+
+    async forgiveFailures(keys: string[]) {
+      await write([], () => {
+        const forgive = db.prepare('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');
+        for (const key of keys) forgive.run(key);
+      });
+    },
+
+    async getFailures(keys: string[]) {
+      return keys.flatMap((key) => {
+        const r = failure.get(key) as CounterRow | undefined;
+        return r ? [toCounter(r)] : [];
+      });
+    },
+
+    async clearFailures(keys: string[]) {
+      await write([], () => {
+        const del = db.prepare('DELETE FROM failure_counters WHERE key = ?');
+        for (const key of keys) del.run(key);
+      });
+    },
+  };
+}
