@@ -8,12 +8,12 @@
 import { FastifyInstance, FastifyReply } from 'fastify';
 import { unixSeconds } from '../../../core/clock';
 import { checkNewPassword } from '../../../core/identity/users';
-import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
+import { InvalidArgument, InvalidCredentials, TokenInvalid, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { clientAddress, retryAfter } from '../../request';
 import { cognitoBody } from './body';
-import { createChallengeSessions } from './challenge-sessions';
+import { createChallengeSessions } from '../../../core/identity/challenge-sessions';
 import { BAD_CREDENTIALS, cognitoError, cognitoFallback, INVALID_REFRESH_TOKEN, INVALID_SESSION, missingParameter, PASSWORD_POLICY, RATE_EXCEEDED } from './errors';
 import { REFRESH_TTL, signCognitoTokens, userAttributes } from './tokens';
 
@@ -108,7 +108,7 @@ export const cognito: Dialect = {
       try {
         used = await identity.refresh.use(body.value.RefreshToken, DIALECT, clientAddress(req));
       } catch (err) {
-        if (err instanceof InvalidCredentials) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_REFRESH_TOKEN);
+        if (err instanceof TokenInvalid) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_REFRESH_TOKEN);
         throw err;
       }
       // auth_time stays the time of the password login, as Cognito keeps it across refreshes.

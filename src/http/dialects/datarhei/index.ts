@@ -10,7 +10,7 @@ import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { bearerToken, clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
 import { BAD_CREDENTIALS, datarheiError, INVALID_JWT, MISSING_CREDENTIALS, TOO_MANY_ATTEMPTS } from './errors';
-import { createExternalIdp, ExternalIdp } from './external-idp';
+import { createExternalIdp, ExternalIdp } from '../../../core/identity/external-idp';
 
 const DIALECT = 'datarhei';
 export const ACCESS_TTL = 600;

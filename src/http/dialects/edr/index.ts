@@ -10,7 +10,7 @@ import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
 import * as msg from './errors';
-import { createMobileJwt } from './mobile-jwt';
+import { createMobileJwt } from '../../../core/identity/mobile-jwt';
 import { userView } from './user-view';
 
 const DIALECT = 'edr';

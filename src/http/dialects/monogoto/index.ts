@@ -4,7 +4,7 @@
  * single use, and presenting a spent one revokes its whole family (the core records the incident).
  */
 import { FastifyInstance } from 'fastify';
-import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
+import { InvalidArgument, InvalidCredentials, PasswordChangeRequired, TokenInvalid, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { clientAddress, jsonBody, nonEmptyString } from '../../request';
@@ -34,7 +34,7 @@ export const monogoto: Dialect = {
         user = await identity.users.authenticate({ username: body.value.UserName, password: body.value.Password, address, dialect: DIALECT });
       } catch (err) {
         if (err instanceof TooManyAttempts) return tooManyRequests(reply, err.retryAfterSeconds);
-        if (err instanceof InvalidCredentials || err instanceof InvalidArgument) return accessDenied(reply);
+        if (err instanceof InvalidCredentials || err instanceof PasswordChangeRequired || err instanceof InvalidArgument) return accessDenied(reply);
         throw err;
       }
       const audit = { event: 'login', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
@@ -50,7 +50,7 @@ export const monogoto: Dialect = {
       try {
         used = await identity.refresh.use(body.value.refreshToken, DIALECT, clientAddress(req));
       } catch (err) {
-        if (err instanceof InvalidCredentials) return accessDenied(reply, 401);
+        if (err instanceof TokenInvalid) return accessDenied(reply, 401);
         throw err;
       }
       const { user, record } = used;
