@@ -18,10 +18,8 @@ export interface DialectContext {
   identity: IdentityUseCases;
   clock: Clock;
   /** The settings the HTTP routes read themselves (client authentication of the token endpoints). */
-  config: Readonly<Config>;
+  config: Pick<Readonly<Config>, 'introspectionClients'>;
   log: Logger;
-  /** @deprecated the whole core, only while the dialects move onto `identity` (issue 11). */
-  core: Core;
 }
 
 export async function createDialectContext({ core, config, log }: HttpDoorDeps): Promise<DialectContext> {
@@ -38,7 +36,7 @@ export async function createDialectContext({ core, config, log }: HttpDoorDeps):
         }
       : undefined,
   });
-  return { identity, clock: core.clock, config, log, core };
+  return { identity, clock: core.clock, config: { introspectionClients: config.introspectionClients }, log };
 }
 
 /**
