@@ -48,7 +48,9 @@ export class UserNotFound extends define('ERR_USER_NOT_FOUND') {}
 export class RoleNotFound extends define('ERR_ROLE_NOT_FOUND') {}
 export class InvalidCredentials extends define('ERR_INVALID_CREDENTIALS') {}
 /** The password was right, but the user must choose a new one first (only a dialect with a challenge flow lets them). */
-export class PasswordChangeRequired extends InvalidCredentials {}
+export class PasswordChangeRequired extends define('ERR_PASSWORD_CHANGE_REQUIRED') {}
+/** A new password the password rules refuse (too short, too long). */
+export class PasswordPolicyViolated extends define('ERR_PASSWORD_POLICY') {}
 /** A refusal that says when to come back (Retry-After). */
 const defineRetryLater = (code: ErrorCode) =>
   class extends GatewayError {
@@ -109,6 +111,8 @@ export const ERROR_CODES = [
   'ERR_USER_NOT_FOUND',
   'ERR_ROLE_NOT_FOUND',
   'ERR_INVALID_CREDENTIALS',
+  'ERR_PASSWORD_CHANGE_REQUIRED',
+  'ERR_PASSWORD_POLICY',
   'ERR_TOO_MANY_ATTEMPTS',
   'ERR_STORE_UNAVAILABLE',
   'ERR_CONFIG_INVALID',

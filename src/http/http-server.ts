@@ -8,9 +8,8 @@ import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } 
 import { Logger } from 'pino';
 import { createAddressLimiter } from '../core/identity/address-limiter';
 import { ENV_NAMES } from '../config';
-import { StoreUnavailable } from '../errors';
 import { asListenFailure } from '../listen-failure';
-import { Dialect, DialectContext } from './dialect';
+import { createDialectContext, Dialect, DialectContext, HttpDoorDeps } from './dialect';
 import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
 import { retryAfter } from './request';
@@ -33,22 +32,23 @@ function dialectFor(url: string): Dialect | undefined {
   return DIALECTS.find((d) => d.prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`)));
 }
 
-function answer(req: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
+function answer(ctx: DialectContext, req: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
   const dialect = dialectFor(req.url);
-  if (dialect) return dialect.fallback(reply, status);
+  if (dialect) return dialect.fallback(reply, status, ctx);
   const error = status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
   return reply.code(status).send({ error });
 }
 
-function tooMany(req: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+function tooMany(ctx: DialectContext, req: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
   const dialect = dialectFor(req.url);
-  if (dialect) return dialect.tooMany(reply, retryAfterSeconds);
+  if (dialect) return dialect.tooMany(reply, retryAfterSeconds, ctx);
   return retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' });
 }
 
 /** `tls` undefined = plaintext, which only GATEWAY_HTTP_TLS=off asks for (see loadHttpTls). */
-export async function startHttpServer(ctx: DialectContext, host: string, port: number, log: Logger, tls: HttpTls | undefined): Promise<HttpServer> {
-  const { config } = ctx;
+export async function startHttpServer(deps: HttpDoorDeps, host: string, port: number, log: Logger, tls: HttpTls | undefined): Promise<HttpServer> {
+  const { config } = deps;
+  const ctx = await createDialectContext(deps);
   const limits = { handshakeTimeoutMs: config.httpHandshakeTimeoutMs, maxConnections: config.httpMaxConnections, keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs };
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
@@ -67,17 +67,17 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  registerFailureLimit(app, createAddressLimiter(ctx.core.clock, log, ctx.config.httpFailuresPerMinute), tooMany);
-  app.setNotFoundHandler((req, reply) => answer(req, reply, 404));
+  registerFailureLimit(app, createAddressLimiter(ctx.clock, log, config.httpFailuresPerMinute), (req, reply, seconds) => tooMany(ctx, req, reply, seconds));
+  app.setNotFoundHandler((req, reply) => answer(ctx, req, reply, 404));
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof StoreUnavailable) {
+    if ((err.code as string) === 'ERR_STORE_UNAVAILABLE') {
       // The database is away: say so at once; clients retry, nothing was half-written.
       log.warn({ url: req.url.split('?')[0], reason: err.message }, 'store unavailable');
-      return answer(req, retryAfter(reply, 1), 503);
+      return answer(ctx, req, retryAfter(reply, 1), 503);
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) log.error({ err, url: req.url.split('?')[0] }, 'HTTP request failed');
-    return answer(req, reply, status);
+    return answer(ctx, req, reply, status);
   });
 
   registerTokenEndpoints(app, ctx);

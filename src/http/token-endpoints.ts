@@ -5,11 +5,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { unixSeconds } from '../core/clock';
-import { hashToken } from '../core/identity/refresh-tokens';
-import { createTokenStanding } from '../core/identity/token-standing';
-import { StoreUnavailable } from '../errors';
+import { Introspection } from '../core/identity/introspection';
 import { DialectContext } from './dialect';
+import { ErrorTable, refusalOf } from './error-table';
 import { formBody } from './request';
 import { OPENAPI } from './openapi';
 
@@ -42,75 +40,65 @@ function clientAuthenticator(entries: readonly string[]) {
 const unauthorizedClient = (reply: FastifyReply) =>
   reply.code(401).header('www-authenticate', 'Basic realm="master-gateway"').send({ error: 'invalid_client' });
 
-export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext): void {
-  const { identity, store, clock } = ctx.core;
-  const authenticateClient = clientAuthenticator(ctx.config.introspectionClients);
-  const standing = createTokenStanding({
-    store,
-    directory: ctx.core.directory,
-    access: identity.access,
-    refresh: identity.refresh,
-    users: identity.users,
-    revocationClients: ctx.config.revocationClients,
-  });
+const tokenRequired = (reply: FastifyReply) =>
+  reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
 
-  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.access.jwks()));
+/** RFC 6749 §5.2 errors, by core code: RFC 7009 §2.2.1 refuses a revocation so; the token stays in force. */
+const OAUTH_ERRORS: ErrorTable<{ status: number; error: string; description: string }> = {
+  ERR_PERMISSION_DENIED: { status: 400, error: 'unauthorized_client', description: 'this client may revoke only tokens issued to it; this one was not' },
+};
+
+/** RFC 7662 §2.2's answer for what the core found. */
+function introspectionAnswer(found: Introspection, client: string) {
+  if (!found.active) return { active: false };
+  if (found.kind === 'refresh') {
+    const { user, record } = found;
+    return { active: true, token_type: 'refresh_token', sub: user.userId, username: user.username, tenant: user.tenantId, iat: record.issuedAt, exp: record.expiresAt, client_id: client };
+  }
+  const { claims, user } = found;
+  return {
+    active: true,
+    token_type: claims.token_use === 'id' ? 'id_token' : 'access_token',
+    sub: claims.sub,
+    username: user?.username,
+    tenant: claims.tenant,
+    iss: claims.iss,
+    iat: claims.iat,
+    exp: claims.exp,
+    jti: claims.jti,
+    client_id: client,
+    // RFC 8705 §3.2: the certificate the token is bound to.
+    ...(claims.cnf ? { cnf: claims.cnf } : {}),
+  };
+}
+
+export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext): void {
+  const { identity } = ctx;
+  const authenticateClient = clientAuthenticator(ctx.config.introspectionClients);
+
+  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.jwks()));
   app.get('/openapi.json', async (_req, reply) => reply.send(OPENAPI));
 
   app.post('/oauth2/introspect', async (req, reply) => {
     const client = authenticateClient(req);
     if (!client) return unauthorizedClient(reply);
     const token = formBody(req)?.get('token');
-    if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
-    // Refresh tokens first (some are JWTs too): they are known by their hash.
-    const record = await store.findRefreshToken(hashToken(token));
-    if (record) {
-      const user = await identity.users.active(record.userId);
-      const live = user && record.revokedAt === null && record.expiresAt > unixSeconds(clock) && !(record.rotating && record.usedAt !== null);
-      if (!live) return reply.send({ active: false });
-      return reply.send({ active: true, token_type: 'refresh_token', sub: user.userId, username: user.username, tenant: user.tenantId, iat: record.issuedAt, exp: record.expiresAt, client_id: client });
-    }
-    let claims;
-    try {
-      claims = await identity.access.verify(token);
-    } catch (err) {
-      if (err instanceof StoreUnavailable) throw err;
-      return reply.send({ active: false });
-    }
-    if (!(await ctx.core.directory.hasTenant(claims.tenant))) return reply.send({ active: false });
-    // gRPC tokens are bound to a client certificate and name no user; HTTP tokens name theirs (uid, else sub).
-    if (claims.cnf && !(await standing.boundTokenInForce(claims))) return reply.send({ active: false });
-    const user = claims.cnf ? undefined : await identity.users.active(typeof claims.uid === 'string' ? claims.uid : claims.sub);
-    if (!claims.cnf && (!user || user.tenantId !== claims.tenant)) return reply.send({ active: false });
-    return reply.send({
-      active: true,
-      token_type: claims.token_use === 'id' ? 'id_token' : 'access_token',
-      sub: claims.sub,
-      username: user?.username,
-      tenant: claims.tenant,
-      iss: claims.iss,
-      iat: claims.iat,
-      exp: claims.exp,
-      jti: claims.jti,
-      client_id: client,
-      // RFC 8705 §3.2: the certificate the token is bound to.
-      ...(claims.cnf ? { cnf: claims.cnf } : {}),
-    });
+    if (!token) return tokenRequired(reply);
+    return reply.send(introspectionAnswer(await identity.introspect(token), client));
   });
 
   app.post('/oauth2/revoke', async (req, reply) => {
     const client = authenticateClient(req);
     if (!client) return unauthorizedClient(reply);
     const token = formBody(req)?.get('token');
-    if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
-    const outcome = await standing.revoke(client, token);
-    if (outcome === 'refused') {
-      await identity.audit({ event: 'revocation', outcome: 'failure', dialect: 'oauth2', address: req.ip, detail: `${client} may not revoke this token` });
-      // RFC 7009 §2.1/§2.2.1: refused with an RFC 6749 §5.2 error; the token stays in force.
-      return reply.code(400).send({ error: 'unauthorized_client', error_description: 'this client may revoke only tokens issued to it; this one was not' });
+    if (!token) return tokenRequired(reply);
+    try {
+      await identity.revoke(client, token, req.ip);
+    } catch (err) {
+      const { row } = refusalOf(OAUTH_ERRORS, err);
+      return reply.code(row.status).send({ error: row.error, error_description: row.description });
     }
     // RFC 7009 §2.2: the answer is the same whether or not the token was known.
-    await identity.audit({ event: 'revocation', outcome: 'success', dialect: 'oauth2', address: req.ip, detail: `${outcome} token revoked by ${client}` });
     return reply.code(200).send();
   });
 }

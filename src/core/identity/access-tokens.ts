@@ -4,7 +4,7 @@
  * its tenant. Verification allows ES256 only and honours revocations.
  */
 import { randomUUID } from 'node:crypto';
-import { TokenInvalid, TokenRevoked } from '../../errors';
+import { StoreUnavailable, TokenInvalid, TokenRevoked } from '../../errors';
 import { Store } from '../../store/store';
 import { Clock, unixSeconds } from '../clock';
 import { Directory } from '../directory';
@@ -29,11 +29,23 @@ export interface AccessTokens {
   sign(claims: AccessClaims, ttlSeconds: number, header?: Record<string, unknown>): { token: string; jti: string; iat: number; exp: number };
   /** Signature (ES256 only), issuer, expiry, revocation (asked of the store). */
   verify(token: string): Promise<VerifiedClaims>;
+  /** The claims of a token `verify` accepts, else undefined; a store that cannot answer still throws (a 503, not a bad token). */
+  check(token: string): Promise<VerifiedClaims | undefined>;
   revoke(claims: Pick<VerifiedClaims, 'jti' | 'exp'>): Promise<void>;
   jwks(): { keys: Record<string, unknown>[] };
 }
 
 export function createAccessTokens(keys: KeyRing, directory: Directory, store: Store, clock: Clock, issuer: string): AccessTokens {
+  async function verify(token: string): Promise<VerifiedClaims> {
+    const { claims } = verifyGatewayJwt(token, keys, issuer, clock);
+    const { jti, sub, tenant, exp, iat } = claims;
+    if (typeof jti !== 'string' || typeof sub !== 'string' || typeof tenant !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
+      throw new TokenInvalid('token lacks required claims');
+    }
+    if (await directory.isRevoked(jti)) throw new TokenRevoked('token was revoked');
+    return claims as VerifiedClaims;
+  }
+
   return {
     sign(claims, ttlSeconds, header = {}) {
       const iat = unixSeconds(clock);
@@ -43,14 +55,15 @@ export function createAccessTokens(keys: KeyRing, directory: Directory, store: S
       return { token, jti, iat, exp };
     },
 
-    async verify(token) {
-      const { claims } = verifyGatewayJwt(token, keys, issuer, clock);
-      const { jti, sub, tenant, exp, iat } = claims;
-      if (typeof jti !== 'string' || typeof sub !== 'string' || typeof tenant !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
-        throw new TokenInvalid('token lacks required claims');
+    verify,
+
+    async check(token) {
+      try {
+        return await verify(token);
+      } catch (err) {
+        if (err instanceof StoreUnavailable) throw err;
+        return undefined;
       }
-      if (await directory.isRevoked(jti)) throw new TokenRevoked('token was revoked');
-      return claims as VerifiedClaims;
     },
 
     async revoke({ jti, exp }) {

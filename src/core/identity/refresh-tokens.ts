@@ -5,7 +5,7 @@
  * expire or are revoked.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { InvalidCredentials } from '../../errors';
+import { TokenInvalid } from '../../errors';
 import { RefreshTokenRecord, Store, UserRecord } from '../../store/store';
 import { Clock, unixSeconds } from '../clock';
 import { Audit } from './audit';
@@ -22,13 +22,21 @@ export interface IssueOptions {
 
 export interface RefreshTokens {
   issue(user: UserRecord, dialect: string, options: IssueOptions): Promise<{ token: string; familyId: string; expiresAt: number }>;
-  /** The user and record of a good token; a rotating token is spent by this call. */
+  /** The user and record of a good token; a rotating token is spent by this call. Throws TokenInvalid. */
   use(token: string, dialect: string, address: string): Promise<{ user: UserRecord; record: RefreshTokenRecord }>;
+  /**
+   * Whether a token is one of ours and still in force (what `use` would honour, a spent rotating
+   * token not), without using it: for introspection. Undefined when no such token was issued.
+   */
+  inspect(token: string): Promise<{ live: false } | { live: true; user: UserRecord; record: RefreshTokenRecord } | undefined>;
   /** Revokes the token's family; false when the token is unknown. */
   revoke(token: string): Promise<boolean>;
 }
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Not revoked, not expired: the rule `use` and `inspect` share (a spent rotating token is each one's own case). */
+const inForce = (record: RefreshTokenRecord, now: number) => record.revokedAt === null && record.expiresAt > now;
 
 export function createRefreshTokens(store: Store, clock: Clock, users: Users, audit: Audit): RefreshTokens {
   return {
@@ -51,11 +59,11 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
     },
 
     async use(token, dialect, address) {
-      const invalid = () => new InvalidCredentials('refresh token is invalid, expired or revoked');
+      const invalid = () => new TokenInvalid('refresh token is invalid, expired or revoked');
       if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw invalid();
       const record = await store.findRefreshToken(hashToken(token));
       const now = unixSeconds(clock);
-      if (!record || record.dialect !== dialect || record.revokedAt !== null || record.expiresAt <= now) throw invalid();
+      if (!record || record.dialect !== dialect || !inForce(record, now)) throw invalid();
       const user = await users.active(record.userId);
       if (!user) throw invalid();
       if (record.rotating && !(await store.spendRefreshToken(record.tokenHash, now))) {
@@ -65,6 +73,14 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
       }
       await audit({ event: 'refresh', outcome: 'success', dialect, username: user.username, tenantId: user.tenantId, address });
       return { user, record };
+    },
+
+    async inspect(token) {
+      const record = await store.findRefreshToken(hashToken(token));
+      if (!record) return undefined;
+      const user = await users.active(record.userId);
+      const spent = record.rotating && record.usedAt !== null;
+      return user && inForce(record, unixSeconds(clock)) && !spent ? { live: true, user, record } : { live: false };
     },
 
     async revoke(token) {

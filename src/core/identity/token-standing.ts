@@ -2,7 +2,6 @@
  * For resource servers (RFC 7662 introspection, RFC 7009 revocation): whether an access token of
  * ours is in force, and who may revoke it. Decided here; the HTTP door only shapes the answers.
  */
-import { StoreUnavailable } from '../../errors';
 import { Store } from '../../store/store';
 import { Directory } from '../directory';
 import { AccessTokens, VerifiedClaims } from './access-tokens';
@@ -38,16 +37,6 @@ export interface TokenStanding {
 export function createTokenStanding(d: TokenStandingDeps): TokenStanding {
   const privileged = new Set(d.revocationClients);
 
-  async function liveAccess(token: string): Promise<VerifiedClaims | undefined> {
-    try {
-      return await d.access.verify(token);
-    } catch (err) {
-      // A database that cannot answer is a 503, not an unknown token.
-      if (err instanceof StoreUnavailable) throw err;
-      return undefined;
-    }
-  }
-
   return {
     async boundTokenInForce(claims) {
       const generation = await d.directory.tenantGeneration(claims.tenant);
@@ -64,7 +53,7 @@ export function createTokenStanding(d: TokenStandingDeps): TokenStanding {
 
     async revoke(client, token) {
       const refresh = await d.store.findRefreshToken(hashToken(token));
-      const access = refresh ? undefined : await liveAccess(token);
+      const access = refresh ? undefined : await d.access.check(token);
       if (!refresh && !access) return 'unknown';
       if (!privileged.has(client)) return 'refused';
       if (refresh) return (await d.refresh.revoke(token)) ? 'refresh' : 'unknown';

@@ -4,7 +4,7 @@
  * whether or not the user exists, the same error for every kind of failure.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgument, InvalidCredentials, PasswordChangeRequired } from '../../errors';
+import { InvalidArgument, InvalidCredentials, PasswordChangeRequired, PasswordPolicyViolated } from '../../errors';
 import { checkId } from '../../pki/ids';
 import { Store, UserPatch, UserRecord } from '../../store/store';
 import { Clock } from '../clock';
@@ -44,7 +44,7 @@ export interface Users {
   update(username: string, patch: Omit<UserPatch, 'passwordHash'>): Promise<void>;
   remove(username: string): Promise<void>;
   find(username: string): Promise<UserRecord | undefined>;
-  /** Resolves to the user, or throws InvalidCredentials / TooManyAttempts. */
+  /** Resolves to the user, or throws InvalidArgument / InvalidCredentials / PasswordChangeRequired / TooManyAttempts. */
   authenticate(attempt: LoginAttempt): Promise<UserRecord>;
   /** A user whose tokens may still be honoured: exists, enabled, tenant registered. */
   active(userId: string): Promise<UserRecord | undefined>;
@@ -60,8 +60,8 @@ export function checkUsername(value: unknown): string {
 }
 
 export function checkNewPassword(value: unknown): string {
-  if (typeof value !== 'string' || value.length < 8) throw new InvalidArgument('password must be at least 8 characters');
-  if (value.length > MAX_PASSWORD_LENGTH) throw new InvalidArgument(`password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (typeof value !== 'string' || value.length < 8) throw new PasswordPolicyViolated('password must be at least 8 characters');
+  if (value.length > MAX_PASSWORD_LENGTH) throw new PasswordPolicyViolated(`password must be at most ${MAX_PASSWORD_LENGTH} characters`);
   return value;
 }
 

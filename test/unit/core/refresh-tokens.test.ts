@@ -38,17 +38,17 @@ const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: stri
 it('a reusable token works again and again until it expires', async () => {
   const { token } = await refresh.issue(user, 'datarhei', { rotating: false, ttlSeconds: 60 });
   for (let i = 0; i < 5; i++) expect((await refresh.use(token, 'datarhei', '127.0.0.1')).user.userId).toBe(user.userId);
-  expect(await code(refresh.use(token, 'cognito', '127.0.0.1'))).toBe('ERR_INVALID_CREDENTIALS');
+  expect(await code(refresh.use(token, 'cognito', '127.0.0.1'))).toBe('ERR_TOKEN_INVALID');
   now += 61_000;
-  expect(await code(refresh.use(token, 'datarhei', '127.0.0.1'))).toBe('ERR_INVALID_CREDENTIALS');
+  expect(await code(refresh.use(token, 'datarhei', '127.0.0.1'))).toBe('ERR_TOKEN_INVALID');
 });
 
 it('a rotating token is single use; presenting it again revokes the whole family and records an incident', async () => {
   const first = await refresh.issue(user, 'monogoto', { rotating: true, ttlSeconds: 600 });
   const { record } = await refresh.use(first.token, 'monogoto', '127.0.0.1');
   const second = await refresh.issue(user, 'monogoto', { rotating: true, ttlSeconds: 600, familyId: record.familyId });
-  expect(await code(refresh.use(first.token, 'monogoto', '10.0.0.9'))).toBe('ERR_INVALID_CREDENTIALS');
-  expect(await code(refresh.use(second.token, 'monogoto', '127.0.0.1'))).toBe('ERR_INVALID_CREDENTIALS');
+  expect(await code(refresh.use(first.token, 'monogoto', '10.0.0.9'))).toBe('ERR_TOKEN_INVALID');
+  expect(await code(refresh.use(second.token, 'monogoto', '127.0.0.1'))).toBe('ERR_TOKEN_INVALID');
   const incident = (await store.listAudit(10)).find((e) => e.event === 'refresh_reuse');
   expect(incident).toMatchObject({ outcome: 'incident', username: 'erin', address: '10.0.0.9' });
 });
@@ -59,7 +59,7 @@ it('a token added to a family after the family was revoked is born revoked (rota
   await store.revokeRefreshFamily(record.familyId, Math.floor(now / 1000));
   const late = await refresh.issue(user, 'edr', { rotating: true, ttlSeconds: 600, familyId: record.familyId });
   expect((await store.findRefreshToken((await import('../../../src/core/identity/refresh-tokens')).hashToken(late.token)))!.revokedAt).not.toBeNull();
-  expect(await code(refresh.use(late.token, 'edr', '127.0.0.1'))).toBe('ERR_INVALID_CREDENTIALS');
+  expect(await code(refresh.use(late.token, 'edr', '127.0.0.1'))).toBe('ERR_TOKEN_INVALID');
   expect(await store.spendRefreshToken((await import('../../../src/core/identity/refresh-tokens')).hashToken(late.token), 1)).toBe(false);
 });
 

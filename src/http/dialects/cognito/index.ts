@@ -1,74 +1,34 @@
 /**
  * Cognito-style login: POST /Login (InitiateAuth's result wrapped in `cognitoToken`), the
  * NEW_PASSWORD_REQUIRED challenge answered at POST /RespondToAuthChallenge, and POST /RefreshToken.
- * The original API has no refresh call of its own; /RefreshToken mirrors Cognito's REFRESH_TOKEN_AUTH:
- * new ID and access tokens and no new refresh token, so refresh tokens are reusable until they
- * expire (30 days) or are revoked.
+ * The original API has no refresh call of its own; /RefreshToken mirrors Cognito's REFRESH_TOKEN_AUTH
+ * (see answers.ts).
  */
-import { FastifyInstance, FastifyReply } from 'fastify';
-import { unixSeconds } from '../../../core/clock';
-import { checkNewPassword } from '../../../core/identity/users';
-import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
-import { UserRecord } from '../../../store/store';
+import { FastifyInstance } from 'fastify';
+import { NEW_PASSWORD_REQUIRED } from '../../../core/identity/challenge-sessions';
 import { Dialect, DialectContext } from '../../dialect';
-import { clientAddress, retryAfter } from '../../request';
+import { clientAddress } from '../../request';
+import { authenticated, loginAnswer, PROFILE } from './answers';
 import { cognitoBody } from './body';
-import { createChallengeSessions } from './challenge-sessions';
-import { BAD_CREDENTIALS, cognitoError, cognitoFallback, INVALID_REFRESH_TOKEN, INVALID_SESSION, missingParameter, PASSWORD_POLICY, RATE_EXCEEDED } from './errors';
-import { REFRESH_TTL, signCognitoTokens, userAttributes } from './tokens';
-
-const DIALECT = 'cognito';
-const NEW_PASSWORD_REQUIRED = 'NEW_PASSWORD_REQUIRED';
-const CHALLENGE_SECRET = 'cognito-challenge';
+import { fallback, invalidParameter, missingParameter, sendError, tooMany } from './errors';
 
 export const cognito: Dialect = {
-  name: DIALECT,
+  name: PROFILE.dialect,
   prefixes: ['/Login', '/RespondToAuthChallenge', '/RefreshToken'],
-  fallback: cognitoFallback,
-  tooMany: (reply, seconds) => cognitoError(retryAfter(reply, seconds), 429, 'TooManyRequestsException', RATE_EXCEEDED),
-  async register(app: FastifyInstance, ctx: DialectContext) {
-    const { identity, clock, keys, store } = ctx.core;
-    await keys.ensureSecret(CHALLENGE_SECRET);
-    // The current secret at each use: `keys rotate-hmac` takes effect without a restart.
-    const sessions = createChallengeSessions(() => keys.secret(CHALLENGE_SECRET), clock, store);
-    const invalidParameter = (reply: FastifyReply, message: string) => cognitoError(reply, 400, 'InvalidParameterException', message);
-
-    /** The /Login success body: the tokens and a reusable refresh token. */
-    async function authenticated(user: UserRecord) {
-      const { IdToken, TokenType, ExpiresIn, AccessToken } = signCognitoTokens(identity.access, user, unixSeconds(clock));
-      const refresh = await identity.refresh.issue(user, DIALECT, { rotating: false, ttlSeconds: REFRESH_TTL });
-      return { cognitoToken: { ChallengeParameters: {}, AuthenticationResult: { IdToken, TokenType, ExpiresIn, RefreshToken: refresh.token, AccessToken } } };
-    }
+  fallback,
+  tooMany,
+  register(app: FastifyInstance, ctx: DialectContext) {
+    const { identity } = ctx;
 
     app.post('/Login', async (req, reply) => {
       const body = cognitoBody(req, ['UserName', 'TenantName', 'Password'] as const);
       if (!body.ok) return invalidParameter(reply, body.message);
       const { UserName, TenantName, Password } = body.value;
-      const address = clientAddress(req);
-      let user: UserRecord;
       try {
-        user = await identity.users.authenticate({ username: UserName, password: Password, tenantName: TenantName, address, dialect: DIALECT, offersPasswordChange: true });
+        return reply.send(loginAnswer(await identity.loginOrChallenge({ username: UserName, password: Password, tenantName: TenantName, address: clientAddress(req) }, PROFILE)));
       } catch (err) {
-        if (err instanceof TooManyAttempts) return cognitoError(retryAfter(reply, err.retryAfterSeconds), 429, 'TooManyRequestsException', RATE_EXCEEDED);
-        if (err instanceof InvalidCredentials) return cognitoError(reply, 401, 'NotAuthorizedException', BAD_CREDENTIALS);
-        if (err instanceof InvalidArgument) return invalidParameter(reply, missingParameter('UserName'));
-        throw err;
+        return sendError(reply, err);
       }
-      const audit = { event: 'login', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
-      if (user.mustChangePassword) {
-        // authenticate may have rehashed the password; the session is bound to the stored hash.
-        const current = (await identity.users.active(user.userId)) ?? user;
-        await identity.audit({ ...audit, outcome: 'success', detail: `challenge ${NEW_PASSWORD_REQUIRED}` });
-        return reply.send({
-          cognitoToken: {
-            ChallengeName: NEW_PASSWORD_REQUIRED,
-            ChallengeParameters: { USER_ID_FOR_SRP: current.username, requiredAttributes: '[]', userAttributes: userAttributes(current) },
-            Session: sessions.open(current),
-          },
-        });
-      }
-      await identity.audit({ ...audit, outcome: 'success' });
-      return reply.send(await authenticated(user));
     });
 
     app.post('/RespondToAuthChallenge', async (req, reply) => {
@@ -80,40 +40,22 @@ export const cognito: Dialect = {
       const { USERNAME, NEW_PASSWORD } = responses;
       if (typeof USERNAME !== 'string' || USERNAME === '') return invalidParameter(reply, missingParameter('ChallengeResponses.USERNAME'));
       if (typeof NEW_PASSWORD !== 'string' || NEW_PASSWORD === '') return invalidParameter(reply, missingParameter('ChallengeResponses.NEW_PASSWORD'));
-
-      const address = clientAddress(req);
-      const found = await sessions.check(body.value.Session, USERNAME, (userId) => identity.users.active(userId));
-      if (!found) {
-        await identity.audit({ event: 'password_change', outcome: 'failure', dialect: DIALECT, username: USERNAME.slice(0, 128), address, detail: 'invalid challenge session' });
-        return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
-      }
       try {
-        checkNewPassword(NEW_PASSWORD);
-      } catch {
-        return cognitoError(reply, 400, 'InvalidPasswordException', PASSWORD_POLICY);
+        const answer = { session: body.value.Session, username: USERNAME, newPassword: NEW_PASSWORD, address: clientAddress(req) };
+        return reply.send(authenticated(await identity.answerChallenge(answer, PROFILE)));
+      } catch (err) {
+        return sendError(reply, err);
       }
-      if (!(await found.take())) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
-      const { user } = found;
-      await identity.users.setPassword(user.username, NEW_PASSWORD, { mustChange: false });
-      const audit = { dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
-      await identity.audit({ ...audit, event: 'password_change', outcome: 'success', detail: NEW_PASSWORD_REQUIRED });
-      await identity.audit({ ...audit, event: 'login', outcome: 'success' });
-      return reply.send(await authenticated({ ...user, mustChangePassword: false }));
     });
 
     app.post('/RefreshToken', async (req, reply) => {
       const body = cognitoBody(req, ['RefreshToken'] as const);
       if (!body.ok) return invalidParameter(reply, body.message);
-      let used;
       try {
-        used = await identity.refresh.use(body.value.RefreshToken, DIALECT, clientAddress(req));
+        return reply.send(authenticated(await identity.refresh(body.value.RefreshToken, clientAddress(req), PROFILE)));
       } catch (err) {
-        if (err instanceof InvalidCredentials) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_REFRESH_TOKEN);
-        throw err;
+        return sendError(reply, err);
       }
-      // auth_time stays the time of the password login, as Cognito keeps it across refreshes.
-      const { IdToken, TokenType, ExpiresIn, AccessToken } = signCognitoTokens(identity.access, used.user, used.record.issuedAt);
-      return reply.send({ cognitoToken: { ChallengeParameters: {}, AuthenticationResult: { IdToken, TokenType, ExpiresIn, AccessToken } } });
     });
   },
 };

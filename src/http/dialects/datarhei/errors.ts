@@ -1,5 +1,8 @@
+/** datarhei's error answers: one table from core error code, one per router status, and the 429. */
 import { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { ErrorTable, FallbackKind, fallbackKind, refusalOf } from '../../error-table';
+import { retryAfter } from '../../request';
 
 /** datarhei's error body: `{code, message: <HTTP status text>, details: [strings]}`; details is always an array. */
 export function datarheiError(reply: FastifyReply, code: number, ...details: string[]): FastifyReply {
@@ -10,3 +13,33 @@ export const BAD_CREDENTIALS = 'Invalid authorization credentials: invalid usern
 export const MISSING_CREDENTIALS = 'Missing authorization credentials';
 export const INVALID_JWT = 'Missing or invalid JWT token';
 export const TOO_MANY_ATTEMPTS = 'Too many failed login attempts, retry later';
+
+/** Core error code → status and detail; no detail: the error's own message (external login reasons, written for the client). */
+const ERRORS: ErrorTable<{ status: number; detail?: string }> = {
+  ERR_INVALID_ARGUMENT: { status: 400, detail: MISSING_CREDENTIALS },
+  ERR_INVALID_CREDENTIALS: { status: 401, detail: BAD_CREDENTIALS },
+  ERR_PASSWORD_CHANGE_REQUIRED: { status: 401, detail: 'Password change required: set a new password first' },
+  ERR_TOKEN_INVALID: { status: 401, detail: INVALID_JWT },
+  ERR_UNAUTHENTICATED: { status: 401 },
+  ERR_TOO_MANY_ATTEMPTS: { status: 429, detail: TOO_MANY_ATTEMPTS },
+};
+
+/** The detail of a status the router decided (the status itself is kept). */
+const FALLBACK: Record<FallbackKind, string> = {
+  notFound: 'Not found',
+  tooLarge: 'Request body is too large',
+  badRequest: 'Bad request',
+  internal: 'Internal error',
+  unavailable: 'Service unavailable, retry later',
+};
+
+/** A thrown error in datarhei's shape; one the table lacks is thrown on (to the 500/503 fallback). */
+export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  const { row, message, retryAfterSeconds } = refusalOf(ERRORS, err);
+  if (retryAfterSeconds !== undefined) retryAfter(reply, retryAfterSeconds);
+  return datarheiError(reply, row.status, row.detail ?? message);
+}
+
+export const fallback = (reply: FastifyReply, status: number) => datarheiError(reply, status, FALLBACK[fallbackKind(status)]);
+
+export const tooMany = (reply: FastifyReply, seconds: number) => datarheiError(retryAfter(reply, seconds), 429, TOO_MANY_ATTEMPTS);

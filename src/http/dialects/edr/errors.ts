@@ -1,37 +1,49 @@
+/**
+ * The EDR mobile envelope's failures: `{response: {code, timestamp, message}, data: null}`, the
+ * HTTP status in `response.code`. One table from core error code, one per router status, and the 429.
+ */
 import { FastifyReply } from 'fastify';
 import { Clock } from '../../../core/clock';
+import { ErrorTable, FallbackKind, fallbackKind, refusalOf } from '../../error-table';
+import { retryAfter } from '../../request';
+import { timestamp } from './answers';
 
-/**
- * The EDR mobile envelope: `{response: {code, timestamp, …}, data}`. Failures carry the HTTP status
- * in `response.code`, a message, and `data: null`.
- */
-export type EdrEnvelope = (reply: FastifyReply, data: unknown, extra?: Record<string, unknown>) => FastifyReply;
-export type EdrFailure = (reply: FastifyReply, code: number, message: string) => FastifyReply;
-
-const timestamp = (clock: Clock) => new Date(clock()).toISOString();
-
-export function edrReplies(clock: Clock): { ok: EdrEnvelope; fail: EdrFailure } {
-  return {
-    ok: (reply, data, extra = {}) => reply.code(200).send({ response: { code: 200, timestamp: timestamp(clock), ...extra }, data }),
-    fail: (reply, code, message) => reply.code(code).send({ response: { code, timestamp: timestamp(clock), message }, data: null }),
-  };
+export function edrFailure(reply: FastifyReply, clock: Clock, code: number, message: string): FastifyReply {
+  return reply.code(code).send({ response: { code, timestamp: timestamp(clock), message }, data: null });
 }
 
-export const INVALID_LOGIN = 'Invalid login';
-export const INVALID_REFRESH = 'Invalid refresh token';
 export const TOO_MANY_ATTEMPTS = 'Too many failed login attempts, retry later';
-export const PASSWORD_CHANGE_REQUIRED = 'Password change required: set a new password first';
 export const NOT_JSON = 'Content-Type must be application/json';
 export const NOT_AN_OBJECT = 'Body must be a JSON object';
 export const NEED_CREDENTIALS = 'username and password are required strings';
 export const NEED_LOGIN_FIELDS = 'username, password and jwt are required strings';
 export const NEED_REFRESH_TOKEN = 'refreshToken is required';
 
-/** The message of a status the router decided (unknown route, body too large, unreadable request, crash). */
-export function fallbackMessage(status: number): string {
-  if (status === 404) return 'Not found';
-  if (status === 413) return 'Request body is too large';
-  if (status === 503) return 'Service unavailable, retry later';
-  if (status >= 500) return 'Internal error';
-  return 'Bad request';
+/** Core error code → status and message. A bad mobile JWT is refused as a bad login (the core makes it InvalidCredentials). */
+const ERRORS: ErrorTable<{ status: number; message: string }> = {
+  ERR_INVALID_ARGUMENT: { status: 400, message: NEED_CREDENTIALS },
+  ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid login' },
+  ERR_TOKEN_INVALID: { status: 401, message: 'Invalid refresh token' },
+  ERR_PASSWORD_CHANGE_REQUIRED: { status: 403, message: 'Password change required: set a new password first' },
+  ERR_TOO_MANY_ATTEMPTS: { status: 429, message: TOO_MANY_ATTEMPTS },
+};
+
+/** The message of a status the router decided (the status itself is kept). */
+const FALLBACK: Record<FallbackKind, string> = {
+  notFound: 'Not found',
+  tooLarge: 'Request body is too large',
+  badRequest: 'Bad request',
+  internal: 'Internal error',
+  unavailable: 'Service unavailable, retry later',
+};
+
+/** A thrown error in the EDR envelope; one the table lacks is thrown on (to the 500/503 fallback). */
+export function sendError(reply: FastifyReply, clock: Clock, err: unknown): FastifyReply {
+  const { row, retryAfterSeconds } = refusalOf(ERRORS, err);
+  if (retryAfterSeconds !== undefined) retryAfter(reply, retryAfterSeconds);
+  return edrFailure(reply, clock, row.status, row.message);
 }
+
+export const fallback = (reply: FastifyReply, status: number, { clock }: { clock: Clock }) => edrFailure(reply, clock, status, FALLBACK[fallbackKind(status)]);
+
+export const tooMany = (reply: FastifyReply, seconds: number, { clock }: { clock: Clock }) => edrFailure(retryAfter(reply, seconds), clock, 429, TOO_MANY_ATTEMPTS);

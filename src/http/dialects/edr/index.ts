@@ -2,110 +2,68 @@
  * EDR mobile login: POST /mobile/v1/auth/edr (account step → short-lived mobile JWT), then
  * POST /mobile/v1/auth/login (credentials + that JWT → access token). POST /mobile/v1/auth/refresh is
  * our addition (the original has none): login also returns a refreshToken, and refresh tokens
- * rotate — each refresh spends the one presented and returns the next of the same family.
+ * rotate (see answers.ts).
  */
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, TooManyAttempts } from '../../../errors';
-import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
-import { clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
-import * as msg from './errors';
-import { createMobileJwt } from './mobile-jwt';
-import { userView } from './user-view';
-
-const DIALECT = 'edr';
-export const ACCESS_TTL = 3600;
-export const REFRESH_TTL = 30 * 86_400;
+import { clientAddress, jsonBody, nonEmptyString } from '../../request';
+import { loginAnswer, ok, PROFILE, refreshAnswer } from './answers';
+import { edrFailure, fallback, NEED_CREDENTIALS, NEED_LOGIN_FIELDS, NEED_REFRESH_TOKEN, NOT_AN_OBJECT, NOT_JSON, sendError, tooMany } from './errors';
 
 type Fields<K extends string> = { [key in K]: string };
 
 export const edr: Dialect = {
-  name: DIALECT,
+  name: PROFILE.dialect,
   prefixes: ['/mobile'],
-  fallback: (reply, status) =>
-    reply.code(status).send({ response: { code: status, timestamp: new Date().toISOString(), message: msg.fallbackMessage(status) }, data: null }),
-  tooMany: (reply, seconds) =>
-    retryAfter(reply, seconds).code(429).send({ response: { code: 429, timestamp: new Date().toISOString(), message: msg.TOO_MANY_ATTEMPTS }, data: null }),
+  fallback,
+  tooMany,
   register(app: FastifyInstance, ctx: DialectContext) {
-    const { identity, clock } = ctx.core;
-    const { ok, fail } = msg.edrReplies(clock);
-    const mobileJwt = createMobileJwt(() => identity.mobileKey, ctx.config.tokenIssuer, clock);
+    const { identity, clock } = ctx;
 
     /** The named string fields of a JSON body, or undefined once a 400 has been sent. */
     function fields<K extends string>(req: FastifyRequest, reply: FastifyReply, names: K[], missing: string): Fields<K> | undefined {
       const body = jsonBody(req);
       if (!body.ok) {
-        fail(reply, 400, body.reason === 'content-type' ? msg.NOT_JSON : msg.NOT_AN_OBJECT);
+        edrFailure(reply, clock, 400, body.reason === 'content-type' ? NOT_JSON : NOT_AN_OBJECT);
         return undefined;
       }
       if (!names.every((n) => nonEmptyString(body.value[n]))) {
-        fail(reply, 400, missing);
+        edrFailure(reply, clock, 400, missing);
         return undefined;
       }
       return body.value as Fields<K>;
     }
 
-    /** The core's password check in this dialect's shapes; undefined once a failure has been sent. */
-    async function authenticate(reply: FastifyReply, username: string, password: string, address: string): Promise<UserRecord | undefined> {
-      try {
-        return await identity.users.authenticate({ username, password, address, dialect: DIALECT });
-      } catch (err) {
-        if (err instanceof PasswordChangeRequired) fail(reply, 403, msg.PASSWORD_CHANGE_REQUIRED);
-        else if (err instanceof TooManyAttempts) fail(retryAfter(reply, err.retryAfterSeconds), 429, msg.TOO_MANY_ATTEMPTS);
-        else if (err instanceof InvalidCredentials) fail(reply, 401, msg.INVALID_LOGIN);
-        else if (err instanceof InvalidArgument) fail(reply, 400, msg.NEED_CREDENTIALS);
-        else throw err;
-      }
-      return undefined;
-    }
-
-    async function tokens(user: UserRecord, familyId?: string) {
-      const claims = { sub: user.userId, uid: user.userId, tenant: user.tenantId, username: user.username };
-      const access = identity.access.sign(claims, ACCESS_TTL, { typ: 'access' });
-      const refresh = await identity.refresh.issue(user, DIALECT, { rotating: true, ttlSeconds: REFRESH_TTL, familyId });
-      return { accessToken: access.token, refreshToken: refresh.token };
-    }
-
     app.post('/mobile/v1/auth/edr', async (req, reply) => {
-      const body = fields(req, reply, ['username', 'password'], msg.NEED_CREDENTIALS);
+      const body = fields(req, reply, ['username', 'password'], NEED_CREDENTIALS);
       if (!body) return reply;
-      const user = await authenticate(reply, body.username, body.password, clientAddress(req));
-      if (!user) return reply;
-      await identity.audit({ event: 'login', outcome: 'success', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address: clientAddress(req), detail: 'account step: mobile jwt issued' });
-      return ok(reply, mobileJwt.sign(user.userId), { type: 'jwt' });
+      try {
+        const mobileJwt = await identity.accountStep({ username: body.username, password: body.password, address: clientAddress(req) }, PROFILE.dialect);
+        return ok(reply, clock, mobileJwt, { type: 'jwt' });
+      } catch (err) {
+        return sendError(reply, clock, err);
+      }
     });
 
     app.post('/mobile/v1/auth/login', async (req, reply) => {
-      const body = fields(req, reply, ['username', 'password', 'jwt'], msg.NEED_LOGIN_FIELDS);
+      const body = fields(req, reply, ['username', 'password', 'jwt'], NEED_LOGIN_FIELDS);
       if (!body) return reply;
-      const address = clientAddress(req);
-      // The mobile JWT is checked before the password, so a bad one never reaches argon2 or the
-      // lockout counters, and every mismatch (other account, unknown user) answers alike.
+      const { username, password, jwt } = body;
       try {
-        mobileJwt.verify(body.jwt, (await identity.users.find(body.username))?.userId);
+        return ok(reply, clock, loginAnswer(await identity.login({ username, password, accountProof: jwt, address: clientAddress(req) }, PROFILE)));
       } catch (err) {
-        if (!(err instanceof GatewayError)) throw err;
-        await identity.audit({ event: 'login', outcome: 'failure', dialect: DIALECT, username: body.username.slice(0, 128), address, detail: err.code });
-        return fail(reply, 401, msg.INVALID_LOGIN);
+        return sendError(reply, clock, err);
       }
-      const user = await authenticate(reply, body.username, body.password, address);
-      if (!user) return reply;
-      await identity.audit({ event: 'login', outcome: 'success', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address });
-      const { accessToken, refreshToken } = await tokens(user);
-      return ok(reply, { accessToken, refreshToken, user: userView(user) });
     });
 
     app.post('/mobile/v1/auth/refresh', async (req, reply) => {
-      const body = fields(req, reply, ['refreshToken'], msg.NEED_REFRESH_TOKEN);
+      const body = fields(req, reply, ['refreshToken'], NEED_REFRESH_TOKEN);
       if (!body) return reply;
-      let used;
       try {
-        used = await identity.refresh.use(body.refreshToken, DIALECT, clientAddress(req));
+        return ok(reply, clock, refreshAnswer(await identity.refresh(body.refreshToken, clientAddress(req), PROFILE)));
       } catch (err) {
-        if (err instanceof GatewayError) return fail(reply, 401, msg.INVALID_REFRESH);
-        throw err;
+        return sendError(reply, clock, err);
       }
-      return ok(reply, await tokens(used.user, used.record.familyId));
     });
   },
 };

@@ -1,26 +1,48 @@
+/** Monogoto's error answers, plain text: one table from core error code, one per router status, and the 429. */
 import { FastifyReply } from 'fastify';
+import { ErrorTable, FallbackKind, fallbackKind, refusalOf } from '../../error-table';
+import { retryAfter } from '../../request';
 
-/** Monogoto answers every failed login with 404 and this plain-text body, whatever went wrong. */
-export const ACCESS_DENIED = 'Access denied';
+const text = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/plain; charset=utf-8').send(body);
 
-export function accessDenied(reply: FastifyReply, status = 404): FastifyReply {
-  return reply.code(status).type('text/plain; charset=utf-8').send(ACCESS_DENIED);
-}
+/** Monogoto answers every failed login with 404 and this body, whatever went wrong. */
+const ACCESS_DENIED = 'Access denied';
+const TOO_MANY = 'Too Many Requests';
 
-export function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
-  return reply
-    .code(429)
-    .header('retry-after', String(Math.max(1, retryAfterSeconds)))
-    .type('text/plain; charset=utf-8')
-    .send('Too Many Requests');
-}
+/** Core error code → status and body: a login fails as 404, a refresh token as 401. */
+const ERRORS: ErrorTable<{ status: number; body: string }> = {
+  ERR_INVALID_ARGUMENT: { status: 404, body: ACCESS_DENIED },
+  ERR_INVALID_CREDENTIALS: { status: 404, body: ACCESS_DENIED },
+  ERR_PASSWORD_CHANGE_REQUIRED: { status: 404, body: ACCESS_DENIED },
+  ERR_TOKEN_INVALID: { status: 401, body: ACCESS_DENIED },
+  ERR_TOO_MANY_ATTEMPTS: { status: 429, body: TOO_MANY },
+};
 
 /**
  * Unknown routes, oversized and unreadable requests under /Auth are denied like a bad login; a crash
  * stays a 500, a database that cannot answer a 503 (retry), never an "Access denied" that blames the user.
  */
-export function monogotoFallback(reply: FastifyReply, status: number): FastifyReply {
-  if (status === 503) return reply.code(503).type('text/plain; charset=utf-8').send('Service Unavailable');
-  if (status >= 500) return reply.code(500).type('text/plain; charset=utf-8').send('Internal Server Error');
-  return accessDenied(reply);
+const FALLBACK: Record<FallbackKind, { status: number; body: string }> = {
+  notFound: { status: 404, body: ACCESS_DENIED },
+  tooLarge: { status: 404, body: ACCESS_DENIED },
+  badRequest: { status: 404, body: ACCESS_DENIED },
+  internal: { status: 500, body: 'Internal Server Error' },
+  unavailable: { status: 503, body: 'Service Unavailable' },
+};
+
+/** A request this dialect refuses before asking the core (bad body): denied like a bad login. */
+export const accessDenied = (reply: FastifyReply) => text(reply, 404, ACCESS_DENIED);
+
+/** A thrown error in Monogoto's shape; one the table lacks is thrown on (to the 500/503 fallback). */
+export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  const { row, retryAfterSeconds } = refusalOf(ERRORS, err);
+  if (retryAfterSeconds !== undefined) retryAfter(reply, retryAfterSeconds);
+  return text(reply, row.status, row.body);
 }
+
+export function fallback(reply: FastifyReply, status: number): FastifyReply {
+  const row = FALLBACK[fallbackKind(status)];
+  return text(reply, row.status, row.body);
+}
+
+export const tooMany = (reply: FastifyReply, seconds: number) => text(retryAfter(reply, seconds), 429, TOO_MANY);

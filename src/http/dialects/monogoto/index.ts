@@ -1,62 +1,39 @@
 /**
  * Monogoto-style login: POST /Auth, and POST /Auth/Refresh (this project's name for the newer API's
- * refresh call: `{"refreshToken"}` → `{"token","refreshToken"}`). Refresh tokens rotate: each is
- * single use, and presenting a spent one revokes its whole family (the core records the incident).
+ * refresh call: `{"refreshToken"}` → `{"token","refreshToken"}`). Refresh tokens rotate (see answers.ts).
  */
 import { FastifyInstance } from 'fastify';
-import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
-import { UserRecord } from '../../../store/store';
 import { Dialect, DialectContext } from '../../dialect';
 import { clientAddress, jsonBody, nonEmptyString } from '../../request';
-import { accessDenied, monogotoFallback, tooManyRequests } from './errors';
-import { monogotoLogin } from './profile';
-
-const DIALECT = 'monogoto';
-export const ACCESS_TTL = 3600;
-export const REFRESH_TTL = 7 * 86_400;
+import { loginAnswer, PROFILE, refreshAnswer } from './answers';
+import { accessDenied, fallback, sendError, tooMany } from './errors';
 
 export const monogoto: Dialect = {
-  name: DIALECT,
+  name: PROFILE.dialect,
   prefixes: ['/Auth'],
-  fallback: monogotoFallback,
-  tooMany: tooManyRequests,
+  fallback,
+  tooMany,
   register(app: FastifyInstance, ctx: DialectContext) {
-    const { identity, store } = ctx.core;
-
-    const sign = (user: UserRecord) => identity.access.sign({ sub: user.userId, tenant: user.tenantId, username: user.username, role: user.role }, ACCESS_TTL).token;
+    const { identity } = ctx;
 
     app.post('/Auth', async (req, reply) => {
       const body = jsonBody(req);
       if (!body.ok || !nonEmptyString(body.value.UserName) || !nonEmptyString(body.value.Password)) return accessDenied(reply);
-      const address = clientAddress(req);
-      let user: UserRecord;
       try {
-        user = await identity.users.authenticate({ username: body.value.UserName, password: body.value.Password, address, dialect: DIALECT });
+        return reply.send(loginAnswer(await identity.login({ username: body.value.UserName, password: body.value.Password, address: clientAddress(req) }, PROFILE)));
       } catch (err) {
-        if (err instanceof TooManyAttempts) return tooManyRequests(reply, err.retryAfterSeconds);
-        if (err instanceof InvalidCredentials || err instanceof InvalidArgument) return accessDenied(reply);
-        throw err;
+        return sendError(reply, err);
       }
-      const audit = { event: 'login', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address } as const;
-      const refresh = await identity.refresh.issue(user, DIALECT, { rotating: true, ttlSeconds: REFRESH_TTL });
-      await identity.audit({ ...audit, outcome: 'success' });
-      return reply.send(monogotoLogin(user, await store.findRole(user.role), sign(user), refresh.token));
     });
 
     app.post('/Auth/Refresh', async (req, reply) => {
       const body = jsonBody(req);
       if (!body.ok || !nonEmptyString(body.value.refreshToken)) return accessDenied(reply);
-      let used;
       try {
-        used = await identity.refresh.use(body.value.refreshToken, DIALECT, clientAddress(req));
+        return reply.send(refreshAnswer(await identity.refresh(body.value.refreshToken, clientAddress(req), PROFILE)));
       } catch (err) {
-        if (err instanceof InvalidCredentials) return accessDenied(reply, 401);
-        throw err;
+        return sendError(reply, err);
       }
-      const { user, record } = used;
-      // Joining the family after a concurrent reuse revoked it yields a token that is born revoked.
-      const next = await identity.refresh.issue(user, DIALECT, { rotating: true, ttlSeconds: REFRESH_TTL, familyId: record.familyId });
-      return reply.send({ token: sign(user), refreshToken: next.token });
     });
   },
 };

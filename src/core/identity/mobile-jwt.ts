@@ -5,9 +5,9 @@
  */
 import { KeyObject, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { TokenBindingMismatch, TokenExpired, TokenInvalid } from '../../../errors';
-import { Clock, unixSeconds } from '../../../core/clock';
-import { HMAC_ALGORITHM } from '../../../core/key-ring';
+import { TokenBindingMismatch, TokenExpired, TokenInvalid } from '../../errors';
+import { Clock, unixSeconds } from '../clock';
+import { HMAC_ALGORITHM } from '../key-ring';
 
 export const MOBILE_AUDIENCE = 'edr-mobile';
 export const MOBILE_JWT_TTL = 300;

@@ -7,9 +7,13 @@
  * answers on any worker or instance sharing the store, one goes through.
  */
 import { createHmac, KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Clock } from '../../../core/clock';
-import { Store, UserRecord } from '../../../store/store';
+import { Clock } from '../clock';
+import { Store, UserRecord } from '../../store/store';
 
+/** The challenge's name (Cognito's), in answers and audit details. */
+export const NEW_PASSWORD_REQUIRED = 'NEW_PASSWORD_REQUIRED';
+/** The HMAC secret of the sessions, kept in the key ring (rotated with `keys rotate-hmac`). */
+export const CHALLENGE_SECRET = 'cognito-challenge';
 /** Cognito's default session validity: 3 minutes. */
 export const SESSION_TTL_MS = 3 * 60_000;
 const MAX_SESSION_LENGTH = 1024;

@@ -8,7 +8,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import jwt from 'jsonwebtoken';
-import { Clock, unixSeconds } from '../../../core/clock';
+import { Clock, unixSeconds } from '../clock';
 
 export const IDP_ALGORITHMS: jwt.Algorithm[] = ['RS256', 'ES256'];
 /** Auth0's default access-token lifetime; a token meant to be exchanged at once needs no more. */
