@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
-import { Store } from '../store/store';
+import { PresenceStore } from '../store/store';
 import { Clock } from './clock';
 import { RemoteLink, StatusHub } from './status-hub';
 
@@ -21,7 +21,7 @@ export interface PresenceOptions {
   ttlMs?: number;
 }
 
-export async function createPresence(store: Store, hub: StatusHub, clock: Clock, log: Logger, options: PresenceOptions = {}): Promise<Presence> {
+export async function createPresence(store: PresenceStore, hub: StatusHub, clock: Clock, log: Logger, options: PresenceOptions = {}): Promise<Presence> {
   const instanceId = randomUUID();
   const heartbeatMs = options.heartbeatMs ?? 5000;
   const ttlMs = options.ttlMs ?? 3 * heartbeatMs;
@@ -71,7 +71,7 @@ interface ChannelState {
  * instances a stale record until the next change. A write that fails is kept, unless a newer state
  * came meanwhile, and tried again at the next heartbeat.
  */
-function presenceWriter(store: Store, instanceId: string, warn: (err: unknown) => void) {
+function presenceWriter(store: PresenceStore, instanceId: string, warn: (err: unknown) => void) {
   const wanted = new Map<string, ChannelState>();
   const writing = new Map<string, Promise<void>>();
 

@@ -4,20 +4,20 @@
  * Running gateways follow every change through the store's change feed ('keys').
  */
 import { FailedPrecondition } from '../errors';
-import { SigningKeyRecord, Store } from '../store/store';
+import { SigningKeyRecord, SigningKeyStore } from '../store/store';
 import { Clock } from './clock';
 import { HMAC_ALGORITHM, newHmacRecord, newSigningKeyRecord, openPrivatePart, sealRecord, TOKEN_ALGORITHM } from './key-ring';
 import { SecretBox } from './secret-box';
 
 /** Adds a signing key; it signs from now on, older keys keep verifying until retired. */
-export async function rotateSigningKey(store: Store, box: SecretBox, clock: Clock): Promise<SigningKeyRecord> {
+export async function rotateSigningKey(store: SigningKeyStore, box: SecretBox, clock: Clock): Promise<SigningKeyRecord> {
   const record = newSigningKeyRecord(clock, box);
   await store.addSigningKey(record);
   return record;
 }
 
 /** Deletes a signing key for good: its tokens stop working and it leaves the JWKS. Refused for the signing key. */
-export async function retireSigningKey(store: Store, kid: string): Promise<void> {
+export async function retireSigningKey(store: SigningKeyStore, kid: string): Promise<void> {
   const record = (await store.listSigningKeys()).find((k) => k.kid === kid);
   if (record && record.alg !== TOKEN_ALGORITHM) {
     throw new FailedPrecondition(`${kid} is an HMAC secret: rotate it (keys rotate-hmac) rather than retire it`);
@@ -30,7 +30,7 @@ export async function retireSigningKey(store: Store, kid: string): Promise<void>
  * once: the few short-lived values made with it (EDR mobile JWTs, 5 min; Cognito challenge sessions,
  * 3 min) must be asked for again. Returns the names rotated.
  */
-export async function rotateHmacSecrets(store: Store, box: SecretBox, clock: Clock, names?: string[]): Promise<string[]> {
+export async function rotateHmacSecrets(store: SigningKeyStore, box: SecretBox, clock: Clock, names?: string[]): Promise<string[]> {
   const records = (await store.listSigningKeys()).filter((k) => k.alg === HMAC_ALGORITHM && (!names || names.includes(k.kid)));
   const missing = (names ?? []).filter((n) => !records.some((r) => r.kid === n));
   if (missing.length > 0) throw new FailedPrecondition(`no HMAC secret named ${missing.join(', ')} (known: ${(await hmacNames(store)).join(', ') || 'none yet'})`);
@@ -42,7 +42,7 @@ export async function rotateHmacSecrets(store: Store, box: SecretBox, clock: Clo
   return records.map((r) => r.kid);
 }
 
-async function hmacNames(store: Store): Promise<string[]> {
+async function hmacNames(store: SigningKeyStore): Promise<string[]> {
   return (await store.listSigningKeys()).filter((k) => k.alg === HMAC_ALGORITHM).map((k) => k.kid);
 }
 
@@ -52,7 +52,7 @@ async function hmacNames(store: Store): Promise<string[]> {
  * which older secrets can be dropped). Every record is opened first, so a secret missing fails here,
  * with nothing changed. Returns how many records were written.
  */
-export async function resealSigningKeys(store: Store, box: SecretBox, all: boolean): Promise<number> {
+export async function resealSigningKeys(store: SigningKeyStore, box: SecretBox, all: boolean): Promise<number> {
   let written = 0;
   // A record changed by someone else meanwhile (a rotation) is read again; three rounds are plenty.
   for (let round = 0; round < 3; round++) {
@@ -73,6 +73,6 @@ export async function resealSigningKeys(store: Store, box: SecretBox, all: boole
 }
 
 /** Opens every stored key: at start, a secret that does not fit fails here with a clear message, not at the first login. */
-export async function checkSigningKeysOpen(store: Store, box: SecretBox): Promise<void> {
+export async function checkSigningKeysOpen(store: SigningKeyStore, box: SecretBox): Promise<void> {
   for (const record of await store.listSigningKeys()) openPrivatePart(record, box);
 }

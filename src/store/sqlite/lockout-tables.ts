@@ -1,4 +1,7 @@
-/** Failure counters in the embedded database. Every change is one IMMEDIATE transaction (write), so processes on one file count one after the other. */
+/**
+ * Failure counters in the embedded database. Every change is one IMMEDIATE transaction (write), so
+ * processes on one file count one after the other.
+ */
 import { CounterRow, toCounter } from '../rows';
 import { FailureCounter, LockFor, LockoutStore } from '../store';
 import { SqliteContext } from './sqlite-context';

@@ -40,7 +40,12 @@ export interface SqliteStoreOptions {
   mustExist?: boolean;
 }
 
-export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
+/** The embedded store, with its connection for tests that must act on it (test/http/disk-full.test.ts caps it with a per-connection PRAGMA). */
+export interface SqliteStore extends Store {
+  readonly db: Database.Database;
+}
+
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
   let db: Database.Database;
   try {
     if (file !== ':memory:' && !options.mustExist) {
@@ -63,8 +68,9 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const guard = createDatabaseGuard(file, options);
   const changes = createChangeFeed(db, guard, options.pollMs ?? 500);
   const context: SqliteContext = { db, write: changes.write };
-  const store: Store = {
+  const store: SqliteStore = {
     kind: 'sqlite',
+    db,
     ...tenantTables(context),
     ...certificateTables(context),
     ...revocationTables(context),

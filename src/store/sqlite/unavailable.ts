@@ -23,7 +23,7 @@ function translate(err: unknown, guard?: DatabaseGuard): unknown {
  * at the doors); once the guard found the files gone, every call is refused, and `ping` (the health
  * probe) also fails while writes recently failed for want of disk.
  */
-export function reportUnavailable(store: Store, guard?: DatabaseGuard): Store {
+export function reportUnavailable<S extends Store>(store: S, guard?: DatabaseGuard): S {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
