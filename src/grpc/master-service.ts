@@ -1,6 +1,6 @@
 /** gsdk.master.Master: device gateways dial in with their own certificate (no token). */
 import { handleBidiStreamingCall } from '@grpc/grpc-js';
-import { MasterServer, CommandRequest, CommandResponse, RequestType } from '../gen/gsdk/master/master';
+import { MasterServer, CommandRequest, CommandRequest_RequestType, CommandResponse } from '../gen/gsdk/master/master';
 import { Core } from '../core/create-core';
 import { contextOf, failStream, GrpcDeps, publicUnary } from './call';
 
@@ -29,7 +29,7 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
       call.once('error', done);
       // Responses to commands will be routed when the device-facing services come; for now they are read and dropped.
       call.on('data', () => undefined);
-      call.write({ requestType: RequestType.INIT_CHAN, requestID: 0, deviceIDs: [], request: undefined });
+      call.write({ requestType: CommandRequest_RequestType.INIT_CHAN, requestID: 0, deviceIDs: [], request: undefined });
     } catch (err) {
       failStream(call, err, ctx.log);
     }

@@ -26,39 +26,6 @@ export const protobufPackage = "gsdk.master";
 
 export const protobufFileName = "gsdk/master/master.proto";
 
-export enum RequestType {
-  CMD_WRAPPER = 0,
-  INIT_CHAN = 1,
-  UNRECOGNIZED = -1,
-}
-
-export function requestTypeFromJSON(object: any): RequestType {
-  switch (object) {
-    case 0:
-    case "CMD_WRAPPER":
-      return RequestType.CMD_WRAPPER;
-    case 1:
-    case "INIT_CHAN":
-      return RequestType.INIT_CHAN;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return RequestType.UNRECOGNIZED;
-  }
-}
-
-export function requestTypeToJSON(object: RequestType): string {
-  switch (object) {
-    case RequestType.CMD_WRAPPER:
-      return "CMD_WRAPPER";
-    case RequestType.INIT_CHAN:
-      return "INIT_CHAN";
-    case RequestType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 export interface SubscribeRequest {
   gatewayCert: string;
 }
@@ -76,10 +43,44 @@ export interface UpdateDeviceListResponse {
 }
 
 export interface CommandRequest {
-  requestType: RequestType;
+  requestType: CommandRequest_RequestType;
   requestID: number;
   deviceIDs: number[];
   request: Any | undefined;
+}
+
+/** Nested as in G-SDK: reflection and JSON name it gsdk.master.CommandRequest.RequestType. */
+export enum CommandRequest_RequestType {
+  CMD_WRAPPER = 0,
+  INIT_CHAN = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function commandRequest_RequestTypeFromJSON(object: any): CommandRequest_RequestType {
+  switch (object) {
+    case 0:
+    case "CMD_WRAPPER":
+      return CommandRequest_RequestType.CMD_WRAPPER;
+    case 1:
+    case "INIT_CHAN":
+      return CommandRequest_RequestType.INIT_CHAN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CommandRequest_RequestType.UNRECOGNIZED;
+  }
+}
+
+export function commandRequest_RequestTypeToJSON(object: CommandRequest_RequestType): string {
+  switch (object) {
+    case CommandRequest_RequestType.CMD_WRAPPER:
+      return "CMD_WRAPPER";
+    case CommandRequest_RequestType.INIT_CHAN:
+      return "INIT_CHAN";
+    case CommandRequest_RequestType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
 }
 
 export interface CommandResponse {
@@ -469,7 +470,7 @@ export const CommandRequest: MessageFns<CommandRequest> = {
 
   fromJSON(object: any): CommandRequest {
     return {
-      requestType: isSet(object.requestType) ? requestTypeFromJSON(object.requestType) : 0,
+      requestType: isSet(object.requestType) ? commandRequest_RequestTypeFromJSON(object.requestType) : 0,
       requestID: isSet(object.requestID) ? globalThis.Number(object.requestID) : 0,
       deviceIDs: globalThis.Array.isArray(object?.deviceIDs)
         ? object.deviceIDs.map((e: any) => globalThis.Number(e))
@@ -481,7 +482,7 @@ export const CommandRequest: MessageFns<CommandRequest> = {
   toJSON(message: CommandRequest): unknown {
     const obj: any = {};
     if (message.requestType !== 0) {
-      obj.requestType = requestTypeToJSON(message.requestType);
+      obj.requestType = commandRequest_RequestTypeToJSON(message.requestType);
     }
     if (message.requestID !== 0) {
       obj.requestID = Math.round(message.requestID);
