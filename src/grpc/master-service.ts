@@ -3,6 +3,7 @@ import { handleBidiStreamingCall } from '@grpc/grpc-js';
 import { MasterServer, CommandRequest, CommandRequest_RequestType, CommandResponse } from '../gen/gsdk/master/master';
 import { Core } from '../core/create-core';
 import { contextOf, failStream, GrpcDeps, publicUnary } from './call';
+import { createDeviceFeeds } from './device-feeds';
 
 export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
   const { devices } = core;
@@ -46,5 +47,6 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
       return {};
     }),
     initCommandChan,
+    ...createDeviceFeeds(deps, core),
   };
 }
