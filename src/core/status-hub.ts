@@ -6,7 +6,7 @@
  * may hold at most `subscribersPerTenant` subscribers: each holds a stream, a queue and a share of
  * every change, so one tenant must not be able to open them without end.
  */
-import { ResourceExhausted } from '../errors';
+import { ResourceExhausted, ShuttingDown } from '../errors';
 import { Clock, unixSeconds } from './clock';
 
 export interface StatusChangeEvent {
@@ -68,7 +68,7 @@ export interface StatusHub {
    * watchers re-read Gateway.Get.
    */
   setDeviceReachable(gatewayId: string, tenantId: string, deviceId: number, reachable: boolean): void;
-  /** Ends every subscriber stream and command channel (shutdown). */
+  /** Shutdown: ends every subscriber stream and channel with ShuttingDown (UNAVAILABLE: retry elsewhere). */
   close(): void;
   /** Ends every channel of these gateways (deleted, blacklisted) and forgets their devices. */
   kick(gatewayIds: Iterable<string>): void;
@@ -209,8 +209,10 @@ export function createStatusHub(clock: Clock, options: StatusHubOptions = {}): S
       const sinks = [...subscribers.values()];
       subscribers.clear();
       subscriberCounts.clear();
-      for (const sink of sinks) sink.end();
-      this.kick([...links.keys()]);
+      const reason = new ShuttingDown('the gateway is shutting down: connect again (to another instance) and re-read Gateway.Get');
+      for (const sink of sinks) sink.end(reason);
+      for (const l of [...links.values()]) for (const end of [...l.channels, ...l.feeds]) end(reason);
+      links.clear();
     },
   };
 }

@@ -87,7 +87,7 @@ describe('status hub', () => {
     expect(s.ended()).toBeInstanceOf(Error);
   });
 
-  it('kick ends every channel of a gateway and forgets its devices; close ends subscribers', () => {
+  it('kick ends every channel of a gateway and forgets its devices; close ends subscribers as a shutdown', () => {
     const hub = createStatusHub(clock);
     let kicked = 0;
     const s = fakeSink(100);
@@ -98,7 +98,7 @@ describe('status hub', () => {
     expect(kicked).toBe(1);
     expect(hub.deviceIds('gw')).toEqual([]);
     hub.close();
-    expect(s.ended()).toBe('ok');
+    expect(s.ended()).toMatchObject({ code: 'ERR_SHUTTING_DOWN' });
   });
 
   it('holds at most subscribersPerTenant subscribers per tenant; one that ends makes room', () => {
