@@ -81,7 +81,8 @@ export function createDeviceGateways(auth: Auth, directory: Directory, sessions:
       if (!Number.isInteger(deviceId) || (deviceId as number) < 1 || (deviceId as number) > 0xffff_ffff) {
         throw new InvalidArgument('a device status must name its device (deviceID 1 to 4294967295)');
       }
-      if (reachable && hub.deviceIds(session.gatewayId).length >= MAX_DEVICES && !hub.deviceIds(session.gatewayId).includes(deviceId as number)) {
+      const known = hub.deviceIds(session.gatewayId);
+      if (reachable && known.length >= MAX_DEVICES && !known.includes(deviceId as number)) {
         throw new ResourceExhausted(`gateway ${session.gatewayId} already reaches ${MAX_DEVICES} devices, the most recorded`);
       }
       hub.setDeviceReachable(session.gatewayId, session.tenantId, deviceId as number, reachable);
