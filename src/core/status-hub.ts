@@ -3,9 +3,9 @@
  * device list, kept current by their device-status channel), and the SubscribeStatus subscribers.
  * A subscriber gets a bounded queue: when it falls more than `queueSize` changes behind, its stream
  * is ended with RESOURCE_EXHAUSTED (so it knows it missed changes and can re-read Gateway.Get), and
- * it never slows the others or the server. Each tenant
- * may hold at most `subscribersPerTenant` subscribers: each holds a stream, a queue and a share of
- * every change, so one tenant must not be able to open them without end.
+ * it never slows the others or the server. Each tenant may hold at most `subscribersPerTenant`
+ * subscribers: each holds a stream, a queue and a share of every change, so one tenant must not be
+ * able to open them without end.
  */
 import { ResourceExhausted, ShuttingDown } from '../errors';
 import { Clock, unixSeconds } from './clock';
