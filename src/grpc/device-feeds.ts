@@ -8,7 +8,7 @@ import { Logger } from 'pino';
 import { Core } from '../core/create-core';
 import { Session } from '../core/sessions';
 import { Status } from '../gen/gsdk/connect/connect';
-import { DeviceStatus, InitDeviceStatusChanResponse, InitLogChanResponse, RealtimeEvent } from '../gen/gsdk/master/master';
+import { DeviceStatus, RealtimeEvent } from '../gen/gsdk/master/master';
 import { contextOf, GrpcDeps, toStatus } from './call';
 
 /** G-SDK connection states in which the device can be reached through its gateway. */
@@ -20,14 +20,15 @@ type OnMessage<Req> = (message: Req, session: Session, log: Logger) => void;
 function feed<Req>(deps: GrpcDeps, core: Core, method: string, onMessage: OnMessage<Req>): handleClientStreamingCall<Req, object> {
   return (call: ServerReadableStream<Req, object>, callback: sendUnaryData<object>) => {
     const ctx = contextOf(deps, call, `Master.${method}`);
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
+    let log: Logger = ctx.log;
     let open = true;
     let received = 0;
     const close = (answer?: () => void) => {
       if (!open) return;
       open = false;
       release();
-      ctx.log.debug({ received }, 'device gateway channel closed');
+      log.debug({ received }, 'device gateway channel closed');
       answer?.();
     };
     const fail = (err: unknown) => close(() => callback(toStatus(err, ctx.log)));
@@ -39,7 +40,7 @@ function feed<Req>(deps: GrpcDeps, core: Core, method: string, onMessage: OnMess
     } catch (err) {
       return fail(err);
     }
-    const log = ctx.log.child({ gateway: session.gatewayId, tenant: session.tenantId });
+    log = ctx.log.child({ gateway: session.gatewayId, tenant: session.tenantId });
     log.debug('device gateway channel opened');
     call.on('data', (message: Req) => {
       if (!open) return;
@@ -66,8 +67,5 @@ export function createDeviceFeeds(deps: GrpcDeps, core: Core) {
     core.devices.deviceStatus(session, status?.deviceID, status !== undefined && REACHABLE.has(status.status));
     if (log.isLevelEnabled('debug')) log.debug({ device: status?.deviceID, status: status?.status }, 'device status');
   });
-  return {
-    initLogChan: initLogChan as handleClientStreamingCall<RealtimeEvent, InitLogChanResponse>,
-    initDeviceStatusChan: initDeviceStatusChan as handleClientStreamingCall<DeviceStatus, InitDeviceStatusChanResponse>,
-  };
+  return { initLogChan, initDeviceStatusChan };
 }
