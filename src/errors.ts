@@ -83,6 +83,8 @@ export class RateLimited extends defineRetryLater('ERR_RATE_LIMITED') {}
 export class GrpcJsIncompatible extends define('ERR_GRPC_JS_INCOMPATIBLE') {}
 /** A listener could not bind at start (port taken, no permission): the process must not run half-started. */
 export class ListenFailed extends define('ERR_LISTEN_FAILED') {}
+/** The gateway is shutting down: a stream it ends for that reason is retried elsewhere, not taken for done. */
+export class ShuttingDown extends define('ERR_SHUTTING_DOWN') {}
 
 /** Every stable error code. Each door maps them to its wire form in one table of its own (gRPC: src/grpc/status.ts). */
 export const ERROR_CODES = [
@@ -126,6 +128,7 @@ export const ERROR_CODES = [
   'ERR_RATE_LIMITED',
   'ERR_GRPC_JS_INCOMPATIBLE',
   'ERR_LISTEN_FAILED',
+  'ERR_SHUTTING_DOWN',
 ] as const;
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */

@@ -1,12 +1,13 @@
 /**
- * Which device gateways are connected (an open InitCommandChan), the devices they reported, and the
- * SubscribeStatus subscribers. A subscriber gets a bounded queue: when it falls more than
- * `queueSize` changes behind, its stream is ended with RESOURCE_EXHAUSTED (so it knows it missed
- * changes and can re-read Gateway.Get), and it never slows the others or the server. Each tenant
- * may hold at most `subscribersPerTenant` subscribers: each holds a stream, a queue and a share of
- * every change, so one tenant must not be able to open them without end.
+ * Which device gateways are connected (an open InitCommandChan), the devices they reported (their
+ * device list, kept current by their device-status channel), and the SubscribeStatus subscribers.
+ * A subscriber gets a bounded queue: when it falls more than `queueSize` changes behind, its stream
+ * is ended with RESOURCE_EXHAUSTED (so it knows it missed changes and can re-read Gateway.Get), and
+ * it never slows the others or the server. Each tenant may hold at most `subscribersPerTenant`
+ * subscribers: each holds a stream, a queue and a share of every change, so one tenant must not be
+ * able to open them without end.
  */
-import { ResourceExhausted } from '../errors';
+import { ResourceExhausted, ShuttingDown } from '../errors';
 import { Clock, unixSeconds } from './clock';
 
 export interface StatusChangeEvent {
@@ -32,9 +33,15 @@ export interface StatusHubOptions {
   subscribersPerTenant?: number;
 }
 
+/** Ends a channel; `reason` is given when the gateway itself shuts down. */
+export type EndChannel = (reason?: Error) => void;
+
 interface Link {
   tenantId: string;
-  channels: Set<() => void>;
+  /** Command channels: the gateway is CONNECTED while it has one. */
+  channels: Set<EndChannel>;
+  /** Log and device-status channels: they end with the gateway but do not make it CONNECTED. */
+  feeds: Set<EndChannel>;
   deviceIds: number[];
 }
 
@@ -50,11 +57,19 @@ export interface StatusHub {
   /** Tells the presence layer when this instance's own channels come and go. */
   onLocalChange(listener: (gatewayId: string, tenantId: string, connected: boolean, deviceIds: number[]) => void): void;
   /** Marks the gateway CONNECTED while the returned release has not been called; `kick` ends the channel. */
-  connect(gatewayId: string, tenantId: string, kick: () => void): () => void;
+  connect(gatewayId: string, tenantId: string, kick: EndChannel): () => void;
+  /** A channel of the gateway that `kick` and `close` end too, without making it CONNECTED. */
+  attach(gatewayId: string, tenantId: string, end: EndChannel): () => void;
   isConnected(gatewayId: string): boolean;
   deviceIds(gatewayId: string): number[];
   setDevices(gatewayId: string, tenantId: string, deviceIds: number[]): void;
-  /** Ends every subscriber stream and command channel (shutdown). */
+  /**
+   * One device of the gateway connected (`reachable`) or went away: it joins or leaves the device
+   * list. A connected gateway's changed list is published with its (unchanged) CONNECTED status, so
+   * watchers re-read Gateway.Get.
+   */
+  setDeviceReachable(gatewayId: string, tenantId: string, deviceId: number, reachable: boolean): void;
+  /** Shutdown: ends every subscriber stream and channel with ShuttingDown (UNAVAILABLE: retry elsewhere). */
   close(): void;
   /** Ends every channel of these gateways (deleted, blacklisted) and forgets their devices. */
   kick(gatewayIds: Iterable<string>): void;
@@ -78,7 +93,7 @@ export function createStatusHub(clock: Clock, options: StatusHubOptions = {}): S
   const link = (gatewayId: string, tenantId: string) => {
     let l = links.get(gatewayId);
     if (!l) {
-      l = { tenantId, channels: new Set(), deviceIds: [] };
+      l = { tenantId, channels: new Set(), feeds: new Set(), deviceIds: [] };
       links.set(gatewayId, l);
     }
     return l;
@@ -106,6 +121,11 @@ export function createStatusHub(clock: Clock, options: StatusHubOptions = {}): S
         if (!connected(gatewayId)) publish(gatewayId, l.tenantId, false);
       };
     },
+    attach(gatewayId, tenantId, end) {
+      const l = link(gatewayId, tenantId);
+      l.feeds.add(end);
+      return () => void l.feeds.delete(end);
+    },
     isConnected: connected,
     deviceIds: (gatewayId) => (localConnected(gatewayId) || !remote.has(gatewayId) ? (links.get(gatewayId)?.deviceIds ?? []) : remote.get(gatewayId)!.deviceIds),
     setDevices(gatewayId, tenantId, deviceIds) {
@@ -113,14 +133,24 @@ export function createStatusHub(clock: Clock, options: StatusHubOptions = {}): S
       l.deviceIds = [...deviceIds];
       if (l.channels.size > 0) tellLocal(gatewayId, tenantId, true, l.deviceIds);
     },
+    setDeviceReachable(gatewayId, tenantId, deviceId, reachable) {
+      const l = link(gatewayId, tenantId);
+      const at = sortedIndex(l.deviceIds, deviceId);
+      if ((l.deviceIds[at] === deviceId) === reachable) return;
+      l.deviceIds = reachable ? [...l.deviceIds.slice(0, at), deviceId, ...l.deviceIds.slice(at)] : l.deviceIds.filter((id) => id !== deviceId);
+      if (l.channels.size === 0) return;
+      tellLocal(gatewayId, tenantId, true, l.deviceIds);
+      publish(gatewayId, tenantId, true);
+    },
     setRemote(next) {
       const before = remote;
       remote = next;
       for (const gatewayId of new Set([...before.keys(), ...next.keys()])) {
         if (localConnected(gatewayId)) continue;
-        const was = before.has(gatewayId);
-        const is = next.has(gatewayId);
-        if (was !== is) publish(gatewayId, (next.get(gatewayId) ?? before.get(gatewayId))!.tenantId, is);
+        const was = before.get(gatewayId);
+        const is = next.get(gatewayId);
+        // Held elsewhere all along: a changed device list is published like a local one.
+        if (!was !== !is || (was && is && !sameIds(was.deviceIds, is.deviceIds))) publish(gatewayId, (is ?? was)!.tenantId, !!is);
       }
     },
     onLocalChange(listener) {
@@ -130,7 +160,7 @@ export function createStatusHub(clock: Clock, options: StatusHubOptions = {}): S
       for (const id of gatewayIds) {
         const l = links.get(id);
         if (!l) continue;
-        for (const end of [...l.channels]) end();
+        for (const end of [...l.channels, ...l.feeds]) end();
         links.delete(id);
       }
     },
@@ -180,8 +210,24 @@ export function createStatusHub(clock: Clock, options: StatusHubOptions = {}): S
       const sinks = [...subscribers.values()];
       subscribers.clear();
       subscriberCounts.clear();
-      for (const sink of sinks) sink.end();
-      this.kick([...links.keys()]);
+      const reason = new ShuttingDown('the gateway is shutting down: connect again (to another instance) and re-read Gateway.Get');
+      for (const sink of sinks) sink.end(reason);
+      for (const l of [...links.values()]) for (const end of [...l.channels, ...l.feeds]) end(reason);
+      links.clear();
     },
   };
 }
+
+/** Where `id` is, or would go, in the sorted list. */
+function sortedIndex(ids: number[], id: number): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const sameIds = (a: number[], b: number[]) => a.length === b.length && a.every((id, i) => id === b[i]);

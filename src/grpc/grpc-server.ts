@@ -3,10 +3,7 @@
  * server reflection. Draining stops new calls, lets in-flight ones finish, then closes.
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { Logger } from 'pino';
 import { Core } from '../core/create-core';
@@ -26,9 +23,7 @@ import { createInjector } from './grpc-internals';
 import { MAX_REQUEST_BYTES, withRequestLimits } from './message-limits';
 import { listenTls, TlsListener } from './tls-listener';
 import { withSharedWriter } from './shared-writer';
-
-export const PROTO_DIR = join(__dirname, '..', '..', 'proto');
-const PROTO_FILES = ['gsdk/login/login.proto', 'gsdk/tenant/tenant.proto', 'gsdk/gateway/gateway.proto', 'gsdk/master/master.proto'];
+import { createReflection } from './reflection';
 
 export interface TlsMaterial {
   caPem: string;
@@ -70,11 +65,6 @@ function limitedRegistrar(server: grpc.Server): grpc.Server {
   return registrar as unknown as grpc.Server;
 }
 
-function reflection(): ReflectionService {
-  const definition = protoLoader.loadSync(PROTO_FILES, { includeDirs: [PROTO_DIR], keepCase: true });
-  return new ReflectionService(definition);
-}
-
 export async function startGrpcServer(
   core: Core,
   tls: TlsMaterial,
@@ -113,7 +103,7 @@ export async function startGrpcServer(
     Object.fromEntries(['', 'gsdk.login.Login', 'gsdk.tenant.Tenant', 'gsdk.gateway.Gateway', 'gsdk.master.Master'].map((s) => [s, 'SERVING'])),
   );
   health.addToServer(limitedRegistrar(server));
-  reflection().addToServer(limitedRegistrar(server));
+  createReflection().addToServer(limitedRegistrar(server));
 
   // Health follows the store: NOT_SERVING while the database does not answer, SERVING again when it does.
   let draining = false;

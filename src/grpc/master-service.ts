@@ -1,8 +1,9 @@
 /** gsdk.master.Master: device gateways dial in with their own certificate (no token). */
 import { handleBidiStreamingCall } from '@grpc/grpc-js';
-import { MasterServer, CommandRequest, CommandResponse, RequestType } from '../gen/gsdk/master/master';
+import { MasterServer, CommandRequest, CommandRequest_RequestType, CommandResponse } from '../gen/gsdk/master/master';
 import { Core } from '../core/create-core';
 import { contextOf, failStream, GrpcDeps, publicUnary } from './call';
+import { createDeviceFeeds } from './device-feeds';
 
 export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
   const { devices } = core;
@@ -10,7 +11,8 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
   const initCommandChan: handleBidiStreamingCall<CommandResponse, CommandRequest> = (call) => {
     const ctx = contextOf(deps, call, 'Master.InitCommandChan');
     try {
-      const { session, release } = devices.openChannel(ctx.peer, () => call.end());
+      // Ended for the gateway: deleted or blacklisted = OK, shutdown = UNAVAILABLE (retry elsewhere).
+      const { session, release } = devices.openChannel(ctx.peer, (reason) => (reason ? failStream(call, reason, ctx.log) : call.end()));
       const log = ctx.log.child({ gateway: session.gatewayId, tenant: session.tenantId });
       log.info('device gateway connected');
       let open = true;
@@ -29,7 +31,7 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
       call.once('error', done);
       // Responses to commands will be routed when the device-facing services come; for now they are read and dropped.
       call.on('data', () => undefined);
-      call.write({ requestType: RequestType.INIT_CHAN, requestID: 0, deviceIDs: [], request: undefined });
+      call.write({ requestType: CommandRequest_RequestType.INIT_CHAN, requestID: 0, deviceIDs: [], request: undefined });
     } catch (err) {
       failStream(call, err, ctx.log);
     }
@@ -46,5 +48,6 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
       return {};
     }),
     initCommandChan,
+    ...createDeviceFeeds(deps, core),
   };
 }

@@ -7,7 +7,8 @@
  *
  * Sizes, from what a real G-SDK request holds:
  * - 16 KiB: one PEM certificate (Login, LoginAdmin, Master.Subscribe: an RSA-4096 certificate with
- *   the profile's extensions is ~2.2 KB of PEM), a PKIName (CreateCertificate), or nothing at all.
+ *   the profile's extensions is ~2.2 KB of PEM), a PKIName (CreateCertificate), one realtime event
+ *   or device status (each message of InitLogChan and InitDeviceStatusChan), or nothing at all.
  * - 128 KiB: a list of up to MAX_LIST (1000) IDs of up to 64 characters is 66,000 bytes encoded;
  *   1000 serials are ~11 KB; UpdateDeviceList's 10,000 device IDs are at most 60 KB.
  * - 256 KiB: Tenant.Add, a list of tenants each with its gateway IDs.

@@ -43,4 +43,5 @@ export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
   ERR_RATE_LIMITED: status.RESOURCE_EXHAUSTED,
   ERR_GRPC_JS_INCOMPATIBLE: status.INTERNAL,
   ERR_LISTEN_FAILED: status.INTERNAL,
+  ERR_SHUTTING_DOWN: status.UNAVAILABLE,
 };

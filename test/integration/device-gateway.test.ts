@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CommandRequest, MasterService, RequestType } from '../../src/gen/gsdk/master/master';
+import { CommandRequest, CommandRequest_RequestType as RequestType, MasterService } from '../../src/gen/gsdk/master/master';
 import { Status, StatusChange } from '../../src/gen/gsdk/gateway/gateway';
 import { AnyClient, closeAllClients, codeOf, makeClient, metadataWith, unary } from '../support/clients';
 import { ApiSession, openSession } from '../support/admin-session';

@@ -44,7 +44,7 @@ it('first start on an empty directory makes a dev PKI and an embedded database, 
   expect(await again.stop()).toBe(0);
 });
 
-it('SIGTERM drains: an open status stream is ended cleanly, health turns NOT_SERVING, and the process exits 0', async () => {
+it('SIGTERM drains: an open status stream is ended with UNAVAILABLE (retry elsewhere), health turns NOT_SERVING, and the process exits 0', async () => {
   const server = await serve(envFor(root));
   const certs = join(root, 'certs');
   const admin = { certPem: readFileSync(join(certs, 'admin.crt'), 'utf8'), keyPem: readFileSync(join(certs, 'admin_key.pem'), 'utf8'), serial: 0n };
@@ -58,7 +58,7 @@ it('SIGTERM drains: an open status stream is ended cleanly, health turns NOT_SER
   stream.on('data', () => undefined);
   stream.on('error', () => undefined);
   const exit = server.stop('SIGTERM');
-  expect((await ended).code).toBe(grpc.status.OK);
+  expect((await ended).code).toBe(grpc.status.UNAVAILABLE);
   expect(await exit).toBe(0);
   expect(server.output()).toMatch(/draining in-flight calls/);
   closeAllClients();

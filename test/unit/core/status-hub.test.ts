@@ -87,7 +87,7 @@ describe('status hub', () => {
     expect(s.ended()).toBeInstanceOf(Error);
   });
 
-  it('kick ends every channel of a gateway and forgets its devices; close ends subscribers', () => {
+  it('kick ends every channel of a gateway and forgets its devices; close ends subscribers as a shutdown', () => {
     const hub = createStatusHub(clock);
     let kicked = 0;
     const s = fakeSink(100);
@@ -98,7 +98,7 @@ describe('status hub', () => {
     expect(kicked).toBe(1);
     expect(hub.deviceIds('gw')).toEqual([]);
     hub.close();
-    expect(s.ended()).toBe('ok');
+    expect(s.ended()).toMatchObject({ code: 'ERR_SHUTTING_DOWN' });
   });
 
   it('holds at most subscribersPerTenant subscribers per tenant; one that ends makes room', () => {
@@ -123,5 +123,41 @@ describe('status hub', () => {
     hub.connect('c', 't', () => undefined);
     expect(slow.ended()).toBeInstanceOf(Error);
     expect(() => hub.subscribe(() => true, 0, fakeSink(100).sink, 'acme')).not.toThrow();
+  });
+
+  it('a device that connects or goes away joins or leaves the list; a connected gateway announces the change', () => {
+    const hub = createStatusHub(clock);
+    const s = fakeSink(100);
+    hub.subscribe(() => true, 0, s.sink, 'acme');
+    hub.setDeviceReachable('gw', 'acme', 9, true);
+    expect(hub.deviceIds('gw')).toEqual([9]);
+    expect(s.written).toEqual([]); // not connected: nothing to announce
+    hub.connect('gw', 'acme', () => undefined);
+    hub.setDeviceReachable('gw', 'acme', 3, true);
+    hub.setDeviceReachable('gw', 'acme', 3, true); // no change, no announcement
+    hub.setDeviceReachable('gw', 'acme', 9, false);
+    expect(hub.deviceIds('gw')).toEqual([3]);
+    expect(s.written.map((e) => e.connected)).toEqual([true, true, true]);
+  });
+
+  it('a device list change of a gateway another instance holds is announced too', () => {
+    const hub = createStatusHub(clock);
+    const s = fakeSink(100);
+    hub.subscribe(() => true, 0, s.sink, 'acme');
+    hub.setRemote(new Map([['gw', { tenantId: 'acme', deviceIds: [1] }]]));
+    hub.setRemote(new Map([['gw', { tenantId: 'acme', deviceIds: [1] }]]));
+    hub.setRemote(new Map([['gw', { tenantId: 'acme', deviceIds: [1, 2] }]]));
+    expect(s.written.map((e) => e.connected)).toEqual([true, true]);
+    expect(hub.deviceIds('gw')).toEqual([1, 2]);
+  });
+
+  it('attached channels end with a kick but never make the gateway CONNECTED', () => {
+    const hub = createStatusHub(clock);
+    let ended = 0;
+    const release = hub.attach('gw', 't', () => ended++);
+    expect(hub.isConnected('gw')).toBe(false);
+    hub.kick(['gw']);
+    expect(ended).toBe(1);
+    release();
   });
 });

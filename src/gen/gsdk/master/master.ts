@@ -13,7 +13,9 @@ import {
   type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type ClientWritableStream,
   type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -21,43 +23,12 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Any } from "../../google/protobuf/any";
+import { StatusChange } from "../connect/connect";
+import { EventLog } from "../event/event";
 
 export const protobufPackage = "gsdk.master";
 
 export const protobufFileName = "gsdk/master/master.proto";
-
-export enum RequestType {
-  CMD_WRAPPER = 0,
-  INIT_CHAN = 1,
-  UNRECOGNIZED = -1,
-}
-
-export function requestTypeFromJSON(object: any): RequestType {
-  switch (object) {
-    case 0:
-    case "CMD_WRAPPER":
-      return RequestType.CMD_WRAPPER;
-    case 1:
-    case "INIT_CHAN":
-      return RequestType.INIT_CHAN;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return RequestType.UNRECOGNIZED;
-  }
-}
-
-export function requestTypeToJSON(object: RequestType): string {
-  switch (object) {
-    case RequestType.CMD_WRAPPER:
-      return "CMD_WRAPPER";
-    case RequestType.INIT_CHAN:
-      return "INIT_CHAN";
-    case RequestType.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
 
 export interface SubscribeRequest {
   gatewayCert: string;
@@ -76,16 +47,66 @@ export interface UpdateDeviceListResponse {
 }
 
 export interface CommandRequest {
-  requestType: RequestType;
+  requestType: CommandRequest_RequestType;
   requestID: number;
   deviceIDs: number[];
   request: Any | undefined;
+}
+
+/** Nested as in G-SDK: reflection and JSON name it gsdk.master.CommandRequest.RequestType. */
+export enum CommandRequest_RequestType {
+  CMD_WRAPPER = 0,
+  INIT_CHAN = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function commandRequest_RequestTypeFromJSON(object: any): CommandRequest_RequestType {
+  switch (object) {
+    case 0:
+    case "CMD_WRAPPER":
+      return CommandRequest_RequestType.CMD_WRAPPER;
+    case 1:
+    case "INIT_CHAN":
+      return CommandRequest_RequestType.INIT_CHAN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CommandRequest_RequestType.UNRECOGNIZED;
+  }
+}
+
+export function commandRequest_RequestTypeToJSON(object: CommandRequest_RequestType): string {
+  switch (object) {
+    case CommandRequest_RequestType.CMD_WRAPPER:
+      return "CMD_WRAPPER";
+    case CommandRequest_RequestType.INIT_CHAN:
+      return "INIT_CHAN";
+    case CommandRequest_RequestType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
 }
 
 export interface CommandResponse {
   sessionID: number;
   requestID: number;
   response: Any | undefined;
+}
+
+export interface InitLogChanResponse {
+}
+
+export interface RealtimeEvent {
+  masterChanID: string;
+  event: EventLog | undefined;
+}
+
+export interface InitDeviceStatusChanResponse {
+}
+
+export interface DeviceStatus {
+  masterChanID: string;
+  status: StatusChange | undefined;
 }
 
 function createBaseSubscribeRequest(): SubscribeRequest {
@@ -469,7 +490,7 @@ export const CommandRequest: MessageFns<CommandRequest> = {
 
   fromJSON(object: any): CommandRequest {
     return {
-      requestType: isSet(object.requestType) ? requestTypeFromJSON(object.requestType) : 0,
+      requestType: isSet(object.requestType) ? commandRequest_RequestTypeFromJSON(object.requestType) : 0,
       requestID: isSet(object.requestID) ? globalThis.Number(object.requestID) : 0,
       deviceIDs: globalThis.Array.isArray(object?.deviceIDs)
         ? object.deviceIDs.map((e: any) => globalThis.Number(e))
@@ -481,7 +502,7 @@ export const CommandRequest: MessageFns<CommandRequest> = {
   toJSON(message: CommandRequest): unknown {
     const obj: any = {};
     if (message.requestType !== 0) {
-      obj.requestType = requestTypeToJSON(message.requestType);
+      obj.requestType = commandRequest_RequestTypeToJSON(message.requestType);
     }
     if (message.requestID !== 0) {
       obj.requestID = Math.round(message.requestID);
@@ -613,6 +634,284 @@ export const CommandResponse: MessageFns<CommandResponse> = {
   },
 };
 
+function createBaseInitLogChanResponse(): InitLogChanResponse {
+  return {};
+}
+
+export const InitLogChanResponse: MessageFns<InitLogChanResponse> = {
+  encode(_: InitLogChanResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InitLogChanResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInitLogChanResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): InitLogChanResponse {
+    return {};
+  },
+
+  toJSON(_: InitLogChanResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<InitLogChanResponse>): InitLogChanResponse {
+    return InitLogChanResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<InitLogChanResponse>): InitLogChanResponse {
+    const message = createBaseInitLogChanResponse();
+    return message;
+  },
+};
+
+function createBaseRealtimeEvent(): RealtimeEvent {
+  return { masterChanID: "", event: undefined };
+}
+
+export const RealtimeEvent: MessageFns<RealtimeEvent> = {
+  encode(message: RealtimeEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.masterChanID !== "") {
+      writer.uint32(10).string(message.masterChanID);
+    }
+    if (message.event !== undefined) {
+      EventLog.encode(message.event, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RealtimeEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRealtimeEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.masterChanID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.event = EventLog.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RealtimeEvent {
+    return {
+      masterChanID: isSet(object.masterChanID) ? globalThis.String(object.masterChanID) : "",
+      event: isSet(object.event) ? EventLog.fromJSON(object.event) : undefined,
+    };
+  },
+
+  toJSON(message: RealtimeEvent): unknown {
+    const obj: any = {};
+    if (message.masterChanID !== "") {
+      obj.masterChanID = message.masterChanID;
+    }
+    if (message.event !== undefined) {
+      obj.event = EventLog.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RealtimeEvent>): RealtimeEvent {
+    return RealtimeEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RealtimeEvent>): RealtimeEvent {
+    const message = createBaseRealtimeEvent();
+    message.masterChanID = object.masterChanID ?? "";
+    message.event = (object.event !== undefined && object.event !== null)
+      ? EventLog.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseInitDeviceStatusChanResponse(): InitDeviceStatusChanResponse {
+  return {};
+}
+
+export const InitDeviceStatusChanResponse: MessageFns<InitDeviceStatusChanResponse> = {
+  encode(_: InitDeviceStatusChanResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InitDeviceStatusChanResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInitDeviceStatusChanResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): InitDeviceStatusChanResponse {
+    return {};
+  },
+
+  toJSON(_: InitDeviceStatusChanResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<InitDeviceStatusChanResponse>): InitDeviceStatusChanResponse {
+    return InitDeviceStatusChanResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<InitDeviceStatusChanResponse>): InitDeviceStatusChanResponse {
+    const message = createBaseInitDeviceStatusChanResponse();
+    return message;
+  },
+};
+
+function createBaseDeviceStatus(): DeviceStatus {
+  return { masterChanID: "", status: undefined };
+}
+
+export const DeviceStatus: MessageFns<DeviceStatus> = {
+  encode(message: DeviceStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.masterChanID !== "") {
+      writer.uint32(10).string(message.masterChanID);
+    }
+    if (message.status !== undefined) {
+      StatusChange.encode(message.status, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeviceStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeviceStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.masterChanID = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = StatusChange.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeviceStatus {
+    return {
+      masterChanID: isSet(object.masterChanID) ? globalThis.String(object.masterChanID) : "",
+      status: isSet(object.status) ? StatusChange.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: DeviceStatus): unknown {
+    const obj: any = {};
+    if (message.masterChanID !== "") {
+      obj.masterChanID = message.masterChanID;
+    }
+    if (message.status !== undefined) {
+      obj.status = StatusChange.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeviceStatus>): DeviceStatus {
+    return DeviceStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeviceStatus>): DeviceStatus {
+    const message = createBaseDeviceStatus();
+    message.masterChanID = object.masterChanID ?? "";
+    message.status = (object.status !== undefined && object.status !== null)
+      ? StatusChange.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
 export type MasterService = typeof MasterService;
 export const MasterService = {
   /** A device gateway presents its gateway certificate and receives a session ID. */
@@ -647,6 +946,27 @@ export const MasterService = {
     responseSerialize: (value: CommandRequest): Buffer => Buffer.from(CommandRequest.encode(value).finish()),
     responseDeserialize: (value: Buffer): CommandRequest => CommandRequest.decode(value),
   },
+  /** The gateway streams its devices' realtime events (accepted and counted; not routed yet). */
+  initLogChan: {
+    path: "/gsdk.master.Master/InitLogChan" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: RealtimeEvent): Buffer => Buffer.from(RealtimeEvent.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RealtimeEvent => RealtimeEvent.decode(value),
+    responseSerialize: (value: InitLogChanResponse): Buffer => Buffer.from(InitLogChanResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InitLogChanResponse => InitLogChanResponse.decode(value),
+  },
+  /** The gateway streams its devices' connection changes: they update the gateway's device list. */
+  initDeviceStatusChan: {
+    path: "/gsdk.master.Master/InitDeviceStatusChan" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeviceStatus): Buffer => Buffer.from(DeviceStatus.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeviceStatus => DeviceStatus.decode(value),
+    responseSerialize: (value: InitDeviceStatusChanResponse): Buffer =>
+      Buffer.from(InitDeviceStatusChanResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InitDeviceStatusChanResponse => InitDeviceStatusChanResponse.decode(value),
+  },
 } as const;
 
 export interface MasterServer extends UntypedServiceImplementation {
@@ -656,6 +976,10 @@ export interface MasterServer extends UntypedServiceImplementation {
   updateDeviceList: handleUnaryCall<UpdateDeviceListRequest, UpdateDeviceListResponse>;
   /** Command channel: the master pushes requests, the gateway answers. Open means CONNECTED. */
   initCommandChan: handleBidiStreamingCall<CommandResponse, CommandRequest>;
+  /** The gateway streams its devices' realtime events (accepted and counted; not routed yet). */
+  initLogChan: handleClientStreamingCall<RealtimeEvent, InitLogChanResponse>;
+  /** The gateway streams its devices' connection changes: they update the gateway's device list. */
+  initDeviceStatusChan: handleClientStreamingCall<DeviceStatus, InitDeviceStatusChanResponse>;
 }
 
 export interface MasterClient extends Client {
@@ -698,6 +1022,40 @@ export interface MasterClient extends Client {
     metadata: Metadata,
     options?: Partial<CallOptions>,
   ): ClientDuplexStream<CommandResponse, CommandRequest>;
+  /** The gateway streams its devices' realtime events (accepted and counted; not routed yet). */
+  initLogChan(
+    callback: (error: ServiceError | null, response: InitLogChanResponse) => void,
+  ): ClientWritableStream<RealtimeEvent>;
+  initLogChan(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InitLogChanResponse) => void,
+  ): ClientWritableStream<RealtimeEvent>;
+  initLogChan(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InitLogChanResponse) => void,
+  ): ClientWritableStream<RealtimeEvent>;
+  initLogChan(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InitLogChanResponse) => void,
+  ): ClientWritableStream<RealtimeEvent>;
+  /** The gateway streams its devices' connection changes: they update the gateway's device list. */
+  initDeviceStatusChan(
+    callback: (error: ServiceError | null, response: InitDeviceStatusChanResponse) => void,
+  ): ClientWritableStream<DeviceStatus>;
+  initDeviceStatusChan(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InitDeviceStatusChanResponse) => void,
+  ): ClientWritableStream<DeviceStatus>;
+  initDeviceStatusChan(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InitDeviceStatusChanResponse) => void,
+  ): ClientWritableStream<DeviceStatus>;
+  initDeviceStatusChan(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InitDeviceStatusChanResponse) => void,
+  ): ClientWritableStream<DeviceStatus>;
 }
 
 export const MasterClient = makeGenericClientConstructor(MasterService, "gsdk.master.Master") as unknown as {
