@@ -1,4 +1,4 @@
-import { FastifyInstance, FastifyReply } from 'fastify';
+import { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Logger } from 'pino';
 import { Config } from '../config';
 import { Core } from '../core/create-core';
@@ -10,17 +10,38 @@ export interface DialectContext {
 }
 
 /**
- * One REST login dialect: an adapter from its wire shapes to the identity core. It registers its
- * routes, its error shape (for bad input, oversized bodies and unknown routes under its prefix) and
- * owns no policy.
+ * How one scope of the bridge (a dialect, or the bridge outside every dialect) answers what its
+ * routes did not decide: unknown routes, unreadable or oversized requests, a crash, the store away,
+ * and the failure limit's refusals. `useAnswers` (scope-answers.ts) installs them on a fastify scope.
+ */
+export interface Answers {
+  /** The error body for a status the router decided (404 unknown route, 413 body too large, 400, 500, 503). */
+  fallback(reply: FastifyReply, status: number): FastifyReply;
+  /** 429 with Retry-After in this scope's shape (as its lockout answers). */
+  tooMany(reply: FastifyReply, retryAfterSeconds: number): FastifyReply;
+}
+
+/** What the bridge hands each dialect plugin (fastify plugin options). */
+export interface DialectOptions {
+  ctx: DialectContext;
+}
+
+/**
+ * One REST login dialect: an adapter from its wire shapes to the identity core, owning no policy.
+ * Its plugin is registered (encapsulated, not fastify-plugin wrapped) under `prefix`; it declares
+ * its routes relative to that prefix and installs its Answers with `useAnswers`, so unknown routes
+ * and unreadable requests under the prefix answer in its shape.
  */
 export interface Dialect {
   name: string;
-  /** URL prefixes whose unknown routes and unreadable requests answer in this dialect's error shape. */
-  prefixes: string[];
-  register(app: FastifyInstance, ctx: DialectContext): Promise<void> | void;
-  /** The dialect's error body for a status the router decided (404 unknown route, 413 body too large, 400, 500). */
-  fallback(reply: FastifyReply, status: number): FastifyReply;
-  /** 429 with Retry-After in this dialect's shape (as its lockout answers). */
-  tooMany(reply: FastifyReply, retryAfterSeconds: number): FastifyReply;
+  /** '' for a dialect whose routes are top-level paths (Cognito): its plugin then scopes each one itself. */
+  prefix: string;
+  plugin: FastifyPluginAsync<DialectOptions>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Answers of the innermost scope (useAnswers decorates each scope; fastify's decorators inherit). */
+    answers: Answers;
+  }
 }

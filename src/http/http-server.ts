@@ -1,21 +1,22 @@
 /**
  * The HTTP door: one fastify server for the REST login dialects, the JWKS, token introspection and
  * revocation, and the OpenAPI document. Bodies are read as raw strings (64 KiB at most) so each
- * dialect answers bad input in its own shape; unknown routes and oversized bodies likewise.
+ * dialect answers bad input in its own shape; unknown routes and oversized bodies likewise: each
+ * dialect is a fastify plugin under its prefix with its own error and not-found handlers.
  * HTTPS unless the operator turned TLS off (a TLS-terminating proxy in front).
  */
-import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { FastifyInstance } from 'fastify';
 import { Logger } from 'pino';
 import { createAddressLimiter } from '../core/identity/address-limiter';
 import { ENV_NAMES } from '../config';
-import { StoreUnavailable } from '../errors';
 import { asListenFailure } from '../listen-failure';
-import { Dialect, DialectContext } from './dialect';
+import { Answers, DialectContext } from './dialect';
 import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
 import { retryAfter } from './request';
 import { DIALECTS } from './dialects';
 import { registerFailureLimit } from './failure-limit';
+import { useAnswers } from './scope-answers';
 import { registerTokenEndpoints } from './token-endpoints';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -28,23 +29,14 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-function dialectFor(url: string): Dialect | undefined {
-  const path = url.split('?')[0];
-  return DIALECTS.find((d) => d.prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`)));
-}
-
-function answer(req: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
-  const dialect = dialectFor(req.url);
-  if (dialect) return dialect.fallback(reply, status);
-  const error = status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
-  return reply.code(status).send({ error });
-}
-
-function tooMany(req: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
-  const dialect = dialectFor(req.url);
-  if (dialect) return dialect.tooMany(reply, retryAfterSeconds);
-  return retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' });
-}
+/** Outside every dialect's prefix: OAuth-style `{error}` bodies. */
+const BRIDGE_ANSWERS: Answers = {
+  fallback(reply, status) {
+    const error = status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
+    return reply.code(status).send({ error });
+  },
+  tooMany: (reply, retryAfterSeconds) => retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' }),
+};
 
 /** `tls` undefined = plaintext, which only GATEWAY_HTTP_TLS=off asks for (see loadHttpTls). */
 export async function startHttpServer(ctx: DialectContext, host: string, port: number, log: Logger, tls: HttpTls | undefined): Promise<HttpServer> {
@@ -67,21 +59,12 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  registerFailureLimit(app, createAddressLimiter(ctx.core.clock, log, ctx.config.httpFailuresPerMinute), tooMany);
-  app.setNotFoundHandler((req, reply) => answer(req, reply, 404));
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof StoreUnavailable) {
-      // The database is away: say so at once; clients retry, nothing was half-written.
-      log.warn({ url: req.url.split('?')[0], reason: err.message }, 'store unavailable');
-      return answer(req, retryAfter(reply, 1), 503);
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) log.error({ err, url: req.url.split('?')[0] }, 'HTTP request failed');
-    return answer(req, reply, status);
-  });
-
+  // The root scope: the token endpoints and every path outside the dialects' prefixes.
+  useAnswers(app, BRIDGE_ANSWERS, log);
+  registerFailureLimit(app, createAddressLimiter(ctx.core.clock, log, ctx.config.httpFailuresPerMinute));
   registerTokenEndpoints(app, ctx);
-  for (const dialect of DIALECTS) await dialect.register(app, ctx);
+  // Each dialect is its own encapsulated plugin: routes, error and not-found handlers under its prefix.
+  for (const dialect of DIALECTS) await app.register(dialect.plugin, { prefix: dialect.prefix, ctx });
 
   try {
     await app.listen({ host, port });

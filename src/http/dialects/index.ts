@@ -4,5 +4,5 @@ import { datarhei } from './datarhei';
 import { edr } from './edr';
 import { monogoto } from './monogoto';
 
-/** Every REST login dialect the bridge serves, each in its own folder (index.ts registers its routes; the other files differ by dialect). */
+/** Every REST login dialect the bridge serves, each in its own folder; the bridge registers each one's plugin under its prefix. */
 export const DIALECTS: Dialect[] = [datarhei, cognito, monogoto, edr];

@@ -5,12 +5,13 @@
  * new ID and access tokens and no new refresh token, so refresh tokens are reusable until they
  * expire (30 days) or are revoked.
  */
-import { FastifyInstance, FastifyReply } from 'fastify';
+import { FastifyReply, RouteHandlerMethod } from 'fastify';
 import { unixSeconds } from '../../../core/clock';
 import { checkNewPassword } from '../../../core/identity/users';
 import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
-import { Dialect, DialectContext } from '../../dialect';
+import { Answers, Dialect } from '../../dialect';
+import { useAnswers } from '../../scope-answers';
 import { clientAddress, retryAfter } from '../../request';
 import { cognitoBody } from './body';
 import { createChallengeSessions } from './challenge-sessions';
@@ -21,17 +22,31 @@ const DIALECT = 'cognito';
 const NEW_PASSWORD_REQUIRED = 'NEW_PASSWORD_REQUIRED';
 const CHALLENGE_SECRET = 'cognito-challenge';
 
-export const cognito: Dialect = {
-  name: DIALECT,
-  prefixes: ['/Login', '/RespondToAuthChallenge', '/RefreshToken'],
+const answers: Answers = {
   fallback: cognitoFallback,
   tooMany: (reply, seconds) => cognitoError(retryAfter(reply, seconds), 429, 'TooManyRequestsException', RATE_EXCEEDED),
-  async register(app: FastifyInstance, ctx: DialectContext) {
+};
+
+export const cognito: Dialect = {
+  name: DIALECT,
+  // Cognito's operations are top-level paths, so each is a scope of its own (see `operation`).
+  prefix: '',
+  async plugin(app, { ctx }) {
     const { identity, clock, keys, store } = ctx.core;
     await keys.ensureSecret(CHALLENGE_SECRET);
     // The current secret at each use: `keys rotate-hmac` takes effect without a restart.
     const sessions = createChallengeSessions(() => keys.secret(CHALLENGE_SECRET), clock, store);
     const invalidParameter = (reply: FastifyReply, message: string) => cognitoError(reply, 400, 'InvalidParameterException', message);
+
+    /** POST `path`, under its own prefix: other methods and sub-paths answer UnknownOperationException. */
+    const operation = (path: string, handler: RouteHandlerMethod) =>
+      app.register(
+        async (scope) => {
+          useAnswers(scope, answers, ctx.log);
+          scope.post('', handler);
+        },
+        { prefix: path },
+      );
 
     /** The /Login success body: the tokens and a reusable refresh token. */
     async function authenticated(user: UserRecord) {
@@ -40,7 +55,7 @@ export const cognito: Dialect = {
       return { cognitoToken: { ChallengeParameters: {}, AuthenticationResult: { IdToken, TokenType, ExpiresIn, RefreshToken: refresh.token, AccessToken } } };
     }
 
-    app.post('/Login', async (req, reply) => {
+    operation('/Login', async (req, reply) => {
       const body = cognitoBody(req, ['UserName', 'TenantName', 'Password'] as const);
       if (!body.ok) return invalidParameter(reply, body.message);
       const { UserName, TenantName, Password } = body.value;
@@ -71,7 +86,7 @@ export const cognito: Dialect = {
       return reply.send(await authenticated(user));
     });
 
-    app.post('/RespondToAuthChallenge', async (req, reply) => {
+    operation('/RespondToAuthChallenge', async (req, reply) => {
       const body = cognitoBody(req, ['ChallengeName', 'Session'] as const);
       if (!body.ok) return invalidParameter(reply, body.message);
       if (body.value.ChallengeName !== NEW_PASSWORD_REQUIRED) return invalidParameter(reply, 'Unsupported ChallengeName.');
@@ -101,7 +116,7 @@ export const cognito: Dialect = {
       return reply.send(await authenticated({ ...user, mustChangePassword: false }));
     });
 
-    app.post('/RefreshToken', async (req, reply) => {
+    operation('/RefreshToken', async (req, reply) => {
       const body = cognitoBody(req, ['RefreshToken'] as const);
       if (!body.ok) return invalidParameter(reply, body.message);
       let used;

@@ -4,10 +4,11 @@
  * one they got at login for its whole 24 h.
  */
 import { randomUUID } from 'node:crypto';
-import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, StoreUnavailable, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
-import { Dialect, DialectContext } from '../../dialect';
+import { Answers, Dialect } from '../../dialect';
+import { useAnswers } from '../../scope-answers';
 import { bearerToken, clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
 import { BAD_CREDENTIALS, datarheiError, INVALID_JWT, MISSING_CREDENTIALS, TOO_MANY_ATTEMPTS } from './errors';
 import { createExternalIdp, ExternalIdp } from './external-idp';
@@ -17,13 +18,17 @@ export const ACCESS_TTL = 600;
 export const REFRESH_TTL = 86_400;
 const VERSION = '16.0.0';
 
-export const datarhei: Dialect = {
-  name: DIALECT,
-  prefixes: ['/api'],
+const answers: Answers = {
   fallback: (reply, status) =>
     datarheiError(reply, status, status === 413 ? 'Request body is too large' : status === 404 ? 'Not found' : status === 503 ? 'Service unavailable, retry later' : status >= 500 ? 'Internal error' : 'Bad request'),
   tooMany: (reply, seconds) => datarheiError(retryAfter(reply, seconds), 429, TOO_MANY_ATTEMPTS),
-  register(app: FastifyInstance, ctx: DialectContext) {
+};
+
+export const datarhei: Dialect = {
+  name: DIALECT,
+  prefix: '/api',
+  async plugin(app, { ctx }) {
+    useAnswers(app, answers, ctx.log);
     const { identity } = ctx.core;
     const instanceId = randomUUID();
     const startedAt = new Date();
@@ -84,7 +89,7 @@ export const datarhei: Dialect = {
       return reply.send(await issue(active, result.subject));
     }
 
-    app.post('/api/login', async (req, reply) => {
+    app.post('/login', async (req, reply) => {
       const external = bearerToken(req);
       const raw = typeof req.body === 'string' ? req.body.trim() : '';
       if (external && raw === '') return idpLogin(req, reply, external);
@@ -102,7 +107,7 @@ export const datarhei: Dialect = {
       }
     });
 
-    app.get('/api/login/refresh', async (req, reply) => {
+    app.get('/login/refresh', async (req, reply) => {
       const token = bearerToken(req);
       const found = await tokenUser(token, 'refresh');
       if (!found) return datarheiError(reply, 401, INVALID_JWT);
@@ -117,7 +122,7 @@ export const datarhei: Dialect = {
       return reply.send({ access_token: access.token });
     });
 
-    app.get('/api', async (req, reply) => {
+    app.get('', async (req, reply) => {
       const about = {
         app: 'datarhei-core',
         auths: ['localjwt', ...(idp ? ['auth0'] : [])],

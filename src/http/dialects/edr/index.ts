@@ -4,10 +4,11 @@
  * our addition (the original has none): login also returns a refreshToken, and refresh tokens
  * rotate — each refresh spends the one presented and returns the next of the same family.
  */
-import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
-import { Dialect, DialectContext } from '../../dialect';
+import { Answers, Dialect } from '../../dialect';
+import { useAnswers } from '../../scope-answers';
 import { clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
 import * as msg from './errors';
 import { createMobileJwt } from './mobile-jwt';
@@ -19,14 +20,18 @@ export const REFRESH_TTL = 30 * 86_400;
 
 type Fields<K extends string> = { [key in K]: string };
 
-export const edr: Dialect = {
-  name: DIALECT,
-  prefixes: ['/mobile'],
+const answers: Answers = {
   fallback: (reply, status) =>
     reply.code(status).send({ response: { code: status, timestamp: new Date().toISOString(), message: msg.fallbackMessage(status) }, data: null }),
   tooMany: (reply, seconds) =>
     retryAfter(reply, seconds).code(429).send({ response: { code: 429, timestamp: new Date().toISOString(), message: msg.TOO_MANY_ATTEMPTS }, data: null }),
-  register(app: FastifyInstance, ctx: DialectContext) {
+};
+
+export const edr: Dialect = {
+  name: DIALECT,
+  prefix: '/mobile',
+  async plugin(app, { ctx }) {
+    useAnswers(app, answers, ctx.log);
     const { identity, clock } = ctx.core;
     const { ok, fail } = msg.edrReplies(clock);
     const mobileJwt = createMobileJwt(() => identity.mobileKey, ctx.config.tokenIssuer, clock);
@@ -66,7 +71,7 @@ export const edr: Dialect = {
       return { accessToken: access.token, refreshToken: refresh.token };
     }
 
-    app.post('/mobile/v1/auth/edr', async (req, reply) => {
+    app.post('/v1/auth/edr', async (req, reply) => {
       const body = fields(req, reply, ['username', 'password'], msg.NEED_CREDENTIALS);
       if (!body) return reply;
       const user = await authenticate(reply, body.username, body.password, clientAddress(req));
@@ -75,7 +80,7 @@ export const edr: Dialect = {
       return ok(reply, mobileJwt.sign(user.userId), { type: 'jwt' });
     });
 
-    app.post('/mobile/v1/auth/login', async (req, reply) => {
+    app.post('/v1/auth/login', async (req, reply) => {
       const body = fields(req, reply, ['username', 'password', 'jwt'], msg.NEED_LOGIN_FIELDS);
       if (!body) return reply;
       const address = clientAddress(req);
@@ -95,7 +100,7 @@ export const edr: Dialect = {
       return ok(reply, { accessToken, refreshToken, user: userView(user) });
     });
 
-    app.post('/mobile/v1/auth/refresh', async (req, reply) => {
+    app.post('/v1/auth/refresh', async (req, reply) => {
       const body = fields(req, reply, ['refreshToken'], msg.NEED_REFRESH_TOKEN);
       if (!body) return reply;
       let used;

@@ -3,10 +3,10 @@
  * refresh call: `{"refreshToken"}` → `{"token","refreshToken"}`). Refresh tokens rotate: each is
  * single use, and presenting a spent one revokes its whole family (the core records the incident).
  */
-import { FastifyInstance } from 'fastify';
 import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
-import { Dialect, DialectContext } from '../../dialect';
+import { Dialect } from '../../dialect';
+import { useAnswers } from '../../scope-answers';
 import { clientAddress, jsonBody, nonEmptyString } from '../../request';
 import { accessDenied, monogotoFallback, tooManyRequests } from './errors';
 import { monogotoLogin } from './profile';
@@ -17,15 +17,14 @@ export const REFRESH_TTL = 7 * 86_400;
 
 export const monogoto: Dialect = {
   name: DIALECT,
-  prefixes: ['/Auth'],
-  fallback: monogotoFallback,
-  tooMany: tooManyRequests,
-  register(app: FastifyInstance, ctx: DialectContext) {
+  prefix: '/Auth',
+  async plugin(app, { ctx }) {
+    useAnswers(app, { fallback: monogotoFallback, tooMany: tooManyRequests }, ctx.log);
     const { identity, store } = ctx.core;
 
     const sign = (user: UserRecord) => identity.access.sign({ sub: user.userId, tenant: user.tenantId, username: user.username, role: user.role }, ACCESS_TTL).token;
 
-    app.post('/Auth', async (req, reply) => {
+    app.post('', async (req, reply) => {
       const body = jsonBody(req);
       if (!body.ok || !nonEmptyString(body.value.UserName) || !nonEmptyString(body.value.Password)) return accessDenied(reply);
       const address = clientAddress(req);
@@ -43,7 +42,7 @@ export const monogoto: Dialect = {
       return reply.send(monogotoLogin(user, await store.findRole(user.role), sign(user), refresh.token));
     });
 
-    app.post('/Auth/Refresh', async (req, reply) => {
+    app.post('/Refresh', async (req, reply) => {
       const body = jsonBody(req);
       if (!body.ok || !nonEmptyString(body.value.refreshToken)) return accessDenied(reply);
       let used;
