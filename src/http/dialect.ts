@@ -1,7 +1,8 @@
-import { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { Config } from '../config';
 import { Core } from '../core/create-core';
+import { BadInput } from './bad-input';
 
 export interface DialectContext {
   core: Core;
@@ -19,6 +20,10 @@ export interface Answers {
   fallback(reply: FastifyReply, status: number): FastifyReply;
   /** 429 with Retry-After in this scope's shape (as its lockout answers). */
   tooMany(reply: FastifyReply, retryAfterSeconds: number): FastifyReply;
+  /** A dialect taking JSON bodies: the content types it reads as JSON (see json-body.ts). */
+  jsonTypes?: RegExp;
+  /** The answer to a body its route's JSON Schema refuses (without it: fallback 400). */
+  badInput?(reply: FastifyReply, input: BadInput, req: FastifyRequest): FastifyReply;
 }
 
 /** What the bridge hands each dialect plugin (fastify plugin options). */

@@ -47,6 +47,10 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     logger: false,
     return503OnClosing: true,
+    // Route schemas validate bodies as written: no coercion (5 is not "5"), no defaults added, extra
+    // fields kept (and ignored). allErrors lets a dialect name the first listed field that fails, as its
+    // hand validation did; the schemas are small and pattern-free and bodies at most 64 KiB.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true } },
     serverFactory: (handler) => createNodeServer(handler, tls, limits, log),
   });
   if (tls) {

@@ -5,7 +5,7 @@
  * new ID and access tokens and no new refresh token, so refresh tokens are reusable until they
  * expire (30 days) or are revoked.
  */
-import { FastifyReply, RouteHandlerMethod } from 'fastify';
+import { FastifyReply, FastifySchema, RouteHandlerMethod } from 'fastify';
 import { unixSeconds } from '../../../core/clock';
 import { checkNewPassword } from '../../../core/identity/users';
 import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../errors';
@@ -13,9 +13,20 @@ import { UserRecord } from '../../../store/store';
 import { Answers, Dialect } from '../../dialect';
 import { useAnswers } from '../../scope-answers';
 import { clientAddress, retryAfter } from '../../request';
-import { cognitoBody } from './body';
 import { createChallengeSessions } from './challenge-sessions';
-import { BAD_CREDENTIALS, cognitoError, cognitoFallback, INVALID_REFRESH_TOKEN, INVALID_SESSION, missingParameter, PASSWORD_POLICY, RATE_EXCEEDED } from './errors';
+import {
+  BAD_CREDENTIALS,
+  cognitoError,
+  cognitoFallback,
+  INVALID_REFRESH_TOKEN,
+  INVALID_SESSION,
+  missingParameter,
+  PASSWORD_POLICY,
+  RATE_EXCEEDED,
+  UNREADABLE_BODY,
+  WRONG_CONTENT_TYPE,
+} from './errors';
+import * as schemas from './schemas';
 import { REFRESH_TTL, signCognitoTokens, userAttributes } from './tokens';
 
 const DIALECT = 'cognito';
@@ -25,6 +36,16 @@ const CHALLENGE_SECRET = 'cognito-challenge';
 const answers: Answers = {
   fallback: cognitoFallback,
   tooMany: (reply, seconds) => cognitoError(retryAfter(reply, seconds), 429, 'TooManyRequestsException', RATE_EXCEEDED),
+  /** Clients send the AWS JSON protocol type as well as plain JSON. */
+  jsonTypes: /^application\/(json|x-amz-json-1\.[01])\s*(;|$)/i,
+  badInput(reply, input) {
+    const message =
+      input.problem === 'content-type' ? WRONG_CONTENT_TYPE
+      : input.problem === 'unreadable' ? UNREADABLE_BODY
+      : input.value ? `Unsupported ${input.field}.`
+      : missingParameter(input.field);
+    return cognitoError(reply, 400, 'InvalidParameterException', message);
+  },
 };
 
 export const cognito: Dialect = {
@@ -39,11 +60,11 @@ export const cognito: Dialect = {
     const invalidParameter = (reply: FastifyReply, message: string) => cognitoError(reply, 400, 'InvalidParameterException', message);
 
     /** POST `path`, under its own prefix: other methods and sub-paths answer UnknownOperationException. */
-    const operation = (path: string, handler: RouteHandlerMethod) =>
+    const operation = (path: string, schema: FastifySchema, handler: RouteHandlerMethod) =>
       app.register(
         async (scope) => {
           useAnswers(scope, answers, ctx.log);
-          scope.post('', handler);
+          scope.post('', { schema }, handler);
         },
         { prefix: path },
       );
@@ -55,10 +76,8 @@ export const cognito: Dialect = {
       return { cognitoToken: { ChallengeParameters: {}, AuthenticationResult: { IdToken, TokenType, ExpiresIn, RefreshToken: refresh.token, AccessToken } } };
     }
 
-    operation('/Login', async (req, reply) => {
-      const body = cognitoBody(req, ['UserName', 'TenantName', 'Password'] as const);
-      if (!body.ok) return invalidParameter(reply, body.message);
-      const { UserName, TenantName, Password } = body.value;
+    operation('/Login', schemas.login, async (req, reply) => {
+      const { UserName, TenantName, Password } = req.body as schemas.LoginBody;
       const address = clientAddress(req);
       let user: UserRecord;
       try {
@@ -86,18 +105,12 @@ export const cognito: Dialect = {
       return reply.send(await authenticated(user));
     });
 
-    operation('/RespondToAuthChallenge', async (req, reply) => {
-      const body = cognitoBody(req, ['ChallengeName', 'Session'] as const);
-      if (!body.ok) return invalidParameter(reply, body.message);
-      if (body.value.ChallengeName !== NEW_PASSWORD_REQUIRED) return invalidParameter(reply, 'Unsupported ChallengeName.');
-      const responses = body.value.ChallengeResponses as Record<string, unknown> | undefined;
-      if (typeof responses !== 'object' || responses === null || Array.isArray(responses)) return invalidParameter(reply, missingParameter('ChallengeResponses'));
-      const { USERNAME, NEW_PASSWORD } = responses;
-      if (typeof USERNAME !== 'string' || USERNAME === '') return invalidParameter(reply, missingParameter('ChallengeResponses.USERNAME'));
-      if (typeof NEW_PASSWORD !== 'string' || NEW_PASSWORD === '') return invalidParameter(reply, missingParameter('ChallengeResponses.NEW_PASSWORD'));
+    operation('/RespondToAuthChallenge', schemas.respondToAuthChallenge, async (req, reply) => {
+      const body = req.body as schemas.ChallengeAnswerBody;
+      const { USERNAME, NEW_PASSWORD } = body.ChallengeResponses;
 
       const address = clientAddress(req);
-      const found = await sessions.check(body.value.Session, USERNAME, (userId) => identity.users.active(userId));
+      const found = await sessions.check(body.Session, USERNAME, (userId) => identity.users.active(userId));
       if (!found) {
         await identity.audit({ event: 'password_change', outcome: 'failure', dialect: DIALECT, username: USERNAME.slice(0, 128), address, detail: 'invalid challenge session' });
         return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_SESSION);
@@ -116,12 +129,11 @@ export const cognito: Dialect = {
       return reply.send(await authenticated({ ...user, mustChangePassword: false }));
     });
 
-    operation('/RefreshToken', async (req, reply) => {
-      const body = cognitoBody(req, ['RefreshToken'] as const);
-      if (!body.ok) return invalidParameter(reply, body.message);
+    operation('/RefreshToken', schemas.refreshToken, async (req, reply) => {
+      const body = req.body as schemas.RefreshBody;
       let used;
       try {
-        used = await identity.refresh.use(body.value.RefreshToken, DIALECT, clientAddress(req));
+        used = await identity.refresh.use(body.RefreshToken, DIALECT, clientAddress(req));
       } catch (err) {
         if (err instanceof InvalidCredentials) return cognitoError(reply, 401, 'NotAuthorizedException', INVALID_REFRESH_TOKEN);
         throw err;

@@ -9,9 +9,11 @@ import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequir
 import { UserRecord } from '../../../store/store';
 import { Answers, Dialect } from '../../dialect';
 import { useAnswers } from '../../scope-answers';
-import { bearerToken, clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
+import { emptyBody } from '../../json-body';
+import { bearerToken, clientAddress, retryAfter } from '../../request';
 import { BAD_CREDENTIALS, datarheiError, INVALID_JWT, MISSING_CREDENTIALS, TOO_MANY_ATTEMPTS } from './errors';
 import { createExternalIdp, ExternalIdp } from './external-idp';
+import * as schemas from './schemas';
 
 const DIALECT = 'datarhei';
 export const ACCESS_TTL = 600;
@@ -22,6 +24,8 @@ const answers: Answers = {
   fallback: (reply, status) =>
     datarheiError(reply, status, status === 413 ? 'Request body is too large' : status === 404 ? 'Not found' : status === 503 ? 'Service unavailable, retry later' : status >= 500 ? 'Internal error' : 'Bad request'),
   tooMany: (reply, seconds) => datarheiError(retryAfter(reply, seconds), 429, TOO_MANY_ATTEMPTS),
+  jsonTypes: /^application\/json\b/i,
+  badInput: (reply) => datarheiError(reply, 400, MISSING_CREDENTIALS),
 };
 
 export const datarhei: Dialect = {
@@ -89,17 +93,15 @@ export const datarhei: Dialect = {
       return reply.send(await issue(active, result.subject));
     }
 
-    app.post('/login', async (req, reply) => {
+    // attachValidation: a bearer token and no body is the external IdP login, which the body schema does not describe.
+    app.post('/login', { schema: schemas.login, attachValidation: true }, async (req, reply) => {
       const external = bearerToken(req);
-      const raw = typeof req.body === 'string' ? req.body.trim() : '';
-      if (external && raw === '') return idpLogin(req, reply, external);
-      const body = jsonBody(req);
-      if (!body.ok || !nonEmptyString(body.value.username) || !nonEmptyString(body.value.password)) {
-        return datarheiError(reply, 400, MISSING_CREDENTIALS);
-      }
+      if (external && emptyBody(req.body)) return idpLogin(req, reply, external);
+      if (req.validationError) return datarheiError(reply, 400, MISSING_CREDENTIALS);
+      const body = req.body as schemas.LoginBody;
       const address = clientAddress(req);
       try {
-        const user = await identity.users.authenticate({ username: body.value.username, password: body.value.password, address, dialect: DIALECT });
+        const user = await identity.users.authenticate({ username: body.username, password: body.password, address, dialect: DIALECT });
         await identity.audit({ event: 'login', outcome: 'success', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address });
         return reply.send(await issue(user, user.username));
       } catch (err) {
@@ -107,7 +109,7 @@ export const datarhei: Dialect = {
       }
     });
 
-    app.get('/login/refresh', async (req, reply) => {
+    app.get('/login/refresh', { schema: schemas.refresh }, async (req, reply) => {
       const token = bearerToken(req);
       const found = await tokenUser(token, 'refresh');
       if (!found) return datarheiError(reply, 401, INVALID_JWT);
@@ -122,7 +124,7 @@ export const datarhei: Dialect = {
       return reply.send({ access_token: access.token });
     });
 
-    app.get('', async (req, reply) => {
+    app.get('', { schema: schemas.about }, async (req, reply) => {
       const about = {
         app: 'datarhei-core',
         auths: ['localjwt', ...(idp ? ['auth0'] : [])],

@@ -4,51 +4,42 @@
  * our addition (the original has none): login also returns a refreshToken, and refresh tokens
  * rotate — each refresh spends the one presented and returns the next of the same family.
  */
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply } from 'fastify';
 import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequired, TooManyAttempts } from '../../../errors';
 import { UserRecord } from '../../../store/store';
 import { Answers, Dialect } from '../../dialect';
 import { useAnswers } from '../../scope-answers';
-import { clientAddress, jsonBody, nonEmptyString, retryAfter } from '../../request';
+import { clientAddress, retryAfter } from '../../request';
 import * as msg from './errors';
 import { createMobileJwt } from './mobile-jwt';
+import * as schemas from './schemas';
 import { userView } from './user-view';
 
 const DIALECT = 'edr';
 export const ACCESS_TTL = 3600;
 export const REFRESH_TTL = 30 * 86_400;
 
-type Fields<K extends string> = { [key in K]: string };
-
 const answers: Answers = {
   fallback: (reply, status) =>
     reply.code(status).send({ response: { code: status, timestamp: new Date().toISOString(), message: msg.fallbackMessage(status) }, data: null }),
   tooMany: (reply, seconds) =>
     retryAfter(reply, seconds).code(429).send({ response: { code: 429, timestamp: new Date().toISOString(), message: msg.TOO_MANY_ATTEMPTS }, data: null }),
+  jsonTypes: /^application\/json\b/i,
 };
 
 export const edr: Dialect = {
   name: DIALECT,
   prefix: '/mobile',
   async plugin(app, { ctx }) {
-    useAnswers(app, answers, ctx.log);
     const { identity, clock } = ctx.core;
     const { ok, fail } = msg.edrReplies(clock);
+    useAnswers(app, {
+      ...answers,
+      // Each route names its own required fields (its config.missing).
+      badInput: (reply, input, req) =>
+        fail(reply, 400, input.problem === 'content-type' ? msg.NOT_JSON : input.problem === 'unreadable' ? msg.NOT_AN_OBJECT : ((req.routeOptions.config as { missing?: string }).missing ?? msg.NEED_CREDENTIALS)),
+    }, ctx.log);
     const mobileJwt = createMobileJwt(() => identity.mobileKey, ctx.config.tokenIssuer, clock);
-
-    /** The named string fields of a JSON body, or undefined once a 400 has been sent. */
-    function fields<K extends string>(req: FastifyRequest, reply: FastifyReply, names: K[], missing: string): Fields<K> | undefined {
-      const body = jsonBody(req);
-      if (!body.ok) {
-        fail(reply, 400, body.reason === 'content-type' ? msg.NOT_JSON : msg.NOT_AN_OBJECT);
-        return undefined;
-      }
-      if (!names.every((n) => nonEmptyString(body.value[n]))) {
-        fail(reply, 400, missing);
-        return undefined;
-      }
-      return body.value as Fields<K>;
-    }
 
     /** The core's password check in this dialect's shapes; undefined once a failure has been sent. */
     async function authenticate(reply: FastifyReply, username: string, password: string, address: string): Promise<UserRecord | undefined> {
@@ -71,18 +62,16 @@ export const edr: Dialect = {
       return { accessToken: access.token, refreshToken: refresh.token };
     }
 
-    app.post('/v1/auth/edr', async (req, reply) => {
-      const body = fields(req, reply, ['username', 'password'], msg.NEED_CREDENTIALS);
-      if (!body) return reply;
+    app.post('/v1/auth/edr', { schema: schemas.accountStep, config: { missing: msg.NEED_CREDENTIALS } }, async (req, reply) => {
+      const body = req.body as schemas.CredentialsBody;
       const user = await authenticate(reply, body.username, body.password, clientAddress(req));
       if (!user) return reply;
       await identity.audit({ event: 'login', outcome: 'success', dialect: DIALECT, username: user.username, tenantId: user.tenantId, address: clientAddress(req), detail: 'account step: mobile jwt issued' });
       return ok(reply, mobileJwt.sign(user.userId), { type: 'jwt' });
     });
 
-    app.post('/v1/auth/login', async (req, reply) => {
-      const body = fields(req, reply, ['username', 'password', 'jwt'], msg.NEED_LOGIN_FIELDS);
-      if (!body) return reply;
+    app.post('/v1/auth/login', { schema: schemas.login, config: { missing: msg.NEED_LOGIN_FIELDS } }, async (req, reply) => {
+      const body = req.body as schemas.LoginBody;
       const address = clientAddress(req);
       // The mobile JWT is checked before the password, so a bad one never reaches argon2 or the
       // lockout counters, and every mismatch (other account, unknown user) answers alike.
@@ -100,9 +89,8 @@ export const edr: Dialect = {
       return ok(reply, { accessToken, refreshToken, user: userView(user) });
     });
 
-    app.post('/v1/auth/refresh', async (req, reply) => {
-      const body = fields(req, reply, ['refreshToken'], msg.NEED_REFRESH_TOKEN);
-      if (!body) return reply;
+    app.post('/v1/auth/refresh', { schema: schemas.refresh, config: { missing: msg.NEED_REFRESH_TOKEN } }, async (req, reply) => {
+      const body = req.body as schemas.RefreshBody;
       let used;
       try {
         used = await identity.refresh.use(body.refreshToken, DIALECT, clientAddress(req));

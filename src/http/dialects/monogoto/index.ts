@@ -7,9 +7,10 @@ import { InvalidArgument, InvalidCredentials, TooManyAttempts } from '../../../e
 import { UserRecord } from '../../../store/store';
 import { Dialect } from '../../dialect';
 import { useAnswers } from '../../scope-answers';
-import { clientAddress, jsonBody, nonEmptyString } from '../../request';
+import { clientAddress } from '../../request';
 import { accessDenied, monogotoFallback, tooManyRequests } from './errors';
 import { monogotoLogin } from './profile';
+import * as schemas from './schemas';
 
 const DIALECT = 'monogoto';
 export const ACCESS_TTL = 3600;
@@ -19,18 +20,18 @@ export const monogoto: Dialect = {
   name: DIALECT,
   prefix: '/Auth',
   async plugin(app, { ctx }) {
-    useAnswers(app, { fallback: monogotoFallback, tooMany: tooManyRequests }, ctx.log);
+    // Every refused body is denied like a failed login.
+    useAnswers(app, { fallback: monogotoFallback, tooMany: tooManyRequests, jsonTypes: /^application\/json\b/i, badInput: (reply) => accessDenied(reply) }, ctx.log);
     const { identity, store } = ctx.core;
 
     const sign = (user: UserRecord) => identity.access.sign({ sub: user.userId, tenant: user.tenantId, username: user.username, role: user.role }, ACCESS_TTL).token;
 
-    app.post('', async (req, reply) => {
-      const body = jsonBody(req);
-      if (!body.ok || !nonEmptyString(body.value.UserName) || !nonEmptyString(body.value.Password)) return accessDenied(reply);
+    app.post('', { schema: schemas.login }, async (req, reply) => {
+      const body = req.body as schemas.LoginBody;
       const address = clientAddress(req);
       let user: UserRecord;
       try {
-        user = await identity.users.authenticate({ username: body.value.UserName, password: body.value.Password, address, dialect: DIALECT });
+        user = await identity.users.authenticate({ username: body.UserName, password: body.Password, address, dialect: DIALECT });
       } catch (err) {
         if (err instanceof TooManyAttempts) return tooManyRequests(reply, err.retryAfterSeconds);
         if (err instanceof InvalidCredentials || err instanceof InvalidArgument) return accessDenied(reply);
@@ -42,12 +43,11 @@ export const monogoto: Dialect = {
       return reply.send(monogotoLogin(user, await store.findRole(user.role), sign(user), refresh.token));
     });
 
-    app.post('/Refresh', async (req, reply) => {
-      const body = jsonBody(req);
-      if (!body.ok || !nonEmptyString(body.value.refreshToken)) return accessDenied(reply);
+    app.post('/Refresh', { schema: schemas.refresh }, async (req, reply) => {
+      const body = req.body as schemas.RefreshBody;
       let used;
       try {
-        used = await identity.refresh.use(body.value.refreshToken, DIALECT, clientAddress(req));
+        used = await identity.refresh.use(body.refreshToken, DIALECT, clientAddress(req));
       } catch (err) {
         if (err instanceof InvalidCredentials) return accessDenied(reply, 401);
         throw err;
