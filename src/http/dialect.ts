@@ -20,7 +20,7 @@ export interface Answers {
   fallback(reply: FastifyReply, status: number): FastifyReply;
   /** 429 with Retry-After in this scope's shape (as its lockout answers). */
   tooMany(reply: FastifyReply, retryAfterSeconds: number): FastifyReply;
-  /** A dialect taking JSON bodies: the content types it reads as JSON (see json-body.ts). */
+  /** A dialect taking JSON bodies: the content types it reads as JSON (see bodies.ts). */
   jsonTypes?: RegExp;
   /** The answer to a body its route's JSON Schema refuses (without it: fallback 400). */
   badInput?(reply: FastifyReply, input: BadInput, req: FastifyRequest): FastifyReply;

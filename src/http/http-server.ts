@@ -1,8 +1,8 @@
 /**
  * The HTTP door: one fastify server for the REST login dialects, the JWKS, token introspection and
- * revocation, and the OpenAPI document. Bodies are read as raw strings (64 KiB at most) so each
- * dialect answers bad input in its own shape; unknown routes and oversized bodies likewise: each
- * dialect is a fastify plugin under its prefix with its own error and not-found handlers.
+ * revocation, and the OpenAPI document (generated from the route schemas). Each dialect is a fastify
+ * plugin under its prefix with its own body parser, error and not-found handlers, so bad input,
+ * unknown routes and oversized bodies (64 KiB at most) answer in its own shape.
  * HTTPS unless the operator turned TLS off (a TLS-terminating proxy in front).
  */
 import Fastify, { FastifyInstance } from 'fastify';
@@ -15,7 +15,9 @@ import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
 import { retryAfter } from './request';
 import { DIALECTS } from './dialects';
+import { useFormBodies } from './bodies';
 import { registerFailureLimit } from './failure-limit';
+import { registerOpenApi } from './openapi';
 import { useAnswers } from './scope-answers';
 import { registerTokenEndpoints } from './token-endpoints';
 
@@ -60,11 +62,14 @@ export async function startHttpServer(ctx: DialectContext, host: string, port: n
       return payload;
     });
   }
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Response schemas document the answers; JSON.stringify writes them as the handlers made them
+  // (fastify's schema serializer would reorder, coerce and drop fields).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerOpenApi(app);
 
   // The root scope: the token endpoints and every path outside the dialects' prefixes.
   useAnswers(app, BRIDGE_ANSWERS, log);
+  useFormBodies(app);
   registerFailureLimit(app, createAddressLimiter(ctx.core.clock, log, ctx.config.httpFailuresPerMinute));
   registerTokenEndpoints(app, ctx);
   // Each dialect is its own encapsulated plugin: routes, error and not-found handlers under its prefix.

@@ -1,11 +1,5 @@
-/** Reading untrusted HTTP requests the same way everywhere (JSON bodies: json-body.ts and the route schemas). */
+/** Reading untrusted HTTP requests the same way everywhere (bodies: bodies.ts and the route schemas). */
 import { FastifyReply, FastifyRequest } from 'fastify';
-
-/** A urlencoded form (RFC 7662 / 7009 requests). */
-export function formBody(req: FastifyRequest): URLSearchParams | undefined {
-  if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return undefined;
-  return new URLSearchParams(typeof req.body === 'string' ? req.body : '');
-}
 
 /** The token of an `Authorization: Bearer …` header (scheme matched case-insensitively). */
 export function bearerToken(req: FastifyRequest): string | undefined {

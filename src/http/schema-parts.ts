@@ -18,3 +18,22 @@ export const object = (properties: Record<string, JsonSchema>, optional: string[
   properties,
   ...extra,
 });
+
+/**
+ * A documented answer (a route's `response[status]`): its description, headers, and body schema per
+ * content type. The bridge serializes with JSON.stringify whatever the schema (http-server.ts), so
+ * these document the answers without reshaping them; a test holds real answers to them.
+ */
+export function answer(description: string, body?: JsonSchema, o: { types?: string[]; headers?: Record<string, JsonSchema> } = {}): JsonSchema {
+  const types = o.types ?? ['application/json'];
+  return {
+    description,
+    ...(o.headers ? { headers: o.headers } : {}),
+    // type 'null': no body (@fastify/swagger then lists no content).
+    ...(body ? { content: Object.fromEntries(types.map((t) => [t, { schema: body }])) } : { type: 'null' }),
+  };
+}
+
+export const RETRY_AFTER: Record<string, JsonSchema> = {
+  'Retry-After': { type: 'integer', minimum: 1, description: 'Seconds until the lockout ends; answered at once, never by a sleep.' },
+};

@@ -9,7 +9,7 @@ import { Logger } from 'pino';
 import { StoreUnavailable } from '../errors';
 import { badInputOf } from './bad-input';
 import { Answers } from './dialect';
-import { useJsonBodies } from './json-body';
+import { useJsonBodies } from './bodies';
 import { retryAfter } from './request';
 
 export function useAnswers(app: FastifyInstance, answers: Answers, log: Logger): void {

@@ -10,8 +10,7 @@ import { hashToken } from '../core/identity/refresh-tokens';
 import { createTokenStanding } from '../core/identity/token-standing';
 import { StoreUnavailable } from '../errors';
 import { DialectContext } from './dialect';
-import { formBody } from './request';
-import { OPENAPI } from './openapi';
+import * as schemas from './token-endpoint-schemas';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -54,14 +53,14 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     revocationClients: ctx.config.revocationClients,
   });
 
-  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.access.jwks()));
-  app.get('/openapi.json', async (_req, reply) => reply.send(OPENAPI));
+  app.get('/.well-known/jwks.json', { schema: schemas.jwks }, async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.access.jwks()));
 
-  app.post('/oauth2/introspect', async (req, reply) => {
+  // attachValidation: the client's credentials are checked first (401), then the form (400).
+  app.post('/oauth2/introspect', { schema: schemas.introspect, attachValidation: true }, async (req, reply) => {
     const client = authenticateClient(req);
     if (!client) return unauthorizedClient(reply);
-    const token = formBody(req)?.get('token');
-    if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
+    if (req.validationError) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
+    const { token } = req.body as schemas.TokenForm;
     // Refresh tokens first (some are JWTs too): they are known by their hash.
     const record = await store.findRefreshToken(hashToken(token));
     if (record) {
@@ -98,11 +97,11 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
     });
   });
 
-  app.post('/oauth2/revoke', async (req, reply) => {
+  app.post('/oauth2/revoke', { schema: schemas.revoke, attachValidation: true }, async (req, reply) => {
     const client = authenticateClient(req);
     if (!client) return unauthorizedClient(reply);
-    const token = formBody(req)?.get('token');
-    if (!token) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
+    if (req.validationError) return reply.code(400).send({ error: 'invalid_request', error_description: 'token is required (application/x-www-form-urlencoded)' });
+    const { token } = req.body as schemas.TokenForm;
     const outcome = await standing.revoke(client, token);
     if (outcome === 'refused') {
       await identity.audit({ event: 'revocation', outcome: 'failure', dialect: 'oauth2', address: req.ip, detail: `${client} may not revoke this token` });

@@ -9,7 +9,7 @@ import { GatewayError, InvalidArgument, InvalidCredentials, PasswordChangeRequir
 import { UserRecord } from '../../../store/store';
 import { Answers, Dialect } from '../../dialect';
 import { useAnswers } from '../../scope-answers';
-import { emptyBody } from '../../json-body';
+import { emptyBody } from '../../bodies';
 import { bearerToken, clientAddress, retryAfter } from '../../request';
 import { BAD_CREDENTIALS, datarheiError, INVALID_JWT, MISSING_CREDENTIALS, TOO_MANY_ATTEMPTS } from './errors';
 import { createExternalIdp, ExternalIdp } from './external-idp';
