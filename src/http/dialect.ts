@@ -1,9 +1,10 @@
-import { FastifyInstance, FastifyReply } from 'fastify';
+import { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { Config } from '../config';
 import { Clock } from '../core/clock';
 import { Core } from '../core/create-core';
 import { createIdentityUseCases, IdentityUseCases } from '../core/identity/identity-use-cases';
+import { BadInput } from './bad-input';
 
 /** What the HTTP door is started with; it hands its dialects a DialectContext made from it. */
 export interface HttpDoorDeps {
@@ -40,17 +41,42 @@ export async function createDialectContext({ core, config, log }: HttpDoorDeps):
 }
 
 /**
- * One REST login dialect: an adapter from its wire shapes to the identity use cases. It registers its
- * routes, its error shape (for bad input, oversized bodies and unknown routes under its prefix) and
- * owns no policy.
+ * How one scope of the bridge (a dialect, or the bridge outside every dialect) answers what its
+ * routes did not decide: unknown routes, unreadable or oversized requests, a crash, the store away,
+ * and the failure limit's refusals. `useAnswers` (scope-answers.ts) installs them on a fastify scope.
+ */
+export interface Answers {
+  /** The error body for a status the router decided (404 unknown route, 413 body too large, 400, 500, 503). */
+  fallback(reply: FastifyReply, status: number): FastifyReply;
+  /** 429 with Retry-After in this scope's shape (as its lockout answers). */
+  tooMany(reply: FastifyReply, retryAfterSeconds: number): FastifyReply;
+  /** A dialect taking JSON bodies: the content types it reads as JSON (see bodies.ts). */
+  jsonTypes?: RegExp;
+  /** The answer to a body its route's JSON Schema refuses (without it: fallback 400). */
+  badInput?(reply: FastifyReply, input: BadInput, req: FastifyRequest): FastifyReply;
+}
+
+/** What the bridge hands each dialect plugin (fastify plugin options). */
+export interface DialectOptions {
+  ctx: DialectContext;
+}
+
+/**
+ * One REST login dialect: an adapter from its wire shapes to the identity use cases, owning no policy.
+ * Its plugin is registered (encapsulated, not fastify-plugin wrapped) under `prefix`; it declares
+ * its routes relative to that prefix and installs its Answers with `useAnswers`, so unknown routes
+ * and unreadable requests under the prefix answer in its shape.
  */
 export interface Dialect {
   name: string;
-  /** URL prefixes whose unknown routes and unreadable requests answer in this dialect's error shape. */
-  prefixes: string[];
-  register(app: FastifyInstance, ctx: DialectContext): Promise<void> | void;
-  /** The dialect's error body for a status the router decided (404 unknown route, 413 body too large, 400, 500, 503). */
-  fallback(reply: FastifyReply, status: number, ctx: DialectContext): FastifyReply;
-  /** 429 with Retry-After in this dialect's shape (as its lockout answers). */
-  tooMany(reply: FastifyReply, retryAfterSeconds: number, ctx: DialectContext): FastifyReply;
+  /** '' for a dialect whose routes are top-level paths (Cognito): its plugin then scopes each one itself. */
+  prefix: string;
+  plugin: FastifyPluginAsync<DialectOptions>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Answers of the innermost scope (useAnswers decorates each scope; fastify's decorators inherit). */
+    answers: Answers;
+  }
 }

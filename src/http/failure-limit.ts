@@ -1,19 +1,16 @@
 /**
  * Wires the per-address failure limit (core/identity/address-limiter) into the HTTP door: a request
  * from an address that used up its failures is answered 429 with Retry-After at once, in the shape of
- * the dialect it was sent to; every 4xx answer (that one too) counts as a failure of its address.
+ * the scope it was sent to (the Answers of the route's or not-found handler's fastify instance); every
+ * 4xx answer (that one too) counts as a failure of its address.
  */
-import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyInstance } from 'fastify';
 import { AddressLimiter } from '../core/identity/address-limiter';
 import { clientAddress } from './request';
 
 const REFUSED = Symbol('refused by the failure limit');
 
-export function registerFailureLimit(
-  app: FastifyInstance,
-  limiter: AddressLimiter,
-  tooMany: (req: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number) => FastifyReply,
-): void {
+export function registerFailureLimit(app: FastifyInstance, limiter: AddressLimiter): void {
   app.addHook('onRequest', async (req, reply) => {
     const address = clientAddress(req);
     const wait = limiter.refuse(address);
@@ -21,7 +18,7 @@ export function registerFailureLimit(
     // A refused request counts too: an address that keeps sending faster than the refill never gets through.
     limiter.failed(address);
     (req as unknown as Record<symbol, boolean>)[REFUSED] = true;
-    return tooMany(req, reply, wait);
+    return req.server.answers.tooMany(reply, wait);
   });
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode >= 400 && reply.statusCode < 500 && !(req as unknown as Record<symbol, boolean>)[REFUSED]) limiter.failed(clientAddress(req));

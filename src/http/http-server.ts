@@ -1,20 +1,24 @@
 /**
  * The HTTP door: one fastify server for the REST login dialects, the JWKS, token introspection and
- * revocation, and the OpenAPI document. Bodies are read as raw strings (64 KiB at most) so each
- * dialect answers bad input in its own shape; unknown routes and oversized bodies likewise.
+ * revocation, and the OpenAPI document (generated from the route schemas). Each dialect is a fastify
+ * plugin under its prefix with its own body parser, error and not-found handlers, so bad input,
+ * unknown routes and oversized bodies (64 KiB at most) answer in its own shape.
  * HTTPS unless the operator turned TLS off (a TLS-terminating proxy in front).
  */
-import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { FastifyInstance } from 'fastify';
 import { Logger } from 'pino';
 import { createAddressLimiter } from '../core/identity/address-limiter';
 import { ENV_NAMES } from '../config';
 import { asListenFailure } from '../listen-failure';
-import { createDialectContext, Dialect, DialectContext, HttpDoorDeps } from './dialect';
+import { Answers, createDialectContext, HttpDoorDeps } from './dialect';
 import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
 import { retryAfter } from './request';
 import { DIALECTS } from './dialects';
+import { useFormBodies } from './bodies';
 import { registerFailureLimit } from './failure-limit';
+import { registerOpenApi } from './openapi';
+import { useAnswers } from './scope-answers';
 import { registerTokenEndpoints } from './token-endpoints';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -27,23 +31,14 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-function dialectFor(url: string): Dialect | undefined {
-  const path = url.split('?')[0];
-  return DIALECTS.find((d) => d.prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`)));
-}
-
-function answer(ctx: DialectContext, req: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
-  const dialect = dialectFor(req.url);
-  if (dialect) return dialect.fallback(reply, status, ctx);
-  const error = status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
-  return reply.code(status).send({ error });
-}
-
-function tooMany(ctx: DialectContext, req: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
-  const dialect = dialectFor(req.url);
-  if (dialect) return dialect.tooMany(reply, retryAfterSeconds, ctx);
-  return retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' });
-}
+/** Outside every dialect's prefix: OAuth-style `{error}` bodies. */
+const BRIDGE_ANSWERS: Answers = {
+  fallback(reply, status) {
+    const error = status === 404 ? 'not_found' : status === 413 ? 'body_too_large' : status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : 'invalid_request';
+    return reply.code(status).send({ error });
+  },
+  tooMany: (reply, retryAfterSeconds) => retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' }),
+};
 
 /** `tls` undefined = plaintext, which only GATEWAY_HTTP_TLS=off asks for (see loadHttpTls). */
 export async function startHttpServer(deps: HttpDoorDeps, host: string, port: number, log: Logger, tls: HttpTls | undefined): Promise<HttpServer> {
@@ -55,6 +50,10 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     logger: false,
     return503OnClosing: true,
+    // Route schemas validate bodies as written: no coercion (5 is not "5"), no defaults added, extra
+    // fields kept (and ignored). allErrors lets a dialect name the first listed field that fails, as its
+    // hand validation did; the schemas are small and pattern-free and bodies at most 64 KiB.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true } },
     serverFactory: (handler) => createNodeServer(handler, tls, limits, log),
   });
   if (tls) {
@@ -64,24 +63,18 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
       return payload;
     });
   }
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Response schemas document the answers; JSON.stringify writes them as the handlers made them
+  // (fastify's schema serializer would reorder, coerce and drop fields).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerOpenApi(app);
 
-  registerFailureLimit(app, createAddressLimiter(ctx.clock, log, config.httpFailuresPerMinute), (req, reply, seconds) => tooMany(ctx, req, reply, seconds));
-  app.setNotFoundHandler((req, reply) => answer(ctx, req, reply, 404));
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if ((err.code as string) === 'ERR_STORE_UNAVAILABLE') {
-      // The database is away: say so at once; clients retry, nothing was half-written.
-      log.warn({ url: req.url.split('?')[0], reason: err.message }, 'store unavailable');
-      return answer(ctx, req, retryAfter(reply, 1), 503);
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) log.error({ err, url: req.url.split('?')[0] }, 'HTTP request failed');
-    return answer(ctx, req, reply, status);
-  });
-
+  // The root scope: the token endpoints and every path outside the dialects' prefixes.
+  useAnswers(app, BRIDGE_ANSWERS, log);
+  useFormBodies(app);
+  registerFailureLimit(app, createAddressLimiter(ctx.clock, log, config.httpFailuresPerMinute));
   registerTokenEndpoints(app, ctx);
-  for (const dialect of DIALECTS) await dialect.register(app, ctx);
+  // Each dialect is its own encapsulated plugin: routes, error and not-found handlers under its prefix.
+  for (const dialect of DIALECTS) await app.register(dialect.plugin, { prefix: dialect.prefix, ctx });
 
   try {
     await app.listen({ host, port });

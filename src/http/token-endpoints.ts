@@ -8,8 +8,7 @@ import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Introspection } from '../core/identity/introspection';
 import { DialectContext } from './dialect';
 import { ErrorTable, refusalOf } from './error-table';
-import { formBody } from './request';
-import { OPENAPI } from './openapi';
+import * as schemas from './token-endpoint-schemas';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -76,22 +75,22 @@ export function registerTokenEndpoints(app: FastifyInstance, ctx: DialectContext
   const { identity } = ctx;
   const authenticateClient = clientAuthenticator(ctx.config.introspectionClients);
 
-  app.get('/.well-known/jwks.json', async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.jwks()));
-  app.get('/openapi.json', async (_req, reply) => reply.send(OPENAPI));
+  app.get('/.well-known/jwks.json', { schema: schemas.jwks }, async (_req, reply) => reply.header('cache-control', 'public, max-age=300').send(identity.jwks()));
 
-  app.post('/oauth2/introspect', async (req, reply) => {
+  // attachValidation: the client's credentials are checked first (401), then the form (400).
+  app.post('/oauth2/introspect', { schema: schemas.introspect, attachValidation: true }, async (req, reply) => {
     const client = authenticateClient(req);
     if (!client) return unauthorizedClient(reply);
-    const token = formBody(req)?.get('token');
-    if (!token) return tokenRequired(reply);
+    if (req.validationError) return tokenRequired(reply);
+    const { token } = req.body as schemas.TokenForm;
     return reply.send(introspectionAnswer(await identity.introspect(token), client));
   });
 
-  app.post('/oauth2/revoke', async (req, reply) => {
+  app.post('/oauth2/revoke', { schema: schemas.revoke, attachValidation: true }, async (req, reply) => {
     const client = authenticateClient(req);
     if (!client) return unauthorizedClient(reply);
-    const token = formBody(req)?.get('token');
-    if (!token) return tokenRequired(reply);
+    if (req.validationError) return tokenRequired(reply);
+    const { token } = req.body as schemas.TokenForm;
     try {
       await identity.revoke(client, token, req.ip);
     } catch (err) {

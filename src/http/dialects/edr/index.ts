@@ -4,39 +4,33 @@
  * our addition (the original has none): login also returns a refreshToken, and refresh tokens
  * rotate (see answers.ts).
  */
-import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Dialect, DialectContext } from '../../dialect';
-import { clientAddress, jsonBody, nonEmptyString } from '../../request';
+import { Dialect } from '../../dialect';
+import { clientAddress } from '../../request';
+import { useAnswers } from '../../scope-answers';
 import { loginAnswer, ok, PROFILE, refreshAnswer } from './answers';
 import { edrFailure, fallback, NEED_CREDENTIALS, NEED_LOGIN_FIELDS, NEED_REFRESH_TOKEN, NOT_AN_OBJECT, NOT_JSON, sendError, tooMany } from './errors';
-
-type Fields<K extends string> = { [key in K]: string };
+import * as schemas from './schemas';
 
 export const edr: Dialect = {
   name: PROFILE.dialect,
-  prefixes: ['/mobile'],
-  fallback,
-  tooMany,
-  register(app: FastifyInstance, ctx: DialectContext) {
+  prefix: '/mobile',
+  async plugin(app, { ctx }) {
     const { identity, clock } = ctx;
+    useAnswers(
+      app,
+      {
+        fallback: (reply, status) => fallback(reply, status, ctx),
+        tooMany: (reply, seconds) => tooMany(reply, seconds, ctx),
+        jsonTypes: /^application\/json\b/i,
+        // Each route names its own required fields (its config.missing).
+        badInput: (reply, input, req) =>
+          edrFailure(reply, clock, 400, input.problem === 'content-type' ? NOT_JSON : input.problem === 'unreadable' ? NOT_AN_OBJECT : ((req.routeOptions.config as { missing?: string }).missing ?? NEED_CREDENTIALS)),
+      },
+      ctx.log,
+    );
 
-    /** The named string fields of a JSON body, or undefined once a 400 has been sent. */
-    function fields<K extends string>(req: FastifyRequest, reply: FastifyReply, names: K[], missing: string): Fields<K> | undefined {
-      const body = jsonBody(req);
-      if (!body.ok) {
-        edrFailure(reply, clock, 400, body.reason === 'content-type' ? NOT_JSON : NOT_AN_OBJECT);
-        return undefined;
-      }
-      if (!names.every((n) => nonEmptyString(body.value[n]))) {
-        edrFailure(reply, clock, 400, missing);
-        return undefined;
-      }
-      return body.value as Fields<K>;
-    }
-
-    app.post('/mobile/v1/auth/edr', async (req, reply) => {
-      const body = fields(req, reply, ['username', 'password'], NEED_CREDENTIALS);
-      if (!body) return reply;
+    app.post('/v1/auth/edr', { schema: schemas.accountStep, config: { missing: NEED_CREDENTIALS } }, async (req, reply) => {
+      const body = req.body as schemas.CredentialsBody;
       try {
         const mobileJwt = await identity.accountStep({ username: body.username, password: body.password, address: clientAddress(req) }, PROFILE.dialect);
         return ok(reply, clock, mobileJwt, { type: 'jwt' });
@@ -45,10 +39,8 @@ export const edr: Dialect = {
       }
     });
 
-    app.post('/mobile/v1/auth/login', async (req, reply) => {
-      const body = fields(req, reply, ['username', 'password', 'jwt'], NEED_LOGIN_FIELDS);
-      if (!body) return reply;
-      const { username, password, jwt } = body;
+    app.post('/v1/auth/login', { schema: schemas.login, config: { missing: NEED_LOGIN_FIELDS } }, async (req, reply) => {
+      const { username, password, jwt } = req.body as schemas.LoginBody;
       try {
         return ok(reply, clock, loginAnswer(await identity.login({ username, password, accountProof: jwt, address: clientAddress(req) }, PROFILE)));
       } catch (err) {
@@ -56,9 +48,8 @@ export const edr: Dialect = {
       }
     });
 
-    app.post('/mobile/v1/auth/refresh', async (req, reply) => {
-      const body = fields(req, reply, ['refreshToken'], NEED_REFRESH_TOKEN);
-      if (!body) return reply;
+    app.post('/v1/auth/refresh', { schema: schemas.refresh, config: { missing: NEED_REFRESH_TOKEN } }, async (req, reply) => {
+      const body = req.body as schemas.RefreshBody;
       try {
         return ok(reply, clock, refreshAnswer(await identity.refresh(body.refreshToken, clientAddress(req), PROFILE)));
       } catch (err) {
