@@ -9,10 +9,12 @@ import { serveCommand } from './serve-command';
 import { storeCommand } from './store-command';
 import { userCommand } from './user-command';
 import { tenantCommand } from './tenant-command';
+import { VERSION } from '../version';
 
 export function buildProgram(): Command {
   const program = new Command('master-gateway')
     .description('Open multi-tenant authentication gateway for device fleets (G-SDK master gateway compatible)')
+    .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(serveCommand());

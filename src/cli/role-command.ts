@@ -20,6 +20,7 @@ export function roleCommand(): Command {
     );
   role
     .command('list')
+    .description('list roles and their permissions')
     .option('--json', 'machine-readable output')
     .option(...dataDir)
     .action((f: { json?: boolean; dataDir?: string }) =>
