@@ -40,3 +40,28 @@ describe('version and help', () => {
     expect(help).toMatch(/list \[options\]\s+list roles/);
   });
 });
+
+describe('usage errors', () => {
+  it('an unknown option is reported as unknown, with the command\'s help pointer, exit 2, and nothing done', () => {
+    for (const args of [['tenant', 'list', '--bogus'], ['tenant', 'add', 'made', '--bogus'], ['certs', 'show', 'x.crt', '--bogus'], ['--bogus']]) {
+      const r = cli(args, env);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^error: unknown option '--bogus'/);
+      expect(r.stdout).toBe('');
+    }
+    expect(cli(['tenant', 'add', 'made', '--bogus'], env).stderr).toMatch(/see master-gateway tenant add --help/);
+    expect(cli(['tenant', 'list', '--json'], env).stdout).not.toMatch(/made/);
+    expect(cli(['tenant', 'list', '--jsn'], env).stderr).toMatch(/Did you mean --json\?/);
+  });
+
+  it('an unknown command, a missing argument and a bad choice are usage errors too (2); help is 0', () => {
+    expect(cli(['tenat'], env)).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command 'tenat'/) });
+    expect(cli(['gateway', 'add', 'acme'], env)).toMatchObject({ status: 2, stderr: expect.stringMatching(/missing required argument/) });
+    expect(cli(['certs', 'init', '--out', join(root, 'x'), '--key', 'dsa'], env).status).toBe(2);
+    expect(cli(['tenant', 'list', '--help'], env).status).toBe(0);
+  });
+
+  it('a failed command ends its error line with the stable error code (exit 1)', () => {
+    expect(cli(['gateway', 'delete', 'nobody', 'gw-1'], env)).toMatchObject({ status: 1, stderr: 'error: unknown tenant: nobody (ERR_TENANT_NOT_FOUND)\n' });
+  });
+});
