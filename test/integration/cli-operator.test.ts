@@ -1,5 +1,6 @@
 /** Issue 12 §6: the CLI as an operator meets it (version, help, usage errors, JSON shapes, refusals in words). */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, serve } from '../support/cli';
@@ -63,5 +64,45 @@ describe('usage errors', () => {
 
   it('a failed command ends its error line with the stable error code (exit 1)', () => {
     expect(cli(['gateway', 'delete', 'nobody', 'gw-1'], env)).toMatchObject({ status: 1, stderr: 'error: unknown tenant: nobody (ERR_TENANT_NOT_FOUND)\n' });
+  });
+});
+
+describe('certs show on what is not a certificate', () => {
+  const keyLines = () => readFileSync(join(certs, 'admin_key.pem'), 'utf8').split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
+
+  it('a private key (PEM or DER) is named as such, and nothing of it is printed (exit 1, ERR_INVALID_CERTIFICATE)', () => {
+    const der = join(root, 'admin_key.der');
+    writeFileSync(der, createPrivateKey(readFileSync(join(certs, 'admin_key.pem'))).export({ format: 'der', type: 'pkcs8' }));
+    for (const file of [join(certs, 'admin_key.pem'), der]) {
+      for (const json of [[], ['--json']]) {
+        const r = cli(['certs', 'show', file, ...json], env);
+        expect(r).toMatchObject({ status: 1, stdout: '', stderr: `error: ${file} is a private key, not a certificate (nothing of it is shown; name the .crt file) (ERR_INVALID_CERTIFICATE)\n` });
+        for (const line of keyLines()) expect(r.stderr).not.toContain(line);
+      }
+    }
+  });
+
+  it('a missing file, a directory, garbage, an empty file, a CSR-like PEM and a bad --ca say so in words with a code', () => {
+    const garbage = join(root, 'garbage.crt');
+    writeFileSync(garbage, 'not a certificate at all\n');
+    const empty = join(root, 'empty.crt');
+    writeFileSync(empty, '');
+    const csr = join(root, 'request.csr');
+    writeFileSync(csr, '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n');
+    const dir = join(root, 'a-dir');
+    mkdirSync(dir);
+    const cases: [string[], RegExp][] = [
+      [[join(root, 'missing.crt')], /^error: no such file: .*missing\.crt \(ERR_FILE_NOT_FOUND\)\n$/],
+      [[dir], /is a directory, not a certificate file \(ERR_INVALID_ARGUMENT\)\n$/],
+      [[garbage], /garbage\.crt is not a readable X\.509 certificate .*\(ERR_INVALID_CERTIFICATE\)\n$/],
+      [[empty], /empty\.crt is empty, not a certificate \(ERR_INVALID_CERTIFICATE\)\n$/],
+      [[csr], /request\.csr holds a certificate request, not a certificate \(ERR_INVALID_CERTIFICATE\)\n$/],
+      [[join(certs, 'admin.crt'), '--ca', join(certs, 'ca_key.pem')], /ca_key\.pem is a private key, not a certificate .*\(ERR_INVALID_CERTIFICATE\)\n$/],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = cli(['certs', 'show', ...args], env);
+      expect({ args, ...r }).toMatchObject({ args, status: 1, stdout: '', stderr: expect.stringMatching(stderr) });
+      expect(r.stderr).not.toMatch(/PEM routines|ENOENT|error:[0-9A-F]{8}/);
+    }
   });
 });
