@@ -9,7 +9,7 @@ import { checkId } from '../pki/ids';
 import { KeyType } from '../pki/keys';
 import { ADMIN_TENANT, CertIdentity, MAX_YEARS, PkiName } from '../pki/profile';
 import { addCertsStoreCommands } from './certs-store-commands';
-import { collect, printJson } from './output';
+import { collect, isoFromSeconds, printJson } from './output';
 import { readCertificateFile } from './read-certificate-file';
 import { withCore } from './with-core';
 
@@ -72,7 +72,7 @@ async function issueRecorded(flags: IssueFlags, create: boolean, issue: () => { 
     async ({ store }) => {
       const { files, issued } = issue();
       for (const i of issued) await store.recordCertificate(i.record);
-      for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${new Date(i.record.expiresAt * 1000).toISOString()}\n`);
+      for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${isoFromSeconds(i.record.expiresAt)}\n`);
       for (const f of files) process.stdout.write(`wrote ${f}\n`);
     },
     { create },

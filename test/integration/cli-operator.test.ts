@@ -106,3 +106,52 @@ describe('certs show on what is not a certificate', () => {
     }
   });
 });
+
+describe('--json output', () => {
+  const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+  /** Every time-like field of every record, and every yes/no-like field. */
+  const fields = (value: unknown, key = ''): [string, unknown][] =>
+    Array.isArray(value) ? value.flatMap((v) => fields(v, key)) : value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => fields(v, k)) : [[key, value]];
+  const json = (args: string[], input?: string) => {
+    const r = cli([...args, '--json'], { ...env, GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1' }, input);
+    expect({ args, stderr: r.stderr, status: r.status }).toEqual({ args, stderr: '', status: 0 });
+    return JSON.parse(r.stdout) as unknown;
+  };
+
+  it('every time is an ISO 8601 string (or null when none is recorded) and every flag a JSON boolean, in every list', () => {
+    expect(cli(['tenant', 'add', 'jsonco', '--gateway', 'json-gw'], env).status).toBe(0);
+    expect(cli(['user', 'add', 'jason', '--tenant', 'jsonco'], { ...env, GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1' }, 'jason password\n').status).toBe(0);
+    expect(cli(['role', 'set', 'viewer', '--permission', 'Devices=view'], env).status).toBe(0);
+    for (let i = 0; i < 2; i++) expect(cli(['keys', 'rotate'], env).status).toBe(0);
+    const outputs = {
+      tenants: json(['tenant', 'list']),
+      gateways: json(['gateway', 'list']),
+      certificates: json(['certs', 'list']),
+      shown: json(['certs', 'show', join(certs, 'server.crt')]),
+      users: json(['user', 'list']),
+      roles: json(['role', 'list']),
+      keys: json(['keys', 'list']),
+    };
+    const all = fields(outputs);
+    const times = all.filter(([k]) => /(At|^created|^not(Before|After))$/.test(k));
+    expect(times.length).toBeGreaterThanOrEqual(12);
+    for (const [k, v] of times) expect({ k, v }).toEqual({ k, v: v === null ? null : expect.stringMatching(ISO) });
+    for (const [k, v] of all) expect({ k, v }).not.toEqual({ k, v: expect.stringMatching(/^(yes|no|true|false|none)$/) });
+
+    const keys = outputs.keys as { alg: string; signing: unknown; encryptedWith: unknown }[];
+    const signing = keys.filter((k) => k.alg === 'ES256').map((k) => k.signing);
+    expect([signing.at(-1), new Set(signing.slice(0, -1))]).toEqual([true, new Set([false])]);
+    expect(keys.every((k) => typeof k.encryptedWith === 'string')).toBe(true);
+    const roles = outputs.roles as { name: string; createdAt: string | null }[];
+    expect(roles.find((r) => r.name === 'user')!.createdAt).toBeNull();
+    expect(Date.now() - Date.parse(roles.find((r) => r.name === 'viewer')!.createdAt!)).toBeLessThan(600_000);
+    const certificate = (outputs.certificates as { kind: string; issuedAt: string; expiresAt: string; blacklisted: unknown }[]).find((c) => c.kind === 'server')!;
+    expect(certificate.blacklisted).toBe(false);
+    expect(certificate.expiresAt).toBe((outputs.shown as { notAfter: string }).notAfter);
+  });
+
+  it('the tables keep their short forms', () => {
+    expect(cli(['keys', 'list'], env).stdout).toMatch(/^KID\s+ALG\s+CREATED\s+SIGNING\s+ENCRYPTEDWITH\n(.*\s(yes|no)\s.*\n)+$/);
+    expect(cli(['certs', 'list'], env).stdout).toMatch(/\s\d{4}-\d{2}-\d{2}\s+\d{4}-\d{2}-\d{2}\s+no\n/);
+  });
+});
