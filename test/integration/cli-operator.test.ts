@@ -155,3 +155,16 @@ describe('--json output', () => {
     expect(cli(['certs', 'list'], env).stdout).toMatch(/\s\d{4}-\d{2}-\d{2}\s+\d{4}-\d{2}-\d{2}\s+no\n/);
   });
 });
+
+describe('gateway delete', () => {
+  it('a gateway of another tenant: the operator is told whose it is, and nothing is unregistered (ERR_GATEWAY_NOT_FOUND)', () => {
+    expect(cli(['tenant', 'add', 'owner-co', '--gateway', 'owned-gw'], env).status).toBe(0);
+    expect(cli(['tenant', 'add', 'other-co', '--gateway', 'other-gw'], env).status).toBe(0);
+    const r = cli(['gateway', 'delete', 'other-co', 'other-gw', 'owned-gw'], env);
+    expect(r).toMatchObject({ status: 1, stdout: '', stderr: 'error: gateway owned-gw belongs to tenant owner-co, not to other-co: nothing was unregistered (ERR_GATEWAY_NOT_FOUND)\n' });
+    const left = JSON.parse(cli(['gateway', 'list', '--json'], env).stdout) as { gatewayId: string }[];
+    expect(left.map((g) => g.gatewayId)).toEqual(expect.arrayContaining(['owned-gw', 'other-gw']));
+    // A gateway nobody has is still just unknown.
+    expect(cli(['gateway', 'delete', 'other-co', 'nobodys-gw'], env).stderr).toMatch(/nobodys-gw does not exist \(ERR_GATEWAY_NOT_FOUND\)/);
+  });
+});
