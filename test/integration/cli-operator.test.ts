@@ -3,7 +3,8 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, serve } from '../support/cli';
+import { spawnSync } from 'node:child_process';
+import { BIN, cli, serve } from '../support/cli';
 
 const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -166,5 +167,38 @@ describe('gateway delete', () => {
     expect(left.map((g) => g.gatewayId)).toEqual(expect.arrayContaining(['owned-gw', 'other-gw']));
     // A gateway nobody has is still just unknown.
     expect(cli(['gateway', 'delete', 'other-co', 'nobodys-gw'], env).stderr).toMatch(/nobodys-gw does not exist \(ERR_GATEWAY_NOT_FOUND\)/);
+  });
+});
+
+describe('tenant delete', () => {
+  const tenants = () => (JSON.parse(cli(['tenant', 'list', '--json'], env).stdout) as { tenantId: string }[]).map((t) => t.tenantId);
+  /** The CLI on a real pseudo-terminal (util-linux `script`), the answer typed on it. */
+  const onTerminal = (args: string[], typed: string) => {
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const r = spawnSync('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], { env: { PATH: process.env.PATH, ...env }, input: typed, encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, output: r.stdout };
+  };
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+
+  it('without a terminal and without --yes it refuses, changing nothing (exit 2); --yes deletes', () => {
+    expect(cli(['tenant', 'add', 'doomed', '--gateway', 'doomed-gw'], env).status).toBe(0);
+    const r = cli(['tenant', 'delete', 'doomed'], env, 'y\n');
+    expect(r).toMatchObject({ status: 2, stdout: '', stderr: expect.stringMatching(/^error: tenant delete asks for confirmation, but stdin is not a terminal: add --yes/) });
+    expect(tenants()).toContain('doomed');
+    expect(cli(['tenant', 'delete', 'doomed', '--yes'], env)).toMatchObject({ status: 0, stdout: 'deleted tenant doomed\n' });
+    expect(tenants()).not.toContain('doomed');
+  });
+
+  (hasScript ? it : it.skip)('on a terminal it asks, naming what goes; only yes deletes', () => {
+    expect(cli(['tenant', 'add', 'asked', '--gateway', 'asked-gw'], env).status).toBe(0);
+    const declined = onTerminal(['tenant', 'delete', 'asked'], 'n\n');
+    expect(declined.output).toMatch(/Delete tenant asked and its 1 gateway registration\? Its certificates are blacklisted and its tokens stop working\. \[y\/N\]/);
+    expect(declined.output).toMatch(/tenant asked not deleted/);
+    expect(declined.status).toBe(1);
+    expect(tenants()).toContain('asked');
+    const accepted = onTerminal(['tenant', 'delete', 'asked'], 'y\n');
+    expect(accepted.output).toMatch(/deleted tenant asked/);
+    expect(accepted.status).toBe(0);
+    expect(tenants()).not.toContain('asked');
   });
 });
