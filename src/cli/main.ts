@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors';
 import { certsCommand } from './certs-command';
+import { doctorCommand } from './doctor-command';
 import { gatewayCommand } from './gateway-command';
 import { keysCommand } from './keys-command';
 import { roleCommand } from './role-command';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(roleCommand());
   program.addCommand(keysCommand());
   program.addCommand(storeCommand());
+  program.addCommand(doctorCommand());
   // Commands made with `new Command` inherit nothing from their parent: each reports its usage errors to main().
   for (const cmd of descendants(program)) cmd.exitOverride().showHelpAfterError(`(see ${commandPath(cmd)} --help)`);
   return program;
