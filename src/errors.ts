@@ -67,6 +67,8 @@ export class StoreUnavailable extends define('ERR_STORE_UNAVAILABLE') {}
 export class ConfigInvalid extends define('ERR_CONFIG_INVALID') {}
 /** What the configuration points at is not there (no CA, no database) and is not ours to make afresh. */
 export class NotInitialized extends define('ERR_NOT_INITIALIZED') {}
+/** A file named on the command line (a certificate to show) is not there. */
+export class FileNotFound extends define('ERR_FILE_NOT_FOUND') {}
 export class Internal extends define('ERR_INTERNAL') {}
 /** A data or certificate directory, database or secret file that others than the owner may read. */
 export class InsecurePermissions extends define('ERR_INSECURE_PERMISSIONS') {}
@@ -119,6 +121,7 @@ export const ERROR_CODES = [
   'ERR_STORE_UNAVAILABLE',
   'ERR_CONFIG_INVALID',
   'ERR_NOT_INITIALIZED',
+  'ERR_FILE_NOT_FOUND',
   'ERR_INTERNAL',
   'ERR_INSECURE_PERMISSIONS',
   'ERR_SECRET_MISSING',

@@ -18,6 +18,7 @@ import { loadTlsMaterial } from './tls-material';
 import { ensureDevPki, needsDevPki } from './dev-pki';
 import { checkPrivatePaths, privatePaths } from './private-files';
 import { loadSecretBox } from './system-secrets';
+import { VERSION } from './version';
 
 export interface RunningGateway {
   grpcPort: number;
@@ -60,7 +61,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       throw asListenFailure('gRPC', config.grpcHost, config.grpcPort, ENV_NAMES.grpcPort, err);
     });
     if (config.httpPort >= 0) http = await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log, httpTls);
-    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
+    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir, version: VERSION }, 'master gateway serving');
     const [started, grpcServer, httpServer] = [core, grpc, http];
     return {
       grpcPort: grpcServer.port,

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
-import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config';
 import { Issued, issueLeaf, ValidityOptions } from '../pki/authority';
@@ -10,7 +9,8 @@ import { checkId } from '../pki/ids';
 import { KeyType } from '../pki/keys';
 import { ADMIN_TENANT, CertIdentity, MAX_YEARS, PkiName } from '../pki/profile';
 import { addCertsStoreCommands } from './certs-store-commands';
-import { collect, printJson } from './output';
+import { collect, isoFromSeconds, printJson } from './output';
+import { readCertificateFile } from './read-certificate-file';
 import { withCore } from './with-core';
 
 interface IssueFlags {
@@ -72,7 +72,7 @@ async function issueRecorded(flags: IssueFlags, create: boolean, issue: () => { 
     async ({ store }) => {
       const { files, issued } = issue();
       for (const i of issued) await store.recordCertificate(i.record);
-      for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${new Date(i.record.expiresAt * 1000).toISOString()}\n`);
+      for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${isoFromSeconds(i.record.expiresAt)}\n`);
       for (const f of files) process.stdout.write(`wrote ${f}\n`);
     },
     { create },
@@ -132,9 +132,9 @@ export function certsCommand(): Command {
     .option('--name <host>', 'a host name or IP a server certificate must cover (repeatable)', collect, [])
     .option('--json', 'machine-readable output')
     .action((file: string, flags: { ca?: string; name: string[]; json?: boolean }) => {
-      const cert = new X509Certificate(readFileSync(file));
+      const cert = readCertificateFile(file);
       const caFile = flags.ca ?? [join(dirname(file), 'ca.crt'), pairFiles(loadConfig().certDir, CA_BASE).cert].find((f) => existsSync(f));
-      const ca = caFile ? new X509Certificate(readFileSync(caFile)) : undefined;
+      const ca = caFile ? readCertificateFile(caFile) : undefined;
       const d = describeCertificate(cert, { ca, expectNames: flags.name.length ? flags.name : undefined });
       if (flags.json) printJson({ ...d, checkedAgainst: caFile ?? null });
       else {

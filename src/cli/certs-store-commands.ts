@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { InvalidArgument } from '../errors';
 import { checkId } from '../pki/ids';
-import { printJson, printTable } from './output';
+import { isoFromSeconds, printJson, printTable } from './output';
 import { withCore } from './with-core';
 
 const dataDirOption = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
-const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString().slice(0, 10);
+const day = (unixSeconds: number) => isoFromSeconds(unixSeconds).slice(0, 10);
 
 function parseSerial(text: string): bigint {
   if (!/^(0x[0-9a-fA-F]{1,16}|\d{1,19})$/.test(text)) throw new InvalidArgument('SERIAL must be a decimal or 0x-prefixed hex serial number');
@@ -26,7 +26,7 @@ export function addCertsStoreCommands(certs: Command): void {
     .action((flags: { tenant?: string; gateway?: string; json?: boolean; dataDir?: string }) =>
       withCore(flags.dataDir, async (core) => {
         const rows = await (await core.admin()).certificates.list({ tenantId: flags.tenant, gatewayId: flags.gateway });
-        if (flags.json) printJson(rows);
+        if (flags.json) printJson(rows.map((r) => ({ ...r, issuedAt: isoFromSeconds(r.issuedAt), expiresAt: isoFromSeconds(r.expiresAt) })));
         else
           printTable(
             rows.map((r) => ({
@@ -34,8 +34,8 @@ export function addCertsStoreCommands(certs: Command): void {
               kind: r.kind,
               tenant: r.tenantId ?? '-',
               gateway: r.gatewayId ?? '-',
-              issued: iso(r.issuedAt),
-              expires: iso(r.expiresAt),
+              issued: day(r.issuedAt),
+              expires: day(r.expiresAt),
               blacklisted: r.blacklisted ? 'yes' : 'no',
             })),
             ['serial', 'kind', 'tenant', 'gateway', 'issued', 'expires', 'blacklisted'],

@@ -1,7 +1,22 @@
 import { Command } from 'commander';
+import { GatewayError, GatewayNotFound } from '../errors';
 import { checkId } from '../pki/ids';
+import { Store } from '../store/store';
 import { printJson, printTable } from './output';
 import { withCore } from './with-core';
+
+/**
+ * The Tenant API answers "does not exist" for another tenant's gateway, so a tenant learns nothing of
+ * others; the operator may know, so the CLI names the owner. Anything else is rethrown as it was.
+ */
+async function withOwnersNamed(err: unknown, store: Store, tenantId: string, gatewayIds: string[]): Promise<never> {
+  if (!(err instanceof GatewayError) || err.code !== 'ERR_GATEWAY_NOT_FOUND') throw err;
+  const owners = new Map((await store.listGateways()).map((g) => [g.gatewayId, g.tenantId]));
+  const foreign = gatewayIds.filter((g) => owners.has(g) && owners.get(g) !== tenantId);
+  if (foreign.length === 0) throw err;
+  const whose = foreign.map((g) => `gateway ${g} belongs to tenant ${owners.get(g)}`).join(', ');
+  throw new GatewayNotFound(`${whose}, not to ${tenantId}: nothing was unregistered`, { cause: err });
+}
 
 const dataDirOption = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
 
@@ -39,7 +54,8 @@ export function gatewayCommand(): Command {
       withCore(flags.dataDir, async (core) => {
         const { tenants } = await core.admin();
         const owner = checkId(tenantId, 'TENANT_ID');
-        await tenants.deleteGateways(gatewayIds.map((g) => ({ gatewayId: checkId(g, 'GATEWAY_ID'), tenantId: owner })));
+        const ids = gatewayIds.map((g) => checkId(g, 'GATEWAY_ID'));
+        await tenants.deleteGateways(ids.map((gatewayId) => ({ gatewayId, tenantId: owner }))).catch((err: unknown) => withOwnersNamed(err, core.store, owner, ids));
         process.stdout.write(`unregistered ${gatewayIds.join(', ')} from tenant ${tenantId}\n`);
       }),
     );

@@ -4,7 +4,7 @@ import { HMAC_ALGORITHM, TOKEN_ALGORITHM } from '../core/key-ring';
 import { SecretBox } from '../core/secret-box';
 import { resealSigningKeys, retireSigningKey, rotateHmacSecrets, rotateSigningKey } from '../core/signing-keys';
 import { Store } from '../store/store';
-import { printJson, printTable } from './output';
+import { isoFromSeconds, printJson, printTable } from './output';
 import { withCore } from './with-core';
 
 const dataDir = ['--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)'] as const;
@@ -70,12 +70,12 @@ export function keysCommand(): Command {
           .map((k) => ({
             kid: k.kid,
             alg: k.alg,
-            created: new Date(k.createdAt * 1000).toISOString(),
-            signing: k.kid === signing ? 'yes' : 'no',
-            encryptedWith: box.sealedWith(k.privateKeyPem) ?? 'none',
+            created: isoFromSeconds(k.createdAt),
+            signing: k.kid === signing,
+            encryptedWith: box.sealedWith(k.privateKeyPem) ?? null,
           }));
         if (f.json) printJson(rows);
-        else printTable(rows, ['kid', 'alg', 'created', 'signing', 'encryptedWith']);
+        else printTable(rows.map((r) => ({ ...r, signing: r.signing ? 'yes' : 'no', encryptedWith: r.encryptedWith ?? 'none' })), ['kid', 'alg', 'created', 'signing', 'encryptedWith']);
       }),
     );
   return keys;

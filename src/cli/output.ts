@@ -14,5 +14,12 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
 }
 
+/**
+ * `--json` times are ISO 8601 strings, whatever unit the store keeps (Unix seconds for certificates and
+ * keys, milliseconds for users and roles); the tables may show them shorter.
+ */
+export const isoFromSeconds = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString();
+export const isoFromMillis = (unixMillis: number): string => new Date(unixMillis).toISOString();
+
 /** Commander collector for repeatable options. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];

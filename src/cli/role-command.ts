@@ -1,5 +1,8 @@
 import { Command } from 'commander';
-import { printJson, printTable } from './output';
+import { isoFromMillis, printJson, printTable } from './output';
+
+/** The built-in roles were made with the schema, at no recorded time (0): null rather than 1970. */
+const when = (unixMillis: number): string | null => (unixMillis === 0 ? null : isoFromMillis(unixMillis));
 import { parsePermission } from './user-command';
 import { withCore } from './with-core';
 
@@ -20,12 +23,13 @@ export function roleCommand(): Command {
     );
   role
     .command('list')
+    .description('list roles and their permissions')
     .option('--json', 'machine-readable output')
     .option(...dataDir)
     .action((f: { json?: boolean; dataDir?: string }) =>
       withCore(f.dataDir, async (core) => {
         const roles = await (await core.admin()).roles.list();
-        if (f.json) printJson(roles);
+        if (f.json) printJson(roles.map((r) => ({ ...r, createdAt: when(r.createdAt), updatedAt: when(r.updatedAt) })));
         else printTable(roles.map((r) => ({ role: r.name, permissions: Object.entries(r.permissions).map(([k, v]) => `${k}=${v.join(',')}`).join(' ') })), ['role', 'permissions']);
       }),
     );

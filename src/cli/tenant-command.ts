@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { checkIdList } from '../core/validate';
 import { checkId } from '../pki/ids';
+import { confirm } from './confirm';
 import { collect, printJson, printTable } from './output';
 import { withCore } from './with-core';
 
@@ -34,13 +35,26 @@ export function tenantCommand(): Command {
   tenant
     .command('delete <tenantId>')
     .description('delete a tenant and its gateway registrations; its certificates are blacklisted and its tokens stop working')
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--data-dir <dir>', 'data directory (default: GATEWAY_DATA_DIR or ./data)')
-    .action((tenantId: string, flags: { dataDir?: string }) =>
-      withCore(flags.dataDir, async (core) => {
+    .action((tenantId: string, flags: { yes?: boolean; dataDir?: string }, cmd: Command) => {
+      // A script that forgot --yes must not hang on a question nobody sees, nor delete unasked.
+      if (!flags.yes && !process.stdin.isTTY) cmd.error('error: tenant delete asks for confirmation, but stdin is not a terminal: add --yes to delete without asking', { exitCode: 2, code: 'commander.confirmationRequired' });
+      return withCore(flags.dataDir, async (core) => {
         const { tenants } = await core.admin();
-        await tenants.delete([checkId(tenantId, 'TENANT_ID')]);
+        const id = checkId(tenantId, 'TENANT_ID');
+        if (!flags.yes) {
+          const [{ gatewayIds }] = await tenants.get([id]);
+          const what = `Delete tenant ${id} and its ${gatewayIds.length} gateway registration${gatewayIds.length === 1 ? '' : 's'}? Its certificates are blacklisted and its tokens stop working.`;
+          if (!(await confirm(what))) {
+            process.stderr.write(`tenant ${id} not deleted\n`);
+            process.exitCode = 1;
+            return;
+          }
+        }
+        await tenants.delete([id]);
         process.stdout.write(`deleted tenant ${tenantId}\n`);
-      }),
-    );
+      });
+    });
   return tenant;
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { InvalidArgument } from '../errors';
-import { printJson, printTable } from './output';
+import { isoFromMillis, printJson, printTable } from './output';
 import { readPassword } from './read-password';
 import { withCore } from './with-core';
 
@@ -35,7 +35,7 @@ export function userCommand(): Command {
     .action((f: { tenant?: string; json?: boolean; dataDir?: string }) =>
       withCore(f.dataDir, async ({ store }) => {
         const rows = (await store.listUsers(f.tenant)).map(({ passwordHash: _hash, ...rest }) => rest);
-        if (f.json) printJson(rows);
+        if (f.json) printJson(rows.map((u) => ({ ...u, createdAt: isoFromMillis(u.createdAt), updatedAt: isoFromMillis(u.updatedAt) })));
         else
           printTable(
             rows.map((u) => ({ username: u.username, tenant: u.tenantId, role: u.role, email: u.email, state: u.disabled ? 'disabled' : u.mustChangePassword ? 'must change password' : 'active' })),

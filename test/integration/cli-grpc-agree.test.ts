@@ -49,7 +49,7 @@ it('tenant delete: the CLI leaves what Tenant.Delete leaves (registrations gone,
   await tenantWithCertificates('by-grpc');
   await tenantWithCertificates('by-cli');
   await admin.call('tenant', 'delete', { tenantIDs: ['by-grpc'] });
-  run(['tenant', 'delete', 'by-cli']);
+  run(['tenant', 'delete', 'by-cli', '--yes']);
 
   const left = [
     ['gateway', 'own gateway', true],
@@ -68,9 +68,9 @@ it('tenant delete: the CLI leaves what Tenant.Delete leaves (registrations gone,
 
 it('tenant delete: both refuse the administrator tenant and a tenant that is not registered', async () => {
   expect(await code(admin.call('tenant', 'delete', { tenantIDs: ['administrator'] }))).toBe(status.FAILED_PRECONDITION);
-  expect(cli(['tenant', 'delete', 'administrator'], env)).toMatchObject({ status: 1, stderr: expect.stringMatching(/administrator tenant can never be deleted/) });
+  expect(cli(['tenant', 'delete', 'administrator', '--yes'], env)).toMatchObject({ status: 1, stderr: expect.stringMatching(/administrator tenant can never be deleted/) });
   expect(await code(admin.call('tenant', 'delete', { tenantIDs: ['nobody'] }))).toBe(status.NOT_FOUND);
-  expect(cli(['tenant', 'delete', 'nobody'], env)).toMatchObject({ status: 1, stderr: expect.stringMatching(/unknown tenant: nobody/) });
+  expect(cli(['tenant', 'delete', 'nobody', '--yes'], env)).toMatchObject({ status: 1, stderr: expect.stringMatching(/unknown tenant: nobody/) });
 });
 
 it('unblacklisting a serial the gateway never issued nor blacklisted: both refuse it (the CLI used to say it was done)', async () => {

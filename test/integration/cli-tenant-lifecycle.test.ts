@@ -78,7 +78,7 @@ it('CLI tenant delete + tenant add of the same ID: old tokens, tenant certificat
   expect(await actingList()).toBe(status.OK);
   expect(await outcome(unary(master(), 'subscribe', { gatewayCert: gateway.certPem }))).toBe(status.OK);
 
-  run(['tenant', 'delete', 'acme']);
+  run(['tenant', 'delete', 'acme', '--yes']);
   expect(await until(actingList, status.UNAUTHENTICATED)).toBe(status.UNAUTHENTICATED);
   run(['tenant', 'add', 'acme', '--gateway', 'gw-1']);
   // The new tenant is visible to the running server: the administrator can act for it again.
@@ -102,10 +102,10 @@ it('CLI tenant delete + tenant add of the same ID: old tokens, tenant certificat
 }, 60_000);
 
 it('CLI tenant delete refuses the administrator tenant and an unknown tenant, changing nothing', () => {
-  const admin = cli(['tenant', 'delete', 'administrator'], env);
+  const admin = cli(['tenant', 'delete', 'administrator', '--yes'], env);
   expect(admin.status).toBe(1);
   expect(admin.stderr).toMatch(/never be deleted/);
-  const unknown = cli(['tenant', 'delete', 'nobody'], env);
+  const unknown = cli(['tenant', 'delete', 'nobody', '--yes'], env);
   expect(unknown.status).toBe(1);
   expect(unknown.stderr).toMatch(/nobody/);
   expect(JSON.parse(cli(['tenant', 'list', '--json'], env).stdout).map((t: { tenantId: string }) => t.tenantId)).toEqual(['acme', 'administrator']);

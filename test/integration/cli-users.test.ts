@@ -89,11 +89,11 @@ it('keys rotate adds a signing key: the JWKS shows both, old tokens stay valid, 
   expect(kids).toEqual([kidOf(before), newKid]);
   expect((await http(base, 'GET', '/api', { headers: bearer(before) })).json.id).toBeTruthy();
   expect(kidOf((await login('alice', 'alice secret 2')).json.access_token)).toBe(newKid);
-  const listed = JSON.parse(cli(['keys', 'list', '--json'], env).stdout) as { alg: string; signing: string; encryptedWith: string }[];
-  expect(listed.filter((k) => k.alg === 'ES256').map((k) => k.signing)).toEqual(['no', 'yes']);
+  const listed = JSON.parse(cli(['keys', 'list', '--json'], env).stdout) as { alg: string; signing: boolean; encryptedWith: string | null }[];
+  expect(listed.filter((k) => k.alg === 'ES256').map((k) => k.signing)).toEqual([false, true]);
   // Signing keys and HMAC secrets alike are stored encrypted.
   expect(listed.map((k) => k.alg).sort()).toEqual(['ES256', 'ES256', 'HS256', 'HS256']);
-  expect(listed.every((k) => k.encryptedWith !== 'none')).toBe(true);
+  expect(listed.every((k) => typeof k.encryptedWith === 'string')).toBe(true);
 });
 
 it('keys retire: refused for the signing key; a retired key leaves the JWKS and its tokens stop at once on gRPC (even one cached on a connection) and HTTP', async () => {

@@ -129,11 +129,11 @@ describe('tenant', () => {
       { tenantId: 'administrator', gatewayIds: [] },
       { tenantId: 'globex', gatewayIds: [] },
     ]);
-    expect(cli(['tenant', 'delete', 'globex'], env).status).toBe(0);
-    const admin = cli(['tenant', 'delete', 'administrator'], env);
+    expect(cli(['tenant', 'delete', 'globex', '--yes'], env).status).toBe(0);
+    const admin = cli(['tenant', 'delete', 'administrator', '--yes'], env);
     expect(admin.status).toBe(1);
     expect(admin.stderr).toMatch(/never be deleted/);
-    expect(cli(['tenant', 'delete', 'globex'], env).stderr).toMatch(/unknown tenant: globex/);
+    expect(cli(['tenant', 'delete', 'globex', '--yes'], env).stderr).toMatch(/unknown tenant: globex/);
   });
 });
 
