@@ -35,3 +35,12 @@ export function fallbackKind(status: number): FallbackKind {
   if (status === 413) return 'tooLarge';
   return 'badRequest';
 }
+
+/** The plain wording of the router's statuses, for the dialects whose fallback keeps the status and says it in words (datarhei, EDR). */
+export const FALLBACK_MESSAGES: Readonly<Record<FallbackKind, string>> = {
+  notFound: 'Not found',
+  tooLarge: 'Request body is too large',
+  badRequest: 'Bad request',
+  internal: 'Internal error',
+  unavailable: 'Service unavailable, retry later',
+};

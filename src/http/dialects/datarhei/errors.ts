@@ -1,7 +1,7 @@
 /** datarhei's error answers: one table from core error code, one per router status, and the 429. */
 import { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { ErrorTable, FallbackKind, fallbackKind, refusalOf } from '../../error-table';
+import { ErrorTable, FALLBACK_MESSAGES, fallbackKind, refusalOf } from '../../error-table';
 import { retryAfter } from '../../request';
 
 /** datarhei's error body: `{code, message: <HTTP status text>, details: [strings]}`; details is always an array. */
@@ -24,15 +24,6 @@ const ERRORS: ErrorTable<{ status: number; detail?: string }> = {
   ERR_TOO_MANY_ATTEMPTS: { status: 429, detail: TOO_MANY_ATTEMPTS },
 };
 
-/** The detail of a status the router decided (the status itself is kept). */
-const FALLBACK: Record<FallbackKind, string> = {
-  notFound: 'Not found',
-  tooLarge: 'Request body is too large',
-  badRequest: 'Bad request',
-  internal: 'Internal error',
-  unavailable: 'Service unavailable, retry later',
-};
-
 /** A thrown error in datarhei's shape; one the table lacks is thrown on (to the 500/503 fallback). */
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const { row, message, retryAfterSeconds } = refusalOf(ERRORS, err);
@@ -40,6 +31,6 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   return datarheiError(reply, row.status, row.detail ?? message);
 }
 
-export const fallback = (reply: FastifyReply, status: number) => datarheiError(reply, status, FALLBACK[fallbackKind(status)]);
+export const fallback = (reply: FastifyReply, status: number) => datarheiError(reply, status, FALLBACK_MESSAGES[fallbackKind(status)]);
 
 export const tooMany = (reply: FastifyReply, seconds: number) => datarheiError(retryAfter(reply, seconds), 429, TOO_MANY_ATTEMPTS);

@@ -4,7 +4,7 @@
  */
 import { FastifyReply } from 'fastify';
 import { Clock } from '../../../core/clock';
-import { ErrorTable, FallbackKind, fallbackKind, refusalOf } from '../../error-table';
+import { ErrorTable, FALLBACK_MESSAGES, fallbackKind, refusalOf } from '../../error-table';
 import { retryAfter } from '../../request';
 import { timestamp } from './answers';
 
@@ -28,15 +28,6 @@ const ERRORS: ErrorTable<{ status: number; message: string }> = {
   ERR_TOO_MANY_ATTEMPTS: { status: 429, message: TOO_MANY_ATTEMPTS },
 };
 
-/** The message of a status the router decided (the status itself is kept). */
-const FALLBACK: Record<FallbackKind, string> = {
-  notFound: 'Not found',
-  tooLarge: 'Request body is too large',
-  badRequest: 'Bad request',
-  internal: 'Internal error',
-  unavailable: 'Service unavailable, retry later',
-};
-
 /** A thrown error in the EDR envelope; one the table lacks is thrown on (to the 500/503 fallback). */
 export function sendError(reply: FastifyReply, clock: Clock, err: unknown): FastifyReply {
   const { row, retryAfterSeconds } = refusalOf(ERRORS, err);
@@ -44,6 +35,6 @@ export function sendError(reply: FastifyReply, clock: Clock, err: unknown): Fast
   return edrFailure(reply, clock, row.status, row.message);
 }
 
-export const fallback = (reply: FastifyReply, status: number, { clock }: { clock: Clock }) => edrFailure(reply, clock, status, FALLBACK[fallbackKind(status)]);
+export const fallback = (reply: FastifyReply, status: number, { clock }: { clock: Clock }) => edrFailure(reply, clock, status, FALLBACK_MESSAGES[fallbackKind(status)]);
 
 export const tooMany = (reply: FastifyReply, seconds: number, { clock }: { clock: Clock }) => edrFailure(retryAfter(reply, seconds), clock, 429, TOO_MANY_ATTEMPTS);
