@@ -9,6 +9,7 @@ import { describeCertificate } from '../pki/describe-certificate';
 import { checkId } from '../pki/ids';
 import { KeyType } from '../pki/keys';
 import { ADMIN_TENANT, CertIdentity, MAX_YEARS, PkiName } from '../pki/profile';
+import { addCertsServerCommand } from './certs-server-command';
 import { addCertsStoreCommands } from './certs-store-commands';
 import { collect, printJson } from './output';
 import { withCore } from './with-core';
@@ -156,6 +157,7 @@ export function certsCommand(): Command {
       if (d.problems.length) process.exitCode = 1;
     });
 
+  addCertsServerCommand(certs);
   addCertsStoreCommands(certs);
   return certs;
 }
