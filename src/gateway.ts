@@ -18,6 +18,13 @@ import { loadTlsMaterial } from './tls-material';
 import { ensureDevPki, needsDevPki } from './dev-pki';
 import { checkPrivatePaths, privatePaths } from './private-files';
 import { loadSecretBox } from './system-secrets';
+import { createTlsReloader, ReloadOutcome, TlsReloader } from './tls-reload';
+import { createExpiryWarnings, ExpiryWarnings, WatchedCertificate } from './expiry-warnings';
+import { setServerTls } from './http/node-server';
+import { CA_BASE, pairFiles, SERVER_BASE } from './pki/cert-dir';
+import { ServerTls } from './tls-material';
+import { HttpTls } from './http/http-tls';
+import { X509Certificate } from 'node:crypto';
 
 export interface RunningGateway {
   grpcPort: number;
@@ -25,7 +32,24 @@ export interface RunningGateway {
   httpPort?: number;
   core: Core;
   grpc: GrpcServer;
+  /**
+   * Reads the TLS files again (SIGHUP; a change in the certificate directory does the same by
+   * itself): good ones are served to new connections, bad ones refused with a warning.
+   */
+  reloadTls(trigger: string): ReloadOutcome;
+  /** The server certificate and CA certificates in force (for expiry and metrics). */
+  tls(): ServerTls;
   close(): Promise<void>;
+}
+
+/** What the expiry warnings look at: the server certificate, every CA of ca.crt, the HTTPS bridge's own certificate. */
+function watchedCertificates(config: Config, tls: ServerTls, httpTls: HttpTls | undefined): WatchedCertificate[] {
+  const list: WatchedCertificate[] = [
+    { role: 'server', file: pairFiles(config.certDir, SERVER_BASE).cert, cert: tls.server },
+    ...tls.cas.map((cert) => ({ role: 'ca' as const, file: pairFiles(config.certDir, CA_BASE).cert, cert })),
+  ];
+  if (httpTls && config.httpCert) list.push({ role: 'https', file: config.httpCert, cert: new X509Certificate(httpTls.certPem) });
+  return list;
 }
 
 /** `siblings`: the other workers of `serve --workers N`, told of this one's changes before they are acknowledged. */
@@ -60,14 +84,25 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       throw asListenFailure('gRPC', config.grpcHost, config.grpcPort, ENV_NAMES.grpcPort, err);
     });
     if (config.httpPort >= 0) http = await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log, httpTls);
-    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
     const [started, grpcServer, httpServer] = [core, grpc, http];
+    const httpTarget = httpServer && httpTls ? { setTls: (next: HttpTls) => setServerTls(httpServer.app.server, next) } : undefined;
+    let expiry: ExpiryWarnings | undefined;
+    const reloader: TlsReloader = createTlsReloader(config, { tls, httpTls }, { grpc: grpcServer, http: httpTarget }, clock, log, () => expiry?.check());
+    expiry = createExpiryWarnings(() => watchedCertificates(config, reloader.current().tls, reloader.current().httpTls), clock, log);
+    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
+    expiry.check();
+    reloader.watch();
+    const warnings = expiry;
     return {
       grpcPort: grpcServer.port,
       httpPort: httpServer?.port,
       core: started,
       grpc: grpcServer,
+      reloadTls: (trigger) => reloader.reload(trigger),
+      tls: () => reloader.current().tls,
       async close() {
+        reloader.close();
+        warnings.close();
         await Promise.all([grpcServer.drain(config.shutdownGraceMs), httpServer?.close()]);
         await started.close();
         await store.close();
