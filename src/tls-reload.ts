@@ -67,7 +67,8 @@ export function createTlsReloader(
       const httpTls = targets.http ? loadHttpTls(config, tls, clock()) : undefined;
       next = { tls, httpTls };
       if (sameFiles(next, state)) {
-        log.debug({ trigger }, 'TLS files unchanged');
+        // An operator who sent SIGHUP is told; a directory change that touched nothing of ours is not worth a line.
+        log[trigger === 'SIGHUP' ? 'info' : 'debug']({ trigger }, 'TLS files unchanged: nothing to reload');
         return 'unchanged';
       }
       // OpenSSL's own reading, before either door is touched: both take the new files or neither does.
