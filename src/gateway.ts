@@ -11,7 +11,7 @@ import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
 import { HttpServer, startHttpServer } from './http/http-server';
 import { loadHttpTls } from './http/http-tls';
 import { asListenFailure } from './listen-failure';
-import { loadAuthority } from './pki/authority';
+import { Authority, loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { relayChanges, Siblings } from './store/relay-changes';
 import { loadTlsMaterial } from './tls-material';
@@ -87,7 +87,11 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
     const [started, grpcServer, httpServer] = [core, grpc, http];
     const httpTarget = httpServer && httpTls ? { setTls: (next: HttpTls) => setServerTls(httpServer.app.server, next) } : undefined;
     let expiry: ExpiryWarnings | undefined;
-    const reloader: TlsReloader = createTlsReloader(config, { tls, httpTls }, { grpc: grpcServer, http: httpTarget }, clock, log, () => expiry?.check());
+    // The core holds this object: a reloaded CA key (a rollover) is copied into it, so CreateCertificate issues with it.
+    const authorityTarget = authority ? { set: (next: Authority) => Object.assign(authority, next) } : undefined;
+    const reloader: TlsReloader = createTlsReloader(config, { tls, httpTls }, { grpc: grpcServer, http: httpTarget, authority: authorityTarget }, clock, log, () =>
+      expiry?.check(),
+    );
     expiry = createExpiryWarnings(() => watchedCertificates(config, reloader.current().tls, reloader.current().httpTls), clock, log);
     log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir }, 'master gateway serving');
     expiry.check();

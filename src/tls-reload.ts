@@ -5,6 +5,7 @@
  * open connections keep theirs) and the new ca.crt verifies clients from then on; anything a client
  * would trip over (unreadable, half-written, expired, a key of another certificate, not a server
  * certificate, not issued by ca.crt) is refused with one warning and the previous files stay in force.
+ * A new ca_key.pem (a CA rollover) becomes the CA that CreateCertificate issues with.
  */
 import { FSWatcher, watch } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,7 +14,7 @@ import { Logger } from 'pino';
 import { Config } from './config';
 import { Clock } from './core/clock';
 import { HttpTls, loadHttpTls } from './http/http-tls';
-import { fingerprintHex } from './pki/authority';
+import { Authority, fingerprintHex, loadAuthority } from './pki/authority';
 import { serialOf } from './pki/read-certificate';
 import { loadTlsMaterial, ServerTls } from './tls-material';
 
@@ -28,6 +29,8 @@ export interface TlsTargets {
   grpc: { setTls(tls: ServerTls): void };
   /** Undefined when the HTTP bridge is off or plaintext. */
   http?: { setTls(tls: HttpTls): void };
+  /** The CA that CreateCertificate issues with; undefined when the gateway started without ca_key.pem. */
+  authority?: { set(authority: Authority): void };
 }
 
 export interface TlsReloader {
@@ -57,11 +60,13 @@ export function createTlsReloader(
     a.tls.caPem === b.tls.caPem &&
     a.tls.serverCertPem === b.tls.serverCertPem &&
     a.tls.serverKeyPem === b.tls.serverKeyPem &&
+    a.tls.caKeyPem === b.tls.caKeyPem &&
     a.httpTls?.certPem === b.httpTls?.certPem &&
     a.httpTls?.keyPem === b.httpTls?.keyPem;
 
   function reload(trigger: string): ReloadOutcome {
     let next: typeof state;
+    let authority: Authority | undefined;
     try {
       const tls = loadTlsMaterial(config.certDir, clock());
       const httpTls = targets.http ? loadHttpTls(config, tls, clock()) : undefined;
@@ -74,12 +79,15 @@ export function createTlsReloader(
       // OpenSSL's own reading, before either door is touched: both take the new files or neither does.
       createSecureContext({ ca: tls.caPem, cert: tls.serverCertPem, key: tls.serverKeyPem });
       if (httpTls) createSecureContext({ cert: httpTls.certPem, key: httpTls.keyPem });
+      // A ca_key.pem that belongs to no CA of ca.crt stops a start; here it refuses the reload.
+      authority = targets.authority && tls.caKeyPem ? loadAuthority(tls.caPem, tls.caKeyPem) : undefined;
     } catch (err) {
       log.warn({ code: TLS_RELOAD_REFUSED, trigger, reason: (err as Error).message }, 'new TLS files refused: the previous certificate is still served');
       return 'refused';
     }
     targets.grpc.setTls(next.tls);
     if (targets.http && next.httpTls) targets.http.setTls(next.httpTls);
+    if (authority) targets.authority?.set(authority);
     state = next;
     log.info(
       {

@@ -137,7 +137,7 @@ describe('renewing the server certificate under a running gateway', () => {
     expect(gw.gateway.reloadTls('test')).toBe('unchanged');
   });
 
-  it('a CA rollover: both CAs in ca.crt trust clients of either; removing the old one distrusts its clients, open connections included', async () => {
+  it('a CA rollover: both CAs in ca.crt trust clients of either, the new ca_key.pem issues; removing the old one distrusts its clients, open connections included', async () => {
     const caFile = join(certDir, 'ca.crt');
     const oldCaPem = readFileSync(caFile, 'utf8');
     const next = createAuthority();
@@ -150,8 +150,13 @@ describe('renewing the server certificate under a running gateway', () => {
     const oldSession = loginClient(gw.address, bundle, oldTenant);
     const oldToken = (await unary<{ jwtToken: string }>(oldSession, 'login', { tenantCert: oldTenant.certPem })).jwtToken;
 
+    const admin = await openSession(gw, gw.pki.admin);
     writeFileSync(caFile, bundle);
+    writeFileSync(join(certDir, 'ca_key.pem'), next.keyPem, { mode: 0o600 });
     expect(gw.gateway.reloadTls('test')).toBe('reloaded');
+    // CreateCertificate issues with the CA the new ca_key.pem belongs to.
+    const created = await admin.call<{ tenantCert: string }>('tenant', 'createCertificate', { tenantID: 'acme', expireAfterYears: 1 });
+    expect(new X509Certificate(created.tenantCert).checkIssued(next.cert)).toBe(true);
     await unary(loginClient(gw.address, bundle, nextTenant), 'login', { tenantCert: nextTenant.certPem });
     await unary(loginClient(gw.address, bundle, oldTenant), 'login', { tenantCert: oldTenant.certPem });
     await unary(oldSession, 'logout', {}, metadataWith(oldToken)).catch(() => undefined);
