@@ -1,7 +1,9 @@
 /**
  * Composition root of a running gateway: config → permission check → store → dev PKI (first start
- * only) → system secret → core → gRPC door. `close()` drains in-flight calls, then releases everything.
+ * only) → system secret → core → gRPC door → HTTP bridge → TLS reloads and expiry warnings. `close()`
+ * drains in-flight calls, then releases everything.
  */
+import { X509Certificate } from 'node:crypto';
 import { Logger } from 'pino';
 import { Config, ENV_NAMES } from './config';
 import { Clock, systemClock } from './core/clock';
@@ -9,12 +11,12 @@ import { Core, createCore } from './core/create-core';
 import { coreSettings } from './core-settings';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
 import { HttpServer, startHttpServer } from './http/http-server';
-import { loadHttpTls } from './http/http-tls';
+import { HttpTls, loadHttpTls } from './http/http-tls';
 import { asListenFailure } from './listen-failure';
 import { Authority, loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { relayChanges, Siblings } from './store/relay-changes';
-import { loadTlsMaterial } from './tls-material';
+import { loadTlsMaterial, ServerTls } from './tls-material';
 import { ensureDevPki, needsDevPki } from './dev-pki';
 import { checkPrivatePaths, privatePaths } from './private-files';
 import { loadSecretBox } from './system-secrets';
@@ -22,9 +24,6 @@ import { createTlsReloader, ReloadOutcome, TlsReloader } from './tls-reload';
 import { createExpiryWarnings, ExpiryWarnings, WatchedCertificate } from './expiry-warnings';
 import { setServerTls } from './http/node-server';
 import { CA_BASE, pairFiles, SERVER_BASE } from './pki/cert-dir';
-import { ServerTls } from './tls-material';
-import { HttpTls } from './http/http-tls';
-import { X509Certificate } from 'node:crypto';
 
 export interface RunningGateway {
   grpcPort: number;
