@@ -1,7 +1,9 @@
 /**
  * Composition root of a running gateway: config → permission check → store → dev PKI (first start
- * only) → system secret → core → gRPC door. `close()` drains in-flight calls, then releases everything.
+ * only) → system secret → core → gRPC door → HTTP bridge → TLS reloads and expiry warnings. `close()`
+ * drains in-flight calls, then releases everything.
  */
+import { X509Certificate } from 'node:crypto';
 import { Logger } from 'pino';
 import { Config, ENV_NAMES } from './config';
 import { Clock, systemClock } from './core/clock';
@@ -9,16 +11,20 @@ import { Core, createCore } from './core/create-core';
 import { coreSettings } from './core-settings';
 import { GrpcServer, startGrpcServer } from './grpc/grpc-server';
 import { HttpServer, startHttpServer } from './http/http-server';
-import { loadHttpTls } from './http/http-tls';
+import { HttpTls, loadHttpTls } from './http/http-tls';
 import { asListenFailure } from './listen-failure';
-import { loadAuthority } from './pki/authority';
+import { Authority, loadAuthority } from './pki/authority';
 import { openStore } from './store/open-store';
 import { relayChanges, Siblings } from './store/relay-changes';
-import { loadTlsMaterial } from './tls-material';
+import { loadTlsMaterial, ServerTls } from './tls-material';
 import { ensureDevPki, needsDevPki } from './dev-pki';
 import { checkPrivatePaths, privatePaths } from './private-files';
 import { loadSecretBox } from './system-secrets';
 import { VERSION } from './version';
+import { createTlsReloader, ReloadOutcome, TlsReloader } from './tls-reload';
+import { createExpiryWarnings, ExpiryWarnings, WatchedCertificate } from './expiry-warnings';
+import { setServerTls } from './http/node-server';
+import { CA_BASE, pairFiles, SERVER_BASE } from './pki/cert-dir';
 
 export interface RunningGateway {
   grpcPort: number;
@@ -26,7 +32,24 @@ export interface RunningGateway {
   httpPort?: number;
   core: Core;
   grpc: GrpcServer;
+  /**
+   * Reads the TLS files again (SIGHUP; a change in the certificate directory does the same by
+   * itself): good ones are served to new connections, bad ones refused with a warning.
+   */
+  reloadTls(trigger: string): ReloadOutcome;
+  /** The server certificate and CA certificates in force (for expiry and metrics). */
+  tls(): ServerTls;
   close(): Promise<void>;
+}
+
+/** What the expiry warnings look at: the server certificate, every CA of ca.crt, the HTTPS bridge's own certificate. */
+function watchedCertificates(config: Config, tls: ServerTls, httpTls: HttpTls | undefined): WatchedCertificate[] {
+  const list: WatchedCertificate[] = [
+    { role: 'server', file: pairFiles(config.certDir, SERVER_BASE).cert, cert: tls.server },
+    ...tls.cas.map((cert) => ({ role: 'ca' as const, file: pairFiles(config.certDir, CA_BASE).cert, cert })),
+  ];
+  if (httpTls && config.httpCert) list.push({ role: 'https', file: config.httpCert, cert: new X509Certificate(httpTls.certPem) });
+  return list;
 }
 
 /** `siblings`: the other workers of `serve --workers N`, told of this one's changes before they are acknowledged. */
@@ -61,14 +84,29 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       throw asListenFailure('gRPC', config.grpcHost, config.grpcPort, ENV_NAMES.grpcPort, err);
     });
     if (config.httpPort >= 0) http = await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log, httpTls);
-    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir, version: VERSION }, 'master gateway serving');
     const [started, grpcServer, httpServer] = [core, grpc, http];
+    const httpTarget = httpServer && httpTls ? { setTls: (next: HttpTls) => setServerTls(httpServer.app.server, next) } : undefined;
+    let expiry: ExpiryWarnings | undefined;
+    // The core holds this object: a reloaded CA key (a rollover) is copied into it, so CreateCertificate issues with it.
+    const authorityTarget = authority ? { set: (next: Authority) => Object.assign(authority, next) } : undefined;
+    const reloader: TlsReloader = createTlsReloader(config, { tls, httpTls }, { grpc: grpcServer, http: httpTarget, authority: authorityTarget }, clock, log, () =>
+      expiry?.check(),
+    );
+    expiry = createExpiryWarnings(() => watchedCertificates(config, reloader.current().tls, reloader.current().httpTls), clock, log);
+    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir, version: VERSION }, 'master gateway serving');
+    expiry.check();
+    reloader.watch();
+    const warnings = expiry;
     return {
       grpcPort: grpcServer.port,
       httpPort: httpServer?.port,
       core: started,
       grpc: grpcServer,
+      reloadTls: (trigger) => reloader.reload(trigger),
+      tls: () => reloader.current().tls,
       async close() {
+        reloader.close();
+        warnings.close();
         await Promise.all([grpcServer.drain(config.shutdownGraceMs), httpServer?.close()]);
         await started.close();
         await store.close();

@@ -1,13 +1,15 @@
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config';
 import { Issued, issueLeaf, ValidityOptions } from '../pki/authority';
 import { gatewayBase, initPki, pairFiles, readAuthority, tenantBase, writePairs, CA_BASE, ADMIN_BASE } from '../pki/cert-dir';
+import { parseCaBundle } from '../pki/ca-bundle';
 import { describeCertificate } from '../pki/describe-certificate';
 import { checkId } from '../pki/ids';
 import { KeyType } from '../pki/keys';
 import { ADMIN_TENANT, CertIdentity, MAX_YEARS, PkiName } from '../pki/profile';
+import { addCertsServerCommand } from './certs-server-command';
 import { addCertsStoreCommands } from './certs-store-commands';
 import { collect, isoFromSeconds, printJson } from './output';
 import { readCertificateFile } from './read-certificate-file';
@@ -134,7 +136,8 @@ export function certsCommand(): Command {
     .action((file: string, flags: { ca?: string; name: string[]; json?: boolean }) => {
       const cert = readCertificateFile(file);
       const caFile = flags.ca ?? [join(dirname(file), 'ca.crt'), pairFiles(loadConfig().certDir, CA_BASE).cert].find((f) => existsSync(f));
-      const ca = caFile ? readCertificateFile(caFile) : undefined;
+      // The first certificate read for a worded error on a wrong file; every CA of a rollover bundle then.
+      const ca = caFile ? (readCertificateFile(caFile), parseCaBundle(readFileSync(caFile, 'utf8'))) : undefined;
       const d = describeCertificate(cert, { ca, expectNames: flags.name.length ? flags.name : undefined });
       if (flags.json) printJson({ ...d, checkedAgainst: caFile ?? null });
       else {
@@ -145,17 +148,19 @@ export function certsCommand(): Command {
           ['serial', `${d.serial} (0x${d.serialHex})`],
           ['subject', d.subject || '(empty)'],
           ['issuer', d.issuer],
-          ['valid', `${d.notBefore} → ${d.notAfter}`],
+          ['valid', `${d.notBefore} → ${d.notAfter} (${d.daysLeft < 0 ? 'expired' : `${d.daysLeft} days left`})`],
           ['sha256', d.fingerprint],
           ['names', d.names.join(', ') || '-'],
           ['CA', caFile ?? '(none found; chain not checked)'],
         ];
         for (const [k, v] of lines) process.stdout.write(`${k.padEnd(8)} ${v}\n`);
         process.stdout.write(d.problems.length ? d.problems.map((p) => `PROBLEM  ${p}\n`).join('') : 'OK       the gateway would accept this certificate\n');
+        process.stdout.write(d.warnings.map((w) => `WARNING  ${w}\n`).join(''));
       }
       if (d.problems.length) process.exitCode = 1;
     });
 
+  addCertsServerCommand(certs);
   addCertsStoreCommands(certs);
   return certs;
 }

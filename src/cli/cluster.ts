@@ -90,6 +90,13 @@ export function runPrimary({ workers, log, graceMs }: ClusterOptions): Promise<n
     failedStart = (code) => stop(undefined, code);
     process.on('SIGTERM', () => stop('SIGTERM', 0));
     process.on('SIGINT', () => stop('SIGINT', 0));
+    // The operator signals the primary; each worker holds its own listeners and reloads them itself.
+    process.on('SIGHUP', () => {
+      if (stopping) return;
+      const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
+      log.info({ signal: 'SIGHUP', workers: alive.length }, 'telling the workers to reload the TLS files');
+      for (const w of alive) w.process.kill('SIGHUP');
+    });
   });
 }
 

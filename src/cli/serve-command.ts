@@ -66,6 +66,11 @@ export function serveCommand(): Command {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // SIGHUP reloads the TLS files (Node's default would end the process without a word).
+      process.on('SIGHUP', () => {
+        log.info({ signal: 'SIGHUP' }, 'reloading the TLS files');
+        void starting.then((gateway) => !stopping && gateway.reloadTls('SIGHUP'), () => undefined);
+      });
       await starting.catch((err: unknown) => {
         // A failed start has stopped what it started; should anything still hold the process, it ends anyway.
         setTimeout(() => process.exit(process.exitCode || 1), 2000).unref();

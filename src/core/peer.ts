@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { CertificateFields, readIdentity, serialOf, thumbprintOf, validityOf } from '../pki/read-certificate';
+import { issuedByAny } from '../pki/ca-bundle';
 import { CertIdentity } from '../pki/profile';
 
 export interface VerifiedToken {
@@ -67,12 +68,15 @@ export interface Peer extends ClientCertificate {
 
 export const MAX_TOKENS_PER_PEER = 16;
 
+/** The CA certificates of ca.crt (several while a CA is rolled over). */
+export type TrustAnchors = X509Certificate | readonly X509Certificate[];
+
 /**
  * Trust is always checked here, never taken from the TLS layer: OpenSSL accepts a chain through an
- * intermediate CA that ca.crt signed, and a client certificate must be issued by ca.crt itself. Pass
- * an X509Certificate to spare a second parse.
+ * intermediate CA that ca.crt signed, and a client certificate must be issued by ca.crt itself (by
+ * one of its certificates). Pass an X509Certificate to spare a second parse.
  */
-export function readClientCertificate(cert: CertificateFields, ca: X509Certificate): ClientCertificate {
+export function readClientCertificate(cert: CertificateFields, ca: TrustAnchors): ClientCertificate {
   const { notBefore, notAfter } = validityOf(cert);
   return {
     cert: { raw: cert.raw, knownPem: undefined },
@@ -103,11 +107,11 @@ export function peerFor(c: ClientCertificate): Peer {
   };
 }
 
-export function createPeer(cert: CertificateFields, ca: X509Certificate): Peer {
+export function createPeer(cert: CertificateFields, ca: TrustAnchors): Peer {
   return peerFor(readClientCertificate(cert, ca));
 }
 
-function issuedBy(cert: CertificateFields, ca: X509Certificate): boolean {
+export function issuedBy(cert: CertificateFields, ca: TrustAnchors): boolean {
   const x509 = cert instanceof X509Certificate ? cert : new X509Certificate(cert.raw);
-  return x509.checkIssued(ca) && x509.verify(ca.publicKey);
+  return issuedByAny(x509, ca instanceof X509Certificate ? [ca] : ca);
 }

@@ -33,6 +33,11 @@ export class CertificateCache {
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 
+  /** Forgets every certificate (their trust was read against a ca.crt that was just replaced). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -4,9 +4,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { X509Certificate } from 'node:crypto';
 import { Logger } from 'pino';
+import { X509Certificate } from 'node:crypto';
 import { Core } from '../core/create-core';
+import { parseCaBundle } from '../pki/ca-bundle';
 import * as loginMessages from '../gen/gsdk/login/login';
 import { GrpcDeps } from './call';
 import { legacyAlias } from './legacy-alias';
@@ -53,6 +54,8 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
 export interface GrpcServer {
   readonly port: number;
   readonly peers: PeerRegistry;
+  /** Serve a new certificate and key, and verify clients with a new ca.crt, without touching open connections. */
+  setTls(tls: TlsMaterial & { cas: readonly X509Certificate[] }): void;
   drain(graceMs: number): Promise<void>;
 }
 
@@ -73,7 +76,7 @@ export async function startGrpcServer(
   log: Logger,
   limits: GrpcLimits = DEFAULT_GRPC_LIMITS,
 ): Promise<GrpcServer> {
-  const peers = createPeerRegistry(new X509Certificate(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate);
+  const peers = createPeerRegistry(parseCaBundle(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate);
   const deps: GrpcDeps = { auth: core.auth, peers, log };
   const server = new grpc.Server({
     // Above every method's own limit (message-limits.ts): larger messages are refused unbuffered.
@@ -128,6 +131,11 @@ export async function startGrpcServer(
   return {
     port: listener.port,
     peers,
+    setTls(next) {
+      // Trust first: a client that completes a handshake under the new CA must find it trusted.
+      peers.setTrust(next.cas);
+      listener.setSecureContext(next);
+    },
     drain(graceMs) {
       draining = true;
       listener.stopAccepting();

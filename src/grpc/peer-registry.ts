@@ -11,7 +11,7 @@ import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import { X509Certificate } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
 import { Logger } from 'pino';
-import { ClientCertificate, Peer, peerFor, readClientCertificate } from '../core/peer';
+import { ClientCertificate, issuedBy, Peer, peerFor, readClientCertificate } from '../core/peer';
 import { peerCertificateDer } from '../pki/session-peer';
 import { CertificateCache } from './certificate-cache';
 
@@ -38,6 +38,12 @@ export interface PeerRegistry {
   onDisconnect(listener: (peer: Peer) => void): void;
   /** Live admitted TLS connections (for draining and metrics). */
   connections(): number;
+  /**
+   * A new ca.crt: certificates are read against it from now on, and every live connection's trust is
+   * read again, so a connection whose CA left the file gets UNAUTHENTICATED on its next call (it is
+   * not cut: the call says why). Connections of a CA still in the file go on untouched.
+   */
+  setTrust(cas: readonly X509Certificate[]): void;
 }
 
 /**
@@ -46,7 +52,7 @@ export interface PeerRegistry {
  * would let one certificate take every connection).
  */
 export function createPeerRegistry(
-  ca: X509Certificate,
+  initialCas: readonly X509Certificate[],
   admission: Admission,
   log: Logger,
   perCertificate = Number.MAX_SAFE_INTEGER,
@@ -56,6 +62,7 @@ export function createPeerRegistry(
   const perThumbprint = new Map<string, number>();
   const peers = new WeakMap<TLSSocket, Peer>();
   const disconnectListeners: ((peer: Peer) => void)[] = [];
+  let cas = initialCas;
 
   function refuse(socket: TLSSocket, reason: string): false {
     log.debug({ remote: socket.remoteAddress, reason }, 'TLS client refused');
@@ -78,7 +85,7 @@ export function createPeerRegistry(
     } catch {
       return undefined;
     }
-    const read = readClientCertificate(x509, ca);
+    const read = readClientCertificate(x509, cas);
     // Only our CA's certificates are worth keeping: anyone can make untrusted ones to evict them.
     if (read.trusted) certificates.set(read);
     return read;
@@ -116,9 +123,27 @@ export function createPeerRegistry(
     return socket && !socket.destroyed ? peers.get(socket) : undefined;
   }
 
+  function setTrust(next: readonly X509Certificate[]): void {
+    cas = next;
+    certificates.clear();
+    // Many connections share a certificate: each distinct one is verified once.
+    const verdicts = new Map<string, boolean>();
+    for (const socket of sockets.values()) {
+      const peer = peers.get(socket);
+      if (!peer) continue;
+      let trusted = verdicts.get(peer.thumbprint);
+      if (trusted === undefined) {
+        trusted = issuedBy(new X509Certificate(peer.cert.raw), cas);
+        verdicts.set(peer.thumbprint, trusted);
+      }
+      peer.trusted = trusted;
+    }
+  }
+
   return {
     admit,
     peerByKey,
+    setTrust,
     peerOf: (call) => peerByKey(call.metadata.get(CONNECTION_KEY)[0]),
     onDisconnect: (listener) => {
       disconnectListeners.push(listener);

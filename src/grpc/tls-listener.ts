@@ -6,7 +6,7 @@
  * that a certificate that is only outside its validity window reaches Login (admit decides).
  */
 import { Socket } from 'node:net';
-import { createServer, Server as TlsServer, TLSSocket } from 'node:tls';
+import { createServer, SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import { Logger } from 'pino';
 import { addressKey } from '../core/identity/address-limiter';
 import { ConnectionInjector } from './grpc-internals';
@@ -23,10 +23,23 @@ export interface TlsListenerOptions {
 
 export interface TlsListener {
   readonly port: number;
+  /**
+   * New server certificate, key and CA for handshakes from now on. Connections already open keep
+   * the session they made (node:tls: a socket holds its own SSL object).
+   */
+  setSecureContext(tls: Pick<TlsListenerOptions, 'caPem' | 'serverCertPem' | 'serverKeyPem'>): void;
   /** Stops accepting; connections already admitted are grpc-js's to drain. */
   stopAccepting(): void;
   /** Ends every connection still open, admitted or not (after the drain's grace period). */
   destroyAll(): void;
+}
+
+/**
+ * Everything of the secure context, in one place: tls.Server#setSecureContext replaces the whole
+ * context (an option left out falls back to Node's default), so start and reload share this.
+ */
+function contextOptions(tls: Pick<TlsListenerOptions, 'caPem' | 'serverCertPem' | 'serverKeyPem'>): SecureContextOptions {
+  return { ca: tls.caPem, cert: tls.serverCertPem, key: tls.serverKeyPem, minVersion: 'TLSv1.2' };
 }
 
 export async function listenTls(
@@ -38,12 +51,9 @@ export async function listenTls(
   log: Logger,
 ): Promise<TlsListener> {
   const server: TlsServer = createServer({
-    ca: options.caPem,
-    cert: options.serverCertPem,
-    key: options.serverKeyPem,
+    ...contextOptions(options),
     requestCert: true,
     rejectUnauthorized: false,
-    minVersion: 'TLSv1.2',
     ALPNProtocols: ['h2'],
     handshakeTimeout: options.handshakeTimeoutMs,
   });
@@ -115,6 +125,7 @@ export async function listenTls(
 
   return {
     port: bound,
+    setSecureContext: (tls) => server.setSecureContext(contextOptions(tls)),
     stopAccepting: () => server.close(),
     destroyAll() {
       for (const socket of open) socket.destroy();

@@ -1,8 +1,9 @@
 /**
  * What the HTTP bridge serves TLS with: the gateway's server certificate, or the chain and key named by
- * GATEWAY_HTTP_CERT / GATEWAY_HTTP_KEY (e.g. a public CA's, for apps and browsers). Read once at start;
- * anything a client would trip over later (unreadable, expired, key of another certificate) refuses
- * the start, naming the file. Undefined = plaintext, only when the operator turned TLS off.
+ * GATEWAY_HTTP_CERT / GATEWAY_HTTP_KEY (e.g. a public CA's, for apps and browsers). Read at start and
+ * at every reload (tls-reload.ts); anything a client would trip over later (unreadable, expired, key of
+ * another certificate) refuses the start or the reload, naming the file. Undefined = plaintext, only
+ * when the operator turned TLS off.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -4,7 +4,8 @@
  * keep-alive time. Clients are not asked for a certificate (apps and browsers have none).
  */
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import { SecureContextOptions } from 'node:tls';
 import { Logger } from 'pino';
 import { HttpTls } from './http-tls';
 
@@ -25,6 +26,15 @@ const CHECK_INTERVAL_MS = 1000;
 /** Refused connections are logged at most this often, so a flood does not become a log flood. */
 const DROP_LOG_INTERVAL_MS = 60_000;
 
+/** The secure context, shared by start and reload (setSecureContext replaces every option of it). */
+const contextOptions = (tls: HttpTls): SecureContextOptions => ({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' });
+
+/** A new certificate and key for handshakes from now on; open connections keep theirs. */
+export function setServerTls(server: Server, tls: HttpTls): void {
+  if (!(server instanceof HttpsServer)) throw new Error('the HTTP bridge serves plaintext: no certificate to replace');
+  server.setSecureContext(contextOptions(tls));
+}
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createNodeServer(handler: Handler, tls: HttpTls | undefined, limits: ConnectionLimits, log: Logger): Server {
@@ -33,9 +43,7 @@ export function createNodeServer(handler: Handler, tls: HttpTls | undefined, lim
     ? createHttpsServer(
         {
           ...httpOptions,
-          cert: tls.certPem,
-          key: tls.keyPem,
-          minVersion: 'TLSv1.2',
+          ...contextOptions(tls),
           ALPNProtocols: ['http/1.1'],
           requestCert: false,
           handshakeTimeout: limits.handshakeTimeoutMs,

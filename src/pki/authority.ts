@@ -7,6 +7,7 @@ import { createHash, createPrivateKey, KeyObject, X509Certificate } from 'node:c
 import { isIP } from 'node:net';
 import { CertificateRecord } from '../store/store';
 import { buildCertificate } from './build-certificate';
+import { parseCaBundle } from './ca-bundle';
 import { generateKeyPair, generateKeyPairAsync, KeyPair, KeyType } from './keys';
 import { CertIdentity, CertKind, DEFAULT_CA_YEARS, DEFAULT_LEAF_YEARS, EMPTY_NAME, PkiName, sanEmailsFor } from './profile';
 import { randomSerial } from './serial';
@@ -88,12 +89,17 @@ export function createAuthority(options: ValidityOptions = {}): Issued & Authori
   return { certPem, keyPem: keys.privateKeyPem, cert, privateKey: keys.privateKey, record: recordOf(cert, 'ca', subject, serial, {}) };
 }
 
+/**
+ * `certPem` may hold several CA certificates (a CA rollover: old and new side by side); the one the
+ * key belongs to issues.
+ */
 export function loadAuthority(certPem: string, keyPem: string): Authority {
-  const cert = new X509Certificate(certPem);
+  const certs = parseCaBundle(certPem);
   const privateKey = createPrivateKey(keyPem);
-  if (!cert.checkPrivateKey(privateKey)) throw new Error('the CA key does not belong to the CA certificate');
+  const cert = certs.find((c) => c.checkPrivateKey(privateKey));
+  if (!cert) throw new Error(certs.length > 1 ? 'the CA key belongs to none of the CA certificates' : 'the CA key does not belong to the CA certificate');
   if (!cert.ca) throw new Error('the CA certificate is not a CA (BasicConstraints CA:FALSE)');
-  return { cert, certPem, privateKey };
+  return { cert, certPem: certs.length > 1 ? cert.toString() : certPem, privateKey };
 }
 
 export type LeafRequest =

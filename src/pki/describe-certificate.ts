@@ -5,7 +5,9 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { fingerprintHex } from './authority';
+import { issuedByAny } from './ca-bundle';
 import { DEFAULT_SERVER_NAMES } from './cert-dir';
+import { daysLeft, EXPIRY_WARNING_DAYS, expiresSoon } from './expiry';
 import { readIdentity, sanEntries, serialOf } from './read-certificate';
 
 export interface CertificateDescription {
@@ -20,11 +22,16 @@ export interface CertificateDescription {
   notAfter: string;
   fingerprint: string;
   names: string[];
+  /** Whole days until it expires (negative once it has). */
+  daysLeft: number;
   problems: string[];
+  /** Things to act on soon that the gateway does not object to yet (an expiry within 30 days). */
+  warnings: string[];
 }
 
 export interface DescribeOptions {
-  ca?: X509Certificate;
+  /** ca.crt: one CA, or several during a rollover. */
+  ca?: X509Certificate | X509Certificate[];
   /** Host names or IPs a server certificate must cover. */
   expectNames?: string[];
   now?: number;
@@ -49,7 +56,8 @@ export function describeCertificate(cert: X509Certificate, options: DescribeOpti
 
   if (now > Date.parse(cert.validTo)) problems.push(`expired on ${cert.validTo}`);
   if (now < Date.parse(cert.validFrom)) problems.push(`not valid before ${cert.validFrom}`);
-  if (options.ca && kind !== 'ca' && !(cert.checkIssued(options.ca) && cert.verify(options.ca.publicKey))) {
+  const cas = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+  if (cas.length > 0 && kind !== 'ca' && !issuedByAny(cert, cas)) {
     problems.push('wrong CA: not issued by the given ca.crt (clients and the gateway must share one CA)');
   }
   if (kind === 'server') {
@@ -58,6 +66,11 @@ export function describeCertificate(cert: X509Certificate, options: DescribeOpti
       const covered = isIP(name) ? cert.checkIP(name) !== undefined : cert.checkHost(name) !== undefined;
       if (!covered) problems.push(`server certificate lacks the name ${name}: clients dialing ${name} will fail the TLS check`);
     }
+  }
+  const warnings: string[] = [];
+  const left = daysLeft(cert, now);
+  if (expiresSoon(cert, now)) {
+    warnings.push(`expires in ${left} days (warned from ${EXPIRY_WARNING_DAYS}): ${kind === 'ca' ? 'roll the CA over' : kind === 'server' ? 'renew it with "master-gateway certs server"' : 'issue a new one'}`);
   }
   const serial = serialOf(cert);
   return {
@@ -72,6 +85,8 @@ export function describeCertificate(cert: X509Certificate, options: DescribeOpti
     notAfter: new Date(cert.validTo).toISOString(),
     fingerprint: fingerprintHex(cert),
     names,
+    daysLeft: left,
     problems,
+    warnings,
   };
 }

@@ -4,7 +4,7 @@
  * an unauthenticated caller meets before any request: the handshake timeout and the connection cap.
  */
 import { X509Certificate } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect as netConnect, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -105,6 +105,30 @@ describe('GATEWAY_HTTP_CERT / GATEWAY_HTTP_KEY', () => {
       await expect(handshake(portOf(gw.http), pki.caPem)).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
       const base = trust(`https://127.0.0.1:${portOf(gw.http)}`, other.caPem);
       expect((await http(base, 'GET', '/.well-known/jwks.json')).status).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a renewed GATEWAY_HTTP_CERT pair is picked up from its directory by itself; the gRPC door keeps server.crt', async () => {
+    const first = writePair('renewed');
+    const gw = await startTestGateway({ pki, config: first.files });
+    try {
+      const ca = createAuthority();
+      const renewed = issueLeaf(ca, { kind: 'server', names: ['localhost', '127.0.0.1'] });
+      // As certbot and `certs server` do: whole files put in place by rename.
+      for (const [file, text] of [[first.files.httpKey, renewed.keyPem], [first.files.httpCert, renewed.certPem]]) {
+        writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
+        renameSync(`${file}.tmp`, file);
+      }
+      const end = Date.now() + 5000;
+      let leaf = await handshake(portOf(gw.http), first.caPem).catch(() => undefined);
+      while (leaf && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+        leaf = await handshake(portOf(gw.http), first.caPem).catch(() => undefined);
+      }
+      expect((await handshake(portOf(gw.http), ca.certPem)).serialNumber).toBe(renewed.cert.serialNumber);
+      expect(gw.gateway.tls().server.serialNumber).toBe(new X509Certificate(pki.server.certPem).serialNumber);
     } finally {
       await gw.close();
     }

@@ -63,3 +63,16 @@ it('runs N workers on one port, spreads connections over them, restarts a dead o
   expect(await c.exited).toBe(0);
   expect(c.lines().filter((l) => l.msg === 'stopped').length).toBeGreaterThanOrEqual(3);
 });
+
+it('SIGHUP to the primary reaches every worker: each reloads its TLS files, nothing exits', async () => {
+  const c = startCluster(2);
+  await c.until(() => c.serving().length === 2, 'two workers serving');
+  const workers = new Set(c.serving().map((l) => l.pid));
+  c.child.kill('SIGHUP');
+  await c.until(() => c.lines().filter((l) => l.trigger === 'SIGHUP' && workers.has(l.pid)).length === 2, 'both workers reloading');
+  expect(c.lines().some((l) => l.msg === 'telling the workers to reload the TLS files' && l.workers === 2)).toBe(true);
+  expect(c.output()).not.toMatch(/worker died/);
+  expect(c.child.exitCode).toBeNull();
+  c.child.kill('SIGTERM');
+  expect(await c.exited).toBe(0);
+});

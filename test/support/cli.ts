@@ -24,6 +24,9 @@ export interface ServeProcess {
   port: number;
   httpPort: number;
   output: () => string;
+  /** Sends a signal without waiting for anything; `running()` tells whether the process is still there. */
+  signal(signal: NodeJS.Signals): void;
+  running(): boolean;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -44,6 +47,8 @@ export function serve(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
           port: Number(match[1]),
           httpPort: Number(match[2]),
           output: () => out,
+          signal: (signal) => child.kill(signal),
+          running: () => child.exitCode === null && child.signalCode === null,
           stop: (signal = 'SIGTERM') => {
             child.kill(signal);
             return exited;

@@ -92,3 +92,21 @@ describe('describeCertificate', () => {
     ['localhost', '127.0.0.1', '::1'].forEach((name, i) => expect(problems[i]).toContain(name));
   });
 });
+
+describe('expiry (certs show)', () => {
+  it('counts the days left and warns within 30 days, without calling it a problem', () => {
+    const now = Date.now();
+    const soon = issue({ kind: 'tenant', tenantId: 'acme' }, { notAfter: new Date(now + 10.5 * 86_400_000) }).cert;
+    const d = describeCertificate(soon, { ca: ca.cert, now });
+    expect(d).toMatchObject({ daysLeft: 10, problems: [] });
+    expect(d.warnings).toEqual([expect.stringMatching(/expires in 10 days/)]);
+    const later = describeCertificate(soon, { ca: ca.cert, now: now - 30 * 86_400_000 });
+    expect(later).toMatchObject({ daysLeft: 40, warnings: [] });
+  });
+
+  it('checks against every CA of a rollover bundle', () => {
+    const other = issueLeaf(otherCa, { kind: 'tenant', identity: { kind: 'tenant', tenantId: 'acme' } }, ec).cert;
+    expect(describeCertificate(other, { ca: [ca.cert, otherCa.cert] }).problems).toEqual([]);
+    expect(describeCertificate(other, { ca: [ca.cert] }).problems).toEqual([expect.stringMatching(/wrong CA/)]);
+  });
+});
