@@ -64,7 +64,9 @@ export function checkCertificates(config: Readonly<Config>, now: number = Date.n
   const serverCert = read(server.cert, findings, `issue a server certificate from the CA into ${server.cert}`);
   if (serverCert) {
     const described = describeCertificate(serverCert, { ca: caCert, expectNames: expectedNames(config), now });
-    const renew = `reissue ${server.cert} from the CA covering ${expectedNames(config).join(', ')}`;
+    const nameFlags = expectedNames(config).map((n) => `${isIP(n) ? '--ip' : '--dns'} ${n}`).join(' ');
+    // certs server keeps the CA; a running gateway picks the new pair up by itself (file watch or SIGHUP).
+    const renew = `master-gateway certs server --out ${config.certDir} ${nameFlags}`;
     // Expiry is reported once, by expiry() below.
     for (const problem of described.problems.filter((p) => !p.startsWith('expired'))) findings.push(wrong('certificates', server.cert, problem, renew));
     if (described.problems.length === 0 || described.problems.every((p) => p.startsWith('expired'))) {
