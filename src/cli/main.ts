@@ -1,6 +1,7 @@
 /** `master-gateway`: serve, certificate tooling and store administration. */
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors';
+import { auditCommand } from './audit-command';
 import { certsCommand } from './certs-command';
 import { gatewayCommand } from './gateway-command';
 import { keysCommand } from './keys-command';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(roleCommand());
   program.addCommand(keysCommand());
   program.addCommand(storeCommand());
+  program.addCommand(auditCommand());
   return program;
 }
 

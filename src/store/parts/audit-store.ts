@@ -4,33 +4,36 @@
  */
 
 /** The identity core's events, then the administrative changes (what they touch, then what was done). */
-export type AuditKind =
-  | 'login'
-  | 'login_admin'
-  | 'refresh'
-  | 'logout'
-  | 'lockout'
-  | 'revocation'
-  | 'password_change'
-  | 'refresh_reuse'
-  | 'audit_overflow'
-  | 'tenant_add'
-  | 'tenant_delete'
-  | 'gateway_add'
-  | 'gateway_delete'
-  | 'certificate_issue'
-  | 'certificate_blacklist'
-  | 'certificate_unblacklist'
-  | 'user_add'
-  | 'user_update'
-  | 'user_password'
-  | 'user_remove'
-  | 'role_set'
-  | 'role_delete'
-  | 'key_rotate'
-  | 'key_retire'
-  | 'hmac_rotate'
-  | 'key_reencrypt';
+export const AUDIT_KINDS = [
+  'login',
+  'login_admin',
+  'refresh',
+  'logout',
+  'lockout',
+  'revocation',
+  'password_change',
+  'refresh_reuse',
+  'audit_overflow',
+  'tenant_add',
+  'tenant_delete',
+  'gateway_add',
+  'gateway_delete',
+  'certificate_issue',
+  'certificate_blacklist',
+  'certificate_unblacklist',
+  'user_add',
+  'user_update',
+  'user_password',
+  'user_remove',
+  'role_set',
+  'role_delete',
+  'key_rotate',
+  'key_retire',
+  'hmac_rotate',
+  'key_reencrypt',
+] as const;
+
+export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 export interface AuditEvent {
   /** Unix milliseconds. */
