@@ -121,6 +121,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     lockoutSeconds: options.lockoutSeconds ?? DEFAULT_LOCKOUT.lockoutMs / 1000,
     auditRetentionDays: options.auditRetentionDays,
   });
+  // A change is recorded after the logins that came before it (the login that gave its caller a token).
+  const adminAudit: typeof identity.audit = async (event) => {
+    await loginAudit.flush();
+    await identity.audit(event);
+  };
   // Liveness is compared across processes, so it runs on the wall clock, not the injected one.
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
   const applyChange = (topic: StoreTopic, external = true): Promise<void> => {
@@ -180,7 +185,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     identity,
     presence,
     adminAs(peer) {
-      const rec = createRecorder(identity.audit, peerActor(peer));
+      const rec = createRecorder(adminAudit, peerActor(peer));
       return { tenants: auditedTenants(tenants, rec), gateways: auditedGateways(gateways, rec), certificates: auditedCertificates(certificates, rec) };
     },
     applyChange,
