@@ -112,3 +112,31 @@ it('refuses what it cannot read, before opening the store', () => {
     expect(r.stderr).toMatch(/^error: --/);
   }
 });
+
+it('records the other changes, from the CLI and over gRPC, and a gRPC logout; never a password', async () => {
+  const cliEnv = { ...env, GATEWAY_PASSWORD_MEMORY_KIB: '1024', GATEWAY_PASSWORD_TIME_COST: '1' };
+  expect(cli(['user', 'add', 'alice', '--tenant', 'acme'], cliEnv, 'alice secret 1\n').status).toBe(0);
+  run(['role', 'set', 'auditor', '--permission', 'Users=view']);
+  run(['role', 'delete', 'auditor']);
+  run(['keys', 'rotate']);
+  // The test PKI's certificates are not in the issuance history: the owner must be named.
+  expect(cli(['certs', 'blacklist', acmeSerial], env).status).toBe(1);
+  run(['certs', 'blacklist', acmeSerial, '--tenant', 'acme']);
+  expect((await codeOf(admin.call('tenant', 'deleteCertificateBlacklist', { tenantID: 'acme', serialNOs: [BigInt(acmeSerial)] }))).code).toBe(status.NOT_FOUND);
+  await admin.call('login', 'logout');
+  for (let i = 0; i < 50 && (await gw.gateway.core.store.queryAudit({ kind: 'logout', limit: 1 })).length < 1; i++) await new Promise((r) => setTimeout(r, 100));
+
+  const { events } = list('--limit', '8');
+  expect(events.map((e) => [e.kind, e.outcome, e.door, e.tenant, e.detail])).toEqual([
+    ['logout', 'ok', 'grpc', 'administrator', null],
+    ['certificate_unblacklist', 'refused', 'grpc', 'acme', 'ERR_CERT_NOT_FOUND'],
+    ['certificate_blacklist', 'ok', 'cli', 'acme', `serial ${acmeSerial}`],
+    ['certificate_blacklist', 'refused', 'cli', null, 'ERR_INVALID_ARGUMENT'],
+    ['key_rotate', 'ok', 'cli', null, expect.stringMatching(/^kid /)],
+    ['role_delete', 'ok', 'cli', null, 'role auditor'],
+    ['role_set', 'ok', 'cli', null, 'role auditor'],
+    ['user_add', 'ok', 'cli', 'acme', 'user alice'],
+  ]);
+  expect(events[1].actor).toMatch(new RegExp(`^cert:${adminSerial} `));
+  expect(JSON.stringify(events)).not.toContain('alice secret');
+});
