@@ -71,4 +71,13 @@ export function describeAuditQueryContract(current: () => Store): void {
     await store.recordAudits([]);
     expect(await store.queryAudit({ limit: 100 })).toHaveLength(events.length);
   });
+
+  it('records a batch larger than one statement takes, in order', async () => {
+    const many = Array.from({ length: 2500 }, (_v, i) => grpcLogin(T + 10 + i, 'success', 'bulk', 'cert:303 CN=bulk', null));
+    await store.recordAudits(many);
+    const page = await store.queryAudit({ tenantId: 'bulk', limit: 3000 });
+    expect(page).toHaveLength(2500);
+    expect(page[0].at).toBe(T + 10 + 2499);
+    expect(page[2499].at).toBe(T + 10);
+  });
 }

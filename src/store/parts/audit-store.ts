@@ -75,7 +75,7 @@ export interface AuditQuery {
 
 export interface AuditStore {
   recordAudit(event: AuditEvent): Promise<void>;
-  /** Several events in one write (the gRPC door's batches): all or none. */
+  /** Several events in one transaction (the gRPC door's batches), in order: all or none. */
   recordAudits(events: AuditEvent[]): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEvent[]>;

@@ -9,7 +9,9 @@ const POSTGRES_AUDIT: AuditSyntax = { param: (n) => `$${n}`, contains: (column, 
 const COLUMNS = 'at, event, outcome, dialect, username, tenant_id, address, detail, actor';
 const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
 
-export function auditTables({ db }: PostgresContext): AuditStore {
+const ROWS_PER_INSERT = 1000;
+
+export function auditTables({ db, write }: PostgresContext): AuditStore {
   return {
     async recordAudit(e: AuditEvent) {
       await db.query(`INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, values(e));
@@ -17,9 +19,14 @@ export function auditTables({ db }: PostgresContext): AuditStore {
 
     async recordAudits(events: AuditEvent[]) {
       if (events.length === 0) return;
-      // One statement, so the batch lands whole or not at all.
-      const rows = events.map((_e, i) => `(${Array.from({ length: 9 }, (_v, j) => `$${i * 9 + j + 1}`).join(', ')})`);
-      await db.query(`INSERT INTO audit_events (${COLUMNS}) VALUES ${rows.join(', ')}`, events.flatMap(values));
+      // One transaction; statements of at most ROWS_PER_INSERT rows (PostgreSQL takes 65,535 parameters a statement).
+      await write([], async (q) => {
+        for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+          const chunk = events.slice(start, start + ROWS_PER_INSERT);
+          const rows = chunk.map((_e, i) => `(${Array.from({ length: 9 }, (_v, j) => `$${i * 9 + j + 1}`).join(', ')})`);
+          await q(`INSERT INTO audit_events (${COLUMNS}) VALUES ${rows.join(', ')}`, chunk.flatMap(values));
+        }
+      });
     },
 
     async purgeAudit(before: number, limit: number) {
