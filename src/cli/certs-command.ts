@@ -71,9 +71,12 @@ function validityOf(flags: IssueFlags): ValidityOptions {
 async function issueRecorded(flags: IssueFlags, create: boolean, issue: () => { files: string[]; issued: Issued[] }): Promise<void> {
   await withCore(
     flags.dataDir,
-    async ({ store }) => {
+    async ({ store, record }) => {
       const { files, issued } = issue();
-      for (const i of issued) await store.recordCertificate(i.record);
+      for (const i of issued) {
+        // Recorded in the audit as the operator's issuance (certs init's CA and server certificate too).
+        await record('certificate_issue', [i.record.tenantId], `serial ${i.record.serial} ${i.record.kind}${i.record.gatewayId ? ` gateway ${i.record.gatewayId}` : ''}`, () => store.recordCertificate(i.record));
+      }
       for (const i of issued) process.stdout.write(`issued ${i.record.kind} certificate, serial ${i.record.serial}, expires ${isoFromSeconds(i.record.expiresAt)}\n`);
       for (const f of files) process.stdout.write(`wrote ${f}\n`);
     },

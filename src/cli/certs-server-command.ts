@@ -9,7 +9,7 @@ import { fingerprintHex } from '../pki/authority';
 import { KeyType } from '../pki/keys';
 import { MAX_YEARS } from '../pki/profile';
 import { issueServerCertificate } from '../pki/server-certificate';
-import { collect } from './output';
+import { collect, isoFromSeconds } from './output';
 import { withCore } from './with-core';
 
 interface ServerFlags {
@@ -46,11 +46,12 @@ export function addCertsServerCommand(certs: Command): void {
       const days = parseDays(flags.days);
       // Read before the store is opened and before anything is written: no CA, no certificate.
       const ca = readAuthority(flags.caDir ?? flags.out);
-      await withCore(flags.dataDir, async ({ store }) => {
+      await withCore(flags.dataDir, async ({ store, record: audit }) => {
         const result = issueServerCertificate(ca, flags.out, { names: [...flags.dns, ...flags.ip], days, keyType: flags.key });
-        await store.recordCertificate(result.issued.record);
         const { record } = result.issued;
-        process.stdout.write(`issued server certificate, serial ${record.serial}, sha256 ${fingerprintHex(result.issued.cert)}, expires ${new Date(record.expiresAt * 1000).toISOString()}\n`);
+        // Recorded in the audit as the operator's issuance, as the other certs commands are.
+        await audit('certificate_issue', [record.tenantId], `serial ${record.serial} ${record.kind}`, () => store.recordCertificate(record));
+        process.stdout.write(`issued server certificate, serial ${record.serial}, sha256 ${fingerprintHex(result.issued.cert)}, expires ${isoFromSeconds(record.expiresAt)}\n`);
         process.stdout.write(`names ${result.names.join(', ')}\n`);
         if (result.endsWithCa) process.stdout.write(`note: the CA expires ${new Date(ca.cert.validTo).toISOString()}; the certificate ends with it\n`);
         for (const f of result.files) process.stdout.write(`wrote ${f}\n`);

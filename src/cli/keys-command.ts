@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { systemClock } from '../core/clock';
 import { HMAC_ALGORITHM, TOKEN_ALGORITHM } from '../core/key-ring';
 import { SecretBox } from '../core/secret-box';
-import { resealSigningKeys, retireSigningKey, rotateHmacSecrets, rotateSigningKey } from '../core/signing-keys';
+import { KeyAdmin } from '../core/audited-admin';
 import { Store } from '../store/store';
 import { isoFromSeconds, printJson, printTable } from './output';
 import { withCore } from './with-core';
@@ -14,6 +13,10 @@ const picked = 'running gateways pick it up within a second';
 const withKeys = <T>(dir: string | undefined, fn: (store: Store, box: SecretBox) => Promise<T>): Promise<T> =>
   withCore(dir, async (core) => fn(core.store, await core.secretBox()));
 
+/** `fn` with the key operations (each change audited) and the system secrets. */
+const withKeyAdmin = <T>(dir: string | undefined, fn: (keys: KeyAdmin, box: SecretBox) => Promise<T>): Promise<T> =>
+  withCore(dir, async (core) => fn(await core.keys(), await core.secretBox()));
+
 export function keysCommand(): Command {
   const keys = new Command('keys').description('token signing keys, HMAC secrets and their encryption at rest');
   keys
@@ -21,8 +24,8 @@ export function keysCommand(): Command {
     .description('add a new signing key; tokens signed with older keys stay valid until they expire or the key is retired')
     .option(...dataDir)
     .action((f: { dataDir?: string }) =>
-      withKeys(f.dataDir, async (store, box) => {
-        const record = await rotateSigningKey(store, box, systemClock);
+      withKeyAdmin(f.dataDir, async (admin) => {
+        const record = await admin.rotate();
         process.stdout.write(`new signing key ${record.kid} (${record.alg}); ${picked}\n`);
       }),
     );
@@ -31,8 +34,8 @@ export function keysCommand(): Command {
     .description('delete a signing key that no longer signs: its tokens stop working at once and it leaves the JWKS')
     .option(...dataDir)
     .action((kid: string, f: { dataDir?: string }) =>
-      withKeys(f.dataDir, async (store) => {
-        await retireSigningKey(store, kid);
+      withKeyAdmin(f.dataDir, async (admin) => {
+        await admin.retire(kid);
         process.stdout.write(`retired signing key ${kid}; ${picked}\n`);
       }),
     );
@@ -41,8 +44,8 @@ export function keysCommand(): Command {
     .description('replace the HMAC secrets (all, or those named): mobile JWTs and challenge sessions made with the old ones stop working')
     .option(...dataDir)
     .action((names: string[], f: { dataDir?: string }) =>
-      withKeys(f.dataDir, async (store, box) => {
-        const rotated = await rotateHmacSecrets(store, box, systemClock, names.length > 0 ? names : undefined);
+      withKeyAdmin(f.dataDir, async (admin) => {
+        const rotated = await admin.rotateHmac(names.length > 0 ? names : undefined);
         process.stdout.write(`new HMAC secrets: ${rotated.join(', ') || 'none stored yet'}; ${picked}\n`);
       }),
     );
@@ -51,8 +54,8 @@ export function keysCommand(): Command {
     .description('encrypt every stored key under the first system secret, so the others can then be removed')
     .option(...dataDir)
     .action((f: { dataDir?: string }) =>
-      withKeys(f.dataDir, async (store, box) => {
-        const written = await resealSigningKeys(store, box, true);
+      withKeyAdmin(f.dataDir, async (admin, box) => {
+        const written = await admin.reencrypt();
         process.stdout.write(`re-encrypted ${written} key(s) under system secret ${box.primaryId}\n`);
       }),
     );

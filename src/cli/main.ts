@@ -1,6 +1,7 @@
 /** `master-gateway`: serve, certificate tooling and store administration. */
 import { Command, CommanderError } from 'commander';
 import { GatewayError } from '../errors';
+import { auditCommand } from './audit-command';
 import { certsCommand } from './certs-command';
 import { doctorCommand } from './doctor-command';
 import { gatewayCommand } from './gateway-command';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   program.addCommand(keysCommand());
   program.addCommand(storeCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(auditCommand());
   // Commands made with `new Command` inherit nothing from their parent: each reports its usage errors to main().
   for (const cmd of descendants(program)) cmd.exitOverride().showHelpAfterError(`(see ${commandPath(cmd)} --help)`);
   return program;

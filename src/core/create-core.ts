@@ -6,6 +6,10 @@ import { Auth, createAuth } from './auth';
 import { Certificates } from './certificates';
 import { Clock, systemClock } from './clock';
 import { createAdmin } from './create-admin';
+import { auditedCertificates, auditedGateways, auditedTenants, createRecorder } from './audited-admin';
+import { peerActor } from './actor';
+import { auditLogins, createLoginAudit } from './login-audit';
+import { Peer } from './peer';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory, revocationPurgeCutoff } from './directory';
 import { createIdentity, Identity } from './identity/create-identity';
@@ -39,6 +43,8 @@ export interface Core {
   devices: DeviceGateways;
   identity: Identity;
   presence: Presence;
+  /** The administrative operations as a gRPC caller makes them: each change recorded with the connection's certificate. */
+  adminAs(peer: Peer | undefined): Pick<Core, 'tenants' | 'gateways' | 'certificates'>;
   /** Takes in a change another process made and said so (a sibling worker): resolves once applied here. */
   applyChange(topic: StoreTopic): Promise<void>;
   close(): Promise<void>;
@@ -77,7 +83,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // A retired key's tokens stop at once: cached token checks go stale and look at their kid again.
   const keys = await createKeyRing(store, clock, options.secretBox, () => directory.noteRevoked());
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
-  const auth = createAuth({ clock, directory, tokens, store });
+  // gRPC logins are audited in batches, off their hot path (login-audit.ts).
+  const loginAudit = createLoginAudit(store, clock, log);
+  const auth = auditLogins(createAuth({ clock, directory, tokens, store }), loginAudit);
   const hub = createStatusHub(clock, { subscribersPerTenant: options.statusSubscribersPerTenant });
   const sessions = createSessions();
   /** Device gateways whose registration or certificate is gone lose their session and channel at once. */
@@ -113,6 +121,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     lockoutSeconds: options.lockoutSeconds ?? DEFAULT_LOCKOUT.lockoutMs / 1000,
     auditRetentionDays: options.auditRetentionDays,
   });
+  // A change is recorded after the logins that came before it (the login that gave its caller a token).
+  const adminAudit: typeof identity.audit = async (event) => {
+    await loginAudit.flush();
+    await identity.audit(event);
+  };
   // Liveness is compared across processes, so it runs on the wall clock, not the injected one.
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
   const applyChange = (topic: StoreTopic, external = true): Promise<void> => {
@@ -171,8 +184,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     devices,
     identity,
     presence,
+    adminAs(peer) {
+      const rec = createRecorder(adminAudit, peerActor(peer));
+      return { tenants: auditedTenants(tenants, rec), gateways: auditedGateways(gateways, rec), certificates: auditedCertificates(certificates, rec) };
+    },
     applyChange,
     async close() {
+      await loginAudit.close();
       stopWatching();
       clearInterval(purge);
       stopPurging.abort();

@@ -12,7 +12,9 @@ import { certificateInfo } from './certificate-info';
 import { reusable } from './shared-writer';
 
 export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer {
-  const { gateways, certificates, hub } = core;
+  const { gateways, hub } = core;
+  // Changes go through the audited operations, with the caller's certificate as the actor.
+  const as = (ctx: AuthedContext) => core.adminAs(ctx.peer);
   // The directory hands out the same frozen list until the registrations change, so one answer
   // (encoded once) serves every GetList of an unchanged set: devices poll it.
   const listAnswers = new WeakMap<readonly string[], GetListResponse>();
@@ -38,13 +40,13 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
     })),
     add: scoped('Add', async (req, scope, ctx) => {
       const ids = checkIdList(req.gatewayIDs, 'gatewayIDs');
-      await gateways.add(scope, ids);
+      await as(ctx).gateways.add(scope, ids);
       ctx.info({ tenant: scope.tenantId, gateways: ids }, 'gateways added');
       return {};
     }),
     delete: scoped('Delete', async (req, scope, ctx) => {
       const ids = checkIdList(req.gatewayIDs, 'gatewayIDs');
-      await gateways.delete(scope, ids);
+      await as(ctx).gateways.delete(scope, ids);
       ctx.info({ tenant: scope.tenantId, gateways: ids }, 'gateways deleted');
       return {};
     }),
@@ -52,7 +54,7 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
       const owner = ownerOf(scope, req.gatewayID);
       const subject = checkSubject(req.subject);
       const years = checkYears(req.expireAfterYears);
-      const issued = await certificates.issue(owner, subject, years);
+      const issued = await as(ctx).certificates.issue(owner, subject, years);
       ctx.info({ gateway: owner.gatewayId, issuedSerial: issued.serial.toString() }, 'gateway certificate issued');
       return { gatewayCert: issued.certPem, gatewayKey: issued.keyPem };
     }),
@@ -61,14 +63,14 @@ export function createGatewayService(deps: GrpcDeps, core: Core): GatewayServer 
     addCertificateBlacklist: scoped('AddCertificateBlacklist', async (req, scope, ctx) => {
       const owner = ownerOf(scope, req.gatewayID);
       const serials = checkSerials(req.serialNOs, 'serialNOs');
-      await certificates.blacklist(owner, serials);
+      await as(ctx).certificates.blacklist(owner, serials);
       ctx.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates blacklisted');
       return {};
     }),
     deleteCertificateBlacklist: scoped('DeleteCertificateBlacklist', async (req, scope, ctx) => {
       const owner = ownerOf(scope, req.gatewayID);
       const serials = checkSerials(req.serialNOs, 'serialNOs');
-      await certificates.unblacklist(owner, serials);
+      await as(ctx).certificates.unblacklist(owner, serials);
       ctx.info({ gateway: owner.gatewayId, serials: serials.map(String) }, 'certificates removed from the blacklist');
       return {};
     }),

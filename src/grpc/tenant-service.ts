@@ -8,7 +8,9 @@ import { AuthedContext, authedUnary, GrpcDeps } from './call';
 import { certificateInfo } from './certificate-info';
 
 export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
-  const { tenants, certificates } = core;
+  const { tenants } = core;
+  // Changes go through the audited operations, with the caller's certificate as the actor.
+  const as = (ctx: AuthedContext) => core.adminAs(ctx.peer);
   const admin = <Req, Res>(method: string, fn: (req: Req, ctx: AuthedContext) => Res | Promise<Res>) =>
     authedUnary<Req, Res>(deps, `Tenant.${method}`, (req, ctx) => {
       requireAdministrator(ctx.caller);
@@ -28,30 +30,30 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
       if (!Array.isArray(req.tenantInfos) || req.tenantInfos.length === 0) checkIdList([], 'tenantInfos');
       const ids = checkIdList(req.tenantInfos.map((t) => t.tenantID), 'tenantInfos.tenantID');
       const infos = req.tenantInfos.map((t, i) => ({ tenantId: ids[i], gatewayIds: checkIdList(t.gatewayIDs, `tenantInfos[${i}].gatewayIDs`, { allowEmpty: true }) }));
-      await tenants.add(infos);
+      await as(ctx).tenants.add(infos);
       ctx.info({ tenants: ids }, 'tenants added');
       return {};
     }),
     delete: admin('Delete', async (req, ctx) => {
       const ids = checkIdList(req.tenantIDs, 'tenantIDs');
-      await tenants.delete(ids);
+      await as(ctx).tenants.delete(ids);
       ctx.info({ tenants: ids }, 'tenants deleted');
       return {};
     }),
-    addGateway: admin('AddGateway', async (req) => {
-      await tenants.addGateways(checkId(req.tenantID, 'tenantID'), checkIdList(req.gatewayIDs, 'gatewayIDs'));
+    addGateway: admin('AddGateway', async (req, ctx) => {
+      await as(ctx).tenants.addGateways(checkId(req.tenantID, 'tenantID'), checkIdList(req.gatewayIDs, 'gatewayIDs'));
       return {};
     }),
-    deleteGateway: admin('DeleteGateway', async (req) => {
+    deleteGateway: admin('DeleteGateway', async (req, ctx) => {
       const tenantId = checkId(req.tenantID, 'tenantID');
-      await tenants.deleteGateways(checkIdList(req.gatewayIDs, 'gatewayIDs').map((gatewayId) => ({ gatewayId, tenantId })));
+      await as(ctx).tenants.deleteGateways(checkIdList(req.gatewayIDs, 'gatewayIDs').map((gatewayId) => ({ gatewayId, tenantId })));
       return {};
     }),
     createCertificate: admin('CreateCertificate', async (req, ctx) => {
       const tenantId = checkId(req.tenantID, 'tenantID');
       const subject = checkSubject(req.subject);
       const years = checkYears(req.expireAfterYears);
-      const issued = await tenants.issueCertificate(tenantId, subject, years);
+      const issued = await as(ctx).tenants.issueCertificate(tenantId, subject, years);
       ctx.info({ tenant: tenantId, issuedSerial: issued.serial.toString() }, 'tenant certificate issued');
       return { tenantCert: issued.certPem, tenantKey: issued.keyPem };
     }),
@@ -60,14 +62,14 @@ export function createTenantService(deps: GrpcDeps, core: Core): TenantServer {
     addCertificateBlacklist: admin('AddCertificateBlacklist', async (req, ctx) => {
       const tenantId = checkId(req.tenantID, 'tenantID');
       const serials = checkSerials(req.serialNOs, 'serialNOs');
-      await certificates.blacklist({ kind: 'tenant', tenantId }, serials);
+      await as(ctx).certificates.blacklist({ kind: 'tenant', tenantId }, serials);
       ctx.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates blacklisted');
       return {};
     }),
     deleteCertificateBlacklist: admin('DeleteCertificateBlacklist', async (req, ctx) => {
       const tenantId = checkId(req.tenantID, 'tenantID');
       const serials = checkSerials(req.serialNOs, 'serialNOs');
-      await certificates.unblacklist({ kind: 'tenant', tenantId }, serials);
+      await as(ctx).certificates.unblacklist({ kind: 'tenant', tenantId }, serials);
       ctx.info({ tenant: tenantId, serials: serials.map(String) }, 'certificates removed from the blacklist');
       return {};
     }),

@@ -6,6 +6,7 @@
 import { PkiName } from '../pki/profile';
 import {
   AuditEvent,
+  StoredAuditEvent,
   BlacklistEntry,
   CertificateRecord,
   FailureCounter,
@@ -188,6 +189,7 @@ export interface AuditRow {
   tenant_id: string | null;
   address: string | null;
   detail: string | null;
+  actor: string | null;
 }
 
 export const toAuditEvent = (r: AuditRow): AuditEvent => ({
@@ -199,7 +201,11 @@ export const toAuditEvent = (r: AuditRow): AuditEvent => ({
   tenantId: r.tenant_id,
   address: r.address,
   detail: r.detail,
+  // Absent rather than null: the REST dialects' events have none.
+  ...(r.actor !== null && r.actor !== undefined ? { actor: r.actor } : {}),
 });
+
+export const toStoredAuditEvent = (r: AuditRow & { id: number | string }): StoredAuditEvent => ({ id: Number(r.id), ...toAuditEvent(r) });
 
 export interface PresenceRow {
   gateway_id: string;

@@ -6,6 +6,7 @@ import { CertificateFilter, Store, StoreTopic } from '../../src/store/store';
 import { describeChallengeContract } from './challenge-contract';
 import { describeIdentityContract } from './identity-contract';
 import { describeAuditPurgeContract } from './audit-purge-contract';
+import { describeAuditQueryContract } from './audit-query-contract';
 import { describeIdentityPurgeContract } from './identity-purge-contract';
 import { certRecord, keyRecord, MAX_SERIAL, nextTopic, snapshot, sortedIds } from './store-fixtures';
 
@@ -433,6 +434,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
 
     describe('identity purge', () => describeIdentityPurgeContract(() => store));
     describe('audit purge', () => describeAuditPurgeContract(() => store));
+    describe('audit query', () => describeAuditQueryContract(() => store));
 
     describe('challenge sessions', () => describeChallengeContract(() => store));
 

@@ -1,4 +1,4 @@
-/** The audit trail: every login, refresh, failure, lockout and revocation, in the store and the log, without secrets. */
+/** The audit trail: every login, refresh, failure, lockout, revocation and administrative change, in the store and the log, without secrets. */
 import { Logger } from 'pino';
 import { AuditEvent, Store } from '../../store/store';
 import { Clock } from '../clock';
@@ -32,7 +32,7 @@ export function createAudit(store: Store, clock: Clock, log: Logger): Audit {
         unlogged = 0;
       }
     }
-    log[level]({ audit: event.event, outcome: event.outcome, dialect: event.dialect, user: event.username, tenant: event.tenantId, address: event.address, detail: event.detail }, `audit ${event.event} ${event.outcome}`);
+    log[level]({ audit: event.event, outcome: event.outcome, dialect: event.dialect, actor: event.actor, user: event.username, tenant: event.tenantId, address: event.address, detail: event.detail }, `audit ${event.event} ${event.outcome}`);
   };
 
   return async (input) => {

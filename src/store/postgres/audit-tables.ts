@@ -1,21 +1,32 @@
 /** The audit trail in PostgreSQL. */
-import { AuditRow, toAuditEvent } from '../rows';
-import { AuditEvent, AuditStore } from '../store';
+import { auditWhere, AuditSyntax } from '../audit-query';
+import { AuditRow, toAuditEvent, toStoredAuditEvent } from '../rows';
+import { AuditEvent, AuditQuery, AuditStore } from '../store';
 import { PostgresContext } from './postgres-context';
 
-export function auditTables({ db }: PostgresContext): AuditStore {
+const POSTGRES_AUDIT: AuditSyntax = { param: (n) => `$${n}`, contains: (column, param) => `strpos(${column}, ${param}) > 0` };
+
+const COLUMNS = 'at, event, outcome, dialect, username, tenant_id, address, detail, actor';
+const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
+
+const ROWS_PER_INSERT = 1000;
+
+export function auditTables({ db, write }: PostgresContext): AuditStore {
   return {
     async recordAudit(e: AuditEvent) {
-      await db.query('INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-        e.at,
-        e.event,
-        e.outcome,
-        e.dialect,
-        e.username,
-        e.tenantId,
-        e.address,
-        e.detail,
-      ]);
+      await db.query(`INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, values(e));
+    },
+
+    async recordAudits(events: AuditEvent[]) {
+      if (events.length === 0) return;
+      // One transaction; statements of at most ROWS_PER_INSERT rows (PostgreSQL takes 65,535 parameters a statement).
+      await write([], async (q) => {
+        for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+          const chunk = events.slice(start, start + ROWS_PER_INSERT);
+          const rows = chunk.map((_e, i) => `(${Array.from({ length: 9 }, (_v, j) => `$${i * 9 + j + 1}`).join(', ')})`);
+          await q(`INSERT INTO audit_events (${COLUMNS}) VALUES ${rows.join(', ')}`, chunk.flatMap(values));
+        }
+      });
     },
 
     async purgeAudit(before: number, limit: number) {
@@ -30,8 +41,17 @@ export function auditTables({ db }: PostgresContext): AuditStore {
     },
 
     async listAudit(limit: number) {
-      const { rows } = await db.query<AuditRow>('SELECT at, event, outcome, dialect, username, tenant_id, address, detail FROM audit_events ORDER BY id DESC LIMIT $1', [limit]);
+      const { rows } = await db.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_events ORDER BY id DESC LIMIT $1`, [limit]);
       return rows.map(toAuditEvent);
+    },
+
+    async queryAudit(q: AuditQuery) {
+      const { clause, params } = auditWhere(q, POSTGRES_AUDIT);
+      const { rows } = await db.query<AuditRow & { id: string }>(`SELECT id, ${COLUMNS} FROM audit_events ${clause} ORDER BY id DESC LIMIT $${params.length + 1}`, [
+        ...params,
+        q.limit,
+      ]);
+      return rows.map(toStoredAuditEvent);
     },
   };
 }

@@ -181,6 +181,14 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE tenants ADD COLUMN generation TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 8,
+    name: 'audit actors',
+    // Who made an administrative change or a gRPC login: the client certificate or the OS user.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN actor TEXT;
+    `,
+  },
 ];
 
 /** Any fixed number, the first half of the advisory lock key; the second is the schema's hash. */

@@ -1,23 +1,28 @@
 /** The audit trail in the embedded database. */
-import { AuditRow, toAuditEvent } from '../rows';
-import { AuditEvent, AuditStore } from '../store';
+import { auditWhere, AuditSyntax } from '../audit-query';
+import { AuditRow, toAuditEvent, toStoredAuditEvent } from '../rows';
+import { AuditEvent, AuditQuery, AuditStore } from '../store';
 import { SqliteContext } from './sqlite-context';
+
+const SQLITE_AUDIT: AuditSyntax = { param: () => '?', contains: (column, param) => `instr(${column}, ${param}) > 0` };
+
+const INSERT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
 
 export function auditTables({ db, write }: SqliteContext): AuditStore {
   return {
     async recordAudit(e: AuditEvent) {
       // Through write, like every change, so a write into deleted database files is noticed.
       await write([], () => {
-        db.prepare('INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-          e.at,
-          e.event,
-          e.outcome,
-          e.dialect,
-          e.username,
-          e.tenantId,
-          e.address,
-          e.detail,
-        );
+        db.prepare(INSERT).run(...values(e));
+      });
+    },
+
+    async recordAudits(events: AuditEvent[]) {
+      if (events.length === 0) return;
+      await write([], () => {
+        const insert = db.prepare(INSERT);
+        for (const e of events) insert.run(...values(e));
       });
     },
 
@@ -36,6 +41,12 @@ export function auditTables({ db, write }: SqliteContext): AuditStore {
 
     async listAudit(limit: number) {
       return (db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[]).map(toAuditEvent);
+    },
+
+    async queryAudit(q: AuditQuery) {
+      const { clause, params } = auditWhere(q, SQLITE_AUDIT);
+      const rows = db.prepare(`SELECT * FROM audit_events ${clause} ORDER BY id DESC LIMIT ?`).all(...params, q.limit) as (AuditRow & { id: number })[];
+      return rows.map(toStoredAuditEvent);
     },
   };
 }

@@ -185,4 +185,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE tenants ADD COLUMN generation TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 9,
+    name: 'audit actors',
+    // Who made an administrative change or a gRPC login: the client certificate or the OS user.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN actor TEXT;
+    `,
+  },
 ];
