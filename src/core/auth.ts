@@ -16,6 +16,7 @@ import {
   TokenMissing,
   TokenRevoked,
   Unauthenticated,
+  GatewayError,
 } from '../errors';
 import { checkId } from '../pki/ids';
 import { ADMIN_TENANT, CertIdentity } from '../pki/profile';
@@ -44,8 +45,9 @@ export interface Auth {
   /**
    * Why a TLS connection presenting this certificate is dropped at the handshake, or undefined. A
    * certificate of our CA that is only outside its validity window is let in, so Login can say why.
+   * The error is not thrown: its code and message are what the door logs.
    */
-  admissionRefusal(certificate: ClientCertificate): string | undefined;
+  admissionRefusal(certificate: ClientCertificate): GatewayError | undefined;
   /**
    * What every call except Login and LoginAdmin needs of its connection (health and reflection
    * included): a client certificate that names a client and is in standing. An expired certificate
@@ -159,10 +161,10 @@ export function createAuth({ clock, directory, tokens, store }: AuthDeps): Auth 
     return cached.token;
   }
 
-  function admissionRefusal(certificate: ClientCertificate): string | undefined {
-    if (!certificate.trusted) return 'not issued directly by this gateway\'s CA';
-    if (certificate.isCa) return 'a CA certificate, not a client certificate';
-    if (directory.isBlacklisted(certificate.serial)) return 'blacklisted';
+  function admissionRefusal(certificate: ClientCertificate): GatewayError | undefined {
+    if (!certificate.trusted) return new CertificateUntrusted('not issued directly by this gateway\'s CA');
+    if (certificate.isCa) return new CertificateUntrusted('a CA certificate, not a client certificate');
+    if (directory.isBlacklisted(certificate.serial)) return new CertificateBlacklisted('blacklisted');
     return undefined;
   }
 

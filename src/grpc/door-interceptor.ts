@@ -6,11 +6,14 @@
  *   (expired, not yet valid, blacklisted since it connected, or naming no client), health and
  *   reflection included: such a certificate completes the handshake only so Login can say why;
  * - ends a call whose request was too large for its method (see message-limits) with
- *   RESOURCE_EXHAUSTED.
+ *   RESOURCE_EXHAUSTED;
+ * - at debug level, logs one line per call as its status is sent: method, status, duration, and the
+ *   certificate's serial and tenant (never the token). With debug off a call pays one level check.
  */
-import { Metadata, ResponderBuilder, ServerInterceptingCall, ServerInterceptor, ServerListenerBuilder } from '@grpc/grpc-js';
+import { Metadata, ResponderBuilder, ServerInterceptingCall, ServerInterceptor, ServerListenerBuilder, status as Status, StatusObject } from '@grpc/grpc-js';
 import { Logger } from 'pino';
 import { Auth } from '../core/auth';
+import { Peer } from '../core/peer';
 import { ResourceExhausted } from '../errors';
 import { toStatus } from './call';
 import { OVERSIZED, requestLimit } from './message-limits';
@@ -22,16 +25,24 @@ const LOGIN_METHODS = new Set(['/gsdk.login.Login/Login', '/gsdk.login.Login/Log
 export function createDoorInterceptor(peers: PeerRegistry, auth: Auth, log: Logger): ServerInterceptor {
   return (method, call) => {
     const open = LOGIN_METHODS.has(method.path);
+    /** When the call started, for its debug line; -1 when debug is off (no line, nothing measured). */
+    const started = log.isLevelEnabled('debug') ? performance.now() : -1;
+    let key: string | undefined;
+    /** Refusals sent from here bypass the responder below: they log their debug line themselves. */
+    const refuse = (status: Pick<StatusObject, 'code' | 'details'>) => {
+      if (started >= 0) callLine(log, method.path, peers.peerByKey(key), started, status);
+      call.sendStatus(status);
+    };
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata: Metadata, next) => {
         const c = call.getConnectionInfo();
-        const key = connectionKey(c.localAddress, c.localPort, c.remoteAddress, c.remotePort);
+        key = connectionKey(c.localAddress, c.localPort, c.remoteAddress, c.remotePort);
         metadata.set(CONNECTION_KEY, key);
         if (!open) {
           try {
             auth.checkConnection(peers.peerByKey(key));
           } catch (err) {
-            call.sendStatus(toStatus(err, log.child({ method: method.path })));
+            refuse(toStatus(err, log.child({ method: method.path })));
             return;
           }
         }
@@ -40,9 +51,22 @@ export function createDoorInterceptor(peers: PeerRegistry, auth: Auth, log: Logg
       .withOnReceiveMessage((message: unknown, next) => {
         if (message !== OVERSIZED) return next(message);
         const err = new ResourceExhausted(`request message is larger than ${requestLimit(method.path)} bytes, the most ${method.path} takes`);
-        call.sendStatus(toStatus(err, log.child({ method: method.path })));
+        refuse(toStatus(err, log.child({ method: method.path })));
       })
       .build();
-    return new ServerInterceptingCall(call, new ResponderBuilder().withStart((next) => next(listener)).build());
+    const responder = new ResponderBuilder().withStart((next) => next(listener));
+    if (started >= 0) {
+      responder.withSendStatus((status, next) => {
+        callLine(log, method.path, peers.peerByKey(key), started, status);
+        next(status);
+      });
+    }
+    return new ServerInterceptingCall(call, responder.build());
   };
+}
+
+/** The per-call debug line (`status` is the gRPC status name; `code` stays for ERR_ codes, as in every refusal line). */
+function callLine(log: Logger, method: string, peer: Peer | undefined, started: number, status: { code: Status }): void {
+  const tenant = peer && 'tenantId' in peer.identity ? peer.identity.tenantId : undefined;
+  log.debug({ method, status: Status[status.code], ms: Math.round((performance.now() - started) * 10) / 10, serial: peer?.serial.toString(), tenant }, 'gRPC call');
 }

@@ -12,6 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
 import { Logger } from 'pino';
 import { ClientCertificate, issuedBy, Peer, peerFor, readClientCertificate } from '../core/peer';
+import { ErrorCode, GatewayError } from '../errors';
 import { peerCertificateDer } from '../pki/session-peer';
 import { CertificateCache } from './certificate-cache';
 
@@ -23,7 +24,7 @@ export const connectionKey = (local: string | undefined, localPort: number | und
   `${local}|${localPort}|${remote}|${remotePort}`;
 
 /** Why a certificate is dropped at the handshake (core policy: untrusted, CA, blacklisted), or undefined. */
-export type Admission = (certificate: ClientCertificate) => string | undefined;
+export type Admission = (certificate: ClientCertificate) => GatewayError | undefined;
 
 export interface PeerRegistry {
   /**
@@ -64,8 +65,15 @@ export function createPeerRegistry(
   const disconnectListeners: ((peer: Peer) => void)[] = [];
   let cas = initialCas;
 
-  function refuse(socket: TLSSocket, reason: string): false {
-    log.debug({ remote: socket.remoteAddress, reason }, 'TLS client refused');
+  /**
+   * Every refusal is a security event: one line with its stable code (info; warn for a blacklisted
+   * certificate, a credential the operator withdrew), and the certificate's serial and tenant when it
+   * could be read. Each costs the client a full handshake, so no throttle is needed.
+   */
+  function refuse(socket: TLSSocket, code: ErrorCode, reason: string, certificate?: ClientCertificate): false {
+    const fields = { code, reason, remote: socket.remoteAddress, serial: certificate?.serial.toString(), tenant: certificate && 'tenantId' in certificate.identity ? certificate.identity.tenantId : undefined };
+    if (code === 'ERR_CERT_BLACKLISTED') log.warn(fields, 'TLS client refused');
+    else log.info(fields, 'TLS client refused');
     socket.destroy();
     return false;
   }
@@ -95,14 +103,14 @@ export function createPeerRegistry(
     if (!socket.authorized) {
       // OpenSSL checked the chain and failed it: only a validity-window failure goes on (to Login).
       const reason = String(socket.authorizationError ?? 'no client certificate');
-      if (!TIME_ERRORS.has(reason)) return refuse(socket, reason);
+      if (!TIME_ERRORS.has(reason)) return refuse(socket, socket.authorizationError ? 'ERR_CERT_UNTRUSTED' : 'ERR_UNAUTHENTICATED', reason);
     }
     const certificate = certificateOf(socket);
-    if (!certificate) return refuse(socket, 'no readable client certificate');
+    if (!certificate) return refuse(socket, 'ERR_INVALID_CERTIFICATE', 'no readable client certificate');
     const refusal = admission(certificate);
-    if (refusal) return refuse(socket, refusal);
+    if (refusal) return refuse(socket, refusal.code, refusal.message, certificate);
     const held = perThumbprint.get(certificate.thumbprint) ?? 0;
-    if (held >= perCertificate) return refuse(socket, `the certificate already holds ${held} connections, the most allowed`);
+    if (held >= perCertificate) return refuse(socket, 'ERR_RESOURCE_EXHAUSTED', `the certificate already holds ${held} connections, the most allowed`, certificate);
     perThumbprint.set(certificate.thumbprint, held + 1);
     const key = connectionKey(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort);
     sockets.set(key, socket);

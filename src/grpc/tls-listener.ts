@@ -72,13 +72,22 @@ export async function listenTls(
     if (left > 0) handshaking.set(group, left);
     else handshaking.delete(group);
   };
+  let limitedSinceLine = 0;
+  let lastLimitedLine = 0;
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
     // An IPv6 client is counted by its /64: one host usually holds the whole prefix.
     const group = addressKey(address);
     const busy = handshaking.get(group) ?? 0;
     if (busy >= options.maxHandshakesPerAddress) {
-      log.debug({ remote: address, busy }, 'gRPC connection refused: too many handshakes from this address');
+      // A security refusal, logged with its code; a refused connection costs its sender nothing, so
+      // at most one line every 10 s (with how many were refused since the last one).
+      limitedSinceLine++;
+      if (Date.now() - lastLimitedLine >= 10_000) {
+        log.info({ code: 'ERR_RATE_LIMITED', remote: address, busy, refused: limitedSinceLine }, 'gRPC connection refused: too many handshakes from this address');
+        lastLimitedLine = Date.now();
+        limitedSinceLine = 0;
+      }
       socket.destroy();
       return;
     }
@@ -102,7 +111,7 @@ export async function listenTls(
   server.on('drop', () => {
     dropped++;
     if (Date.now() - lastWarning < 10_000) return;
-    log.warn({ dropped, maxConnections: options.maxConnections }, 'gRPC connections refused: at the connection cap');
+    log.warn({ code: 'ERR_RESOURCE_EXHAUSTED', dropped, maxConnections: options.maxConnections }, 'gRPC connections refused: at the connection cap');
     lastWarning = Date.now();
     dropped = 0;
   });

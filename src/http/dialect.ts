@@ -59,6 +59,8 @@ export interface Answers {
 /** What the bridge hands each dialect plugin (fastify plugin options). */
 export interface DialectOptions {
   ctx: DialectContext;
+  /** The dialect's name, for the access log (access-log.ts names each request's scope by it). */
+  dialect?: string;
 }
 
 /**

@@ -10,6 +10,7 @@ import { Logger } from 'pino';
 import { createAddressLimiter } from '../core/identity/address-limiter';
 import { ENV_NAMES } from '../config';
 import { asListenFailure } from '../listen-failure';
+import { registerAccessLog } from './access-log';
 import { Answers, createDialectContext, HttpDoorDeps } from './dialect';
 import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
@@ -56,6 +57,7 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
     ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true } },
     serverFactory: (handler) => createNodeServer(handler, tls, limits, log),
   });
+  registerAccessLog(app, log);
   if (tls) {
     // onSend sees every answer: routes, not-found and error handlers alike.
     app.addHook('onSend', async (_req, reply, payload) => {
@@ -74,7 +76,7 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
   registerFailureLimit(app, createAddressLimiter(ctx.clock, log, config.httpFailuresPerMinute));
   registerTokenEndpoints(app, ctx);
   // Each dialect is its own encapsulated plugin: routes, error and not-found handlers under its prefix.
-  for (const dialect of DIALECTS) await app.register(dialect.plugin, { prefix: dialect.prefix, ctx });
+  for (const dialect of DIALECTS) await app.register(dialect.plugin, { prefix: dialect.prefix, ctx, dialect: dialect.name });
 
   try {
     await app.listen({ host, port });

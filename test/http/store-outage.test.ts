@@ -18,9 +18,10 @@ afterAll(async () => {
 it('answers 503 with Retry-After in the dialect shape, and gRPC UNAVAILABLE, once the database is gone', async () => {
   const admin = await openSession(gw, gw.pki.admin);
   await gw.gateway.core.store.close();
-  const r = await http(gw.http, 'POST', '/api/login', { body: { username: 'fay', password: 'fay password 1' } });
+  const r = await http(gw.http, 'POST', '/api/login', { body: { username: 'fay', password: 'fay password 1' }, headers: { 'x-request-id': 'outage-1' } });
   expect(r.status).toBe(503);
   expect(r.headers.get('retry-after')).toBe('1');
+  expect(r.headers.get('x-request-id')).toBe('outage-1');
   expect(r.json).toMatchObject({ code: 503, message: 'Service Unavailable' });
   const err = await codeOf(admin.call('tenant', 'add', { tenantInfos: [{ tenantID: 'new', gatewayIDs: [] }] }));
   expect(err.code).toBe(status.UNAVAILABLE);

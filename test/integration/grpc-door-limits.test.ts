@@ -210,6 +210,7 @@ describe('connections in all, and silent handshakes', () => {
       const extra = await connect();
       expect(await within(closed(extra), 1000)).toBe('closed');
       expect(held.every((s) => !s.destroyed)).toBe(true);
+      expect(other.logs.filter((l) => l.includes('"code":"ERR_RATE_LIMITED"'))).toHaveLength(1);
       held[0].destroy();
       await closed(held[0]);
       // One silent handshake left: a real client from the same address gets through.
@@ -228,6 +229,7 @@ describe('connections in all, and silent handshakes', () => {
     await login(acme);
     await login(acme);
     expect((await codeOf(login(acme))).code).toBe(grpc.status.UNAVAILABLE);
+    expect(small.logs.filter((l) => l.includes('"code":"ERR_RESOURCE_EXHAUSTED"') && l.includes('TLS client refused'))).toHaveLength(1);
     // Another certificate of the same tenant has its own connections.
     expect(await login(small.pki.tenant('acme'))).toHaveProperty('jwtToken');
     closeAllClients();

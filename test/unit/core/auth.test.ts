@@ -198,12 +198,12 @@ it('a store that cannot answer a needed lookup gives StoreUnavailable; the warm 
 describe('who gets past the handshake, and past Login', () => {
   it('drops untrusted, CA and blacklisted certificates at the handshake; lets an expired one of our CA through', async () => {
     expect(auth.admissionRefusal(peerOf('acme'))).toBeUndefined();
-    expect(auth.admissionRefusal({ ...peerOf('acme'), trusted: false })).toMatch(/not issued directly/);
-    expect(auth.admissionRefusal({ ...peerOf('acme'), isCa: true })).toMatch(/CA certificate/);
+    expect(auth.admissionRefusal({ ...peerOf('acme'), trusted: false })).toMatchObject({ code: 'ERR_CERT_UNTRUSTED', message: expect.stringMatching(/not issued directly/) });
+    expect(auth.admissionRefusal({ ...peerOf('acme'), isCa: true })).toMatchObject({ code: 'ERR_CERT_UNTRUSTED', message: expect.stringMatching(/CA certificate/) });
     expect(auth.admissionRefusal({ ...peerOf('acme'), notAfter: 0 })).toBeUndefined();
     await s.store.addBlacklist([{ serial: 7n, tenantId: 'acme', gatewayId: null, addedAt: 0 }]);
     await directory.refresh('blacklist');
-    expect(auth.admissionRefusal(peerOf('acme'))).toBe('blacklisted');
+    expect(auth.admissionRefusal(peerOf('acme'))).toMatchObject({ code: 'ERR_CERT_BLACKLISTED', message: 'blacklisted' });
   });
 
   it('every call but Login needs a connection whose certificate names a client and is in standing', () => {
