@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { Logger } from 'pino';
 import { Core } from '../core/create-core';
 import * as loginMessages from '../gen/gsdk/login/login';
-import { GrpcDeps } from './call';
+import { CallMetrics, GrpcDeps } from './call';
 import { legacyAlias } from './legacy-alias';
 import { createLoginService } from './login-service';
 import { createTenantService } from './tenant-service';
@@ -50,8 +50,19 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
   maxHandshakesPerAddress: 32,
 };
 
+/** What the operations listener shares with the door (src/ops/). */
+export interface GrpcObservers {
+  /** The one answer behind the health service's overall status and /readyz (src/ops/readiness.ts). */
+  readiness: { onChange(listener: (ready: boolean) => void): void; draining(): void };
+  metrics?: CallMetrics;
+  /** A connection refused at or right after the TLS handshake; `reason` is from a closed set. */
+  tlsRefused?: (reason: string) => void;
+}
+
 export interface GrpcServer {
   readonly port: number;
+  /** Open connections, admitted or still in their handshake. */
+  connections(): number;
   readonly peers: PeerRegistry;
   drain(graceMs: number): Promise<void>;
 }
@@ -71,10 +82,11 @@ export async function startGrpcServer(
   host: string,
   port: number,
   log: Logger,
-  limits: GrpcLimits = DEFAULT_GRPC_LIMITS,
+  limits: GrpcLimits,
+  observers: GrpcObservers,
 ): Promise<GrpcServer> {
-  const peers = createPeerRegistry(new X509Certificate(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate);
-  const deps: GrpcDeps = { auth: core.auth, peers, log };
+  const peers = createPeerRegistry(new X509Certificate(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate, undefined, observers.tlsRefused);
+  const deps: GrpcDeps = { auth: core.auth, peers, log, metrics: observers.metrics };
   const server = new grpc.Server({
     // Above every method's own limit (message-limits.ts): larger messages are refused unbuffered.
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
@@ -105,22 +117,14 @@ export async function startGrpcServer(
   health.addToServer(limitedRegistrar(server));
   createReflection().addToServer(limitedRegistrar(server));
 
-  // Health follows the store: NOT_SERVING while the database does not answer, SERVING again when it does.
-  let draining = false;
-  const probe = setInterval(() => {
-    core.store.ping().then(
-      () => !draining && health.setStatus('', 'SERVING'),
-      () => !draining && health.setStatus('', 'NOT_SERVING'),
-    );
-  }, 1000);
-  probe.unref();
+  // Health follows readiness (the store answers, every door listens, not draining, certificates valid).
+  observers.readiness.onChange((ready) => health.setStatus('', ready ? 'SERVING' : 'NOT_SERVING'));
 
   let listener: TlsListener;
   try {
     const { maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress } = limits;
-    listener = await listenTls({ ...tls, maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress }, host, port, peers.admit, injector, log);
+    listener = await listenTls({ ...tls, maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress }, host, port, peers.admit, injector, log, observers.tlsRefused);
   } catch (err) {
-    clearInterval(probe);
     server.forceShutdown();
     throw err;
   }
@@ -128,10 +132,10 @@ export async function startGrpcServer(
   return {
     port: listener.port,
     peers,
+    connections: () => listener.connections(),
     drain(graceMs) {
-      draining = true;
       listener.stopAccepting();
-      clearInterval(probe);
+      observers.readiness.draining();
       health.setStatus('', 'NOT_SERVING');
       core.hub.close();
       return new Promise<void>((resolve) => {
