@@ -96,7 +96,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       });
     }
     readiness.listening();
-    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir, version: VERSION }, 'master gateway serving');
+    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, opsPort: ops?.port, dataDir: config.dataDir, certDir: config.certDir, version: VERSION }, 'master gateway serving');
     const [started, grpcServer, httpServer, opsServer, ready] = [core, grpc, http, ops, readiness];
     return {
       grpcPort: grpcServer.port,

@@ -50,6 +50,7 @@ export function serveCommand(): Command {
                 throw asListenFailure('operations', config.opsHost, config.opsPort, ENV_NAMES.opsPort, err);
               })
             : undefined;
+        if (ops) log.info({ host: config.opsHost, port: ops.port }, 'operations listener serving (/metrics of every worker, /healthz, /readyz)');
         const code = await runPrimary({ workers: flags.workers, log, graceMs: config.shutdownGraceMs });
         await ops?.close();
         log.info('stopped');

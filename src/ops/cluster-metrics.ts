@@ -11,6 +11,8 @@ import { MetricsSource } from './ops-server';
 
 /** In a worker: its metrics answer the primary's requests. */
 export function shareWithPrimary(metrics: GatewayMetrics): void {
+  // prom-client answers the primary's requests from listeners its constructor installs (once per process).
+  new AggregatorRegistry();
   AggregatorRegistry.setRegistries([metrics.registry]);
 }
 

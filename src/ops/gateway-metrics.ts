@@ -46,7 +46,7 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  new Gauge({ name: 'build_info', help: 'The running version (always 1).', labelNames: ['version'], registers: [registry] }).set({ version: VERSION }, 1);
+  new Gauge({ name: 'build_info', help: 'The running version (always 1).', labelNames: ['version'], registers: [registry], aggregator: 'first' }).set({ version: VERSION }, 1);
 
   // gRPC: counts in plain arrays, read into the counter at scrape time (no label hashing per call).
   const grpcCounts: { method: string; counts: Float64Array }[] = [];
@@ -133,6 +133,7 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
     help: 'Seconds until the certificate expires (negative: expired), by certificate (server, ca).',
     labelNames: ['certificate'],
     registers: [registry],
+    aggregator: 'min',
     collect() {
       const now = clock();
       for (const cert of sources.certificates?.() ?? []) this.set({ certificate: cert.name }, Math.round((cert.notAfter - now) / 1000));
