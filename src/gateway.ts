@@ -81,10 +81,11 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
     });
     if (config.httpPort >= 0) http = await startHttpServer({ core, config, log, metrics }, config.httpHost, config.httpPort, log, httpTls);
     if (metrics) {
-      const [grpcDoor, started] = [grpc, core];
+      const [grpcDoor, started, bridge] = [grpc, core, http];
       metrics.gauges({
         grpcConnections: () => grpcDoor.connections(),
         deviceGateways: () => started.sessions.count(),
+        httpConnections: () => new Promise((resolve) => (bridge ? bridge.app.server.getConnections((err, n) => resolve(err ? undefined : n)) : resolve(undefined))),
         certificates: () => certificates,
       });
       if (opsRole === 'primary') shareWithPrimary(metrics);

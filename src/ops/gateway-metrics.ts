@@ -23,9 +23,8 @@ export interface GrpcMethodMetrics {
 /** Numbers read at scrape time. */
 export interface GatewayGauges {
   grpcConnections?: () => number;
-  grpcStreams?: () => number;
   deviceGateways?: () => number;
-  httpConnections?: () => number;
+  httpConnections?: () => Promise<number | undefined>;
   /** name ('server', 'ca') → notAfter in Unix ms. */
   certificates?: () => readonly { name: string; notAfter: number }[];
 }
@@ -114,18 +113,17 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
   });
 
   let sources: GatewayGauges = {};
-  const gauge = (name: string, help: string, read: () => number | undefined) =>
+  const gauge = (name: string, help: string, read: () => number | undefined | Promise<number | undefined>) =>
     new Gauge({
       name,
       help,
       registers: [registry],
-      collect() {
-        const value = read();
+      async collect() {
+        const value = await read();
         if (value !== undefined) this.set(value);
       },
     });
   gauge('gateway_grpc_open_connections', 'Open gRPC connections (admitted or handshaking).', () => sources.grpcConnections?.());
-  gauge('gateway_grpc_open_streams', 'Open gRPC streams (calls in progress, status and device channels included).', () => sources.grpcStreams?.());
   gauge('gateway_device_gateways_connected', 'Device gateways with a live session on this process.', () => sources.deviceGateways?.());
   gauge('gateway_http_open_connections', 'Open HTTP bridge connections.', () => sources.httpConnections?.());
   new Gauge({

@@ -101,6 +101,8 @@ it('/metrics: process metrics, build_info, and gRPC Login counted by method and 
   expect(value(samples, 'gateway_certificate_expiry_seconds', { certificate: 'server' })).toBeGreaterThan(0);
   expect(value(samples, 'gateway_certificate_expiry_seconds', { certificate: 'ca' })).toBeGreaterThan(0);
   expect(value(samples, 'gateway_grpc_open_connections', {})).toBeGreaterThanOrEqual(1);
+  expect(samples.some((s) => s.name === 'gateway_http_open_connections')).toBe(true);
+  expect(value(samples, 'gateway_device_gateways_connected', {})).toBe(0);
   expect(text).not.toContain(jwtToken);
 });
 
@@ -145,4 +147,14 @@ it('/readyz answers 503 with its reason once the store does not answer, as gRPC 
   expect(ready.status).toBe(503);
   expect(JSON.parse(ready.body)).toEqual({ status: 'not ready', reasons: ['store does not answer'] });
   expect((await fetchOps(ops, '/healthz')).status).toBe(200);
+});
+
+it('GATEWAY_OPS_PORT=-1: no listener, nothing counted', async () => {
+  const off = await startTestGateway({ config: { opsPort: -1 } });
+  try {
+    expect(off.gateway.opsPort).toBeUndefined();
+    expect(off.gateway.metrics).toBeUndefined();
+  } finally {
+    await off.close();
+  }
 });
