@@ -40,6 +40,8 @@ export interface GatewayMetrics {
 }
 
 const LOGIN_EVENTS = new Set(['login']);
+/** Audit 'dialects' that are not REST dialects: the gRPC door and the CLI. */
+const NOT_HTTP = new Set(['grpc', 'cli']);
 
 export function createGatewayMetrics(clock: () => number = Date.now): GatewayMetrics {
   const registry = new Registry();
@@ -79,7 +81,7 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
   const grpcLogin = { ok: logins.labels('grpc', 'gsdk', 'success'), refused: logins.labels('grpc', 'gsdk', 'failure') };
   const identityEvents = new Counter({
     name: 'gateway_identity_events_total',
-    help: 'Audited HTTP identity events (login, refresh, logout, lockout, revocation, password_change, refresh_reuse) by outcome and dialect.',
+    help: 'Audited events (login, refresh, logout, lockout, revocation, password_change, refresh_reuse, …) by outcome and dialect (or door).',
     labelNames: ['event', 'outcome', 'dialect'],
     registers: [registry],
   });
@@ -143,7 +145,10 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
     core: {
       identityEvent(event, outcome, dialect) {
         identityEvents.inc({ event, outcome, dialect });
-        if (LOGIN_EVENTS.has(event)) logins.inc({ door: 'http', dialect, outcome });
+        // gRPC logins are counted by the door's call metric (above); an audit of theirs must not count twice.
+        if (LOGIN_EVENTS.has(event)) {
+          if (!NOT_HTTP.has(dialect)) logins.inc({ door: 'http', dialect, outcome });
+        }
         else if (event === 'lockout') lockouts.inc({ dialect });
         else if (event === 'refresh_reuse') reuse.inc({ dialect });
         else if (event === 'revocation') revocations.inc({ dialect, outcome });

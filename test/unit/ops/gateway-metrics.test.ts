@@ -6,12 +6,15 @@ it('counts audited identity events as logins, lockouts, refresh reuse and revoca
   metrics.core.identityEvent('lockout', 'locked', 'datarhei');
   metrics.core.identityEvent('refresh_reuse', 'incident', 'edr');
   metrics.core.identityEvent('revocation', 'success', 'oauth2');
+  // An audited gRPC login is already counted by the door's call metric.
+  metrics.core.identityEvent('login', 'success', 'grpc');
   const text = await metrics.registry.metrics();
   expect(text).toContain('gateway_logins_total{door="http",dialect="datarhei",outcome="failure"} 1');
   expect(text).toContain('gateway_lockouts_total{dialect="datarhei"} 1');
   expect(text).toContain('gateway_refresh_token_reuse_total{dialect="edr"} 1');
   expect(text).toContain('gateway_revocations_total{dialect="oauth2",outcome="success"} 1');
   expect(text).toContain('gateway_identity_events_total{event="lockout",outcome="locked",dialect="datarhei"} 1');
+  expect(text).not.toContain('dialect="grpc",outcome');
 });
 
 it('counts gRPC calls per method and code from pre-resolved handles; totals survive repeated scrapes', async () => {
