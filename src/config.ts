@@ -85,6 +85,9 @@ export interface Config {
   httpMaxConnections: number;
   /** How long an idle keep-alive connection stays open; raise above a proxy's own idle timeout when behind one. */
   httpKeepAliveTimeoutMs: number;
+  /** Operations listener (/metrics, /healthz, /readyz; plain HTTP, no credential): 0 = any free port; -1 = none. */
+  opsPort: number;
+  opsHost: string;
 }
 
 export const DEFAULTS: Readonly<Config> = {
@@ -133,6 +136,8 @@ export const DEFAULTS: Readonly<Config> = {
   httpHandshakeTimeoutMs: 10_000,
   httpMaxConnections: 4096,
   httpKeepAliveTimeoutMs: 5000,
+  opsPort: 9464,
+  opsHost: '127.0.0.1',
 };
 
 /** Config key → environment variable. */
@@ -182,6 +187,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   httpHandshakeTimeoutMs: 'GATEWAY_HTTP_HANDSHAKE_TIMEOUT_MS',
   httpMaxConnections: 'GATEWAY_HTTP_MAX_CONNECTIONS',
   httpKeepAliveTimeoutMs: 'GATEWAY_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  opsPort: 'GATEWAY_OPS_PORT',
+  opsHost: 'GATEWAY_OPS_HOST',
 };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -332,6 +339,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
     httpHandshakeTimeoutMs: integer(raw.httpHandshakeTimeoutMs, ENV_NAMES.httpHandshakeTimeoutMs, 100, 120_000, problems),
     httpMaxConnections: integer(raw.httpMaxConnections, ENV_NAMES.httpMaxConnections, 1, 1_000_000, problems),
     httpKeepAliveTimeoutMs: integer(raw.httpKeepAliveTimeoutMs, ENV_NAMES.httpKeepAliveTimeoutMs, 1000, 600_000, problems),
+    opsPort: integer(raw.opsPort, ENV_NAMES.opsPort, -1, 65535, problems),
+    opsHost: text(raw.opsHost, ENV_NAMES.opsHost, problems),
   };
   if (config.secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
     problems.push(`${ENV_NAMES.secrets}: every secret must have at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32; values not shown)`);

@@ -25,11 +25,19 @@ import { createTlsReloader, ReloadOutcome, TlsReloader } from './tls-reload';
 import { createExpiryWarnings, ExpiryWarnings, WatchedCertificate } from './expiry-warnings';
 import { setServerTls } from './http/node-server';
 import { CA_BASE, pairFiles, SERVER_BASE } from './pki/cert-dir';
+import { createGatewayMetrics, GatewayMetrics } from './ops/gateway-metrics';
+import { OpsServer, startOpsServer } from './ops/ops-server';
+import { shareWithPrimary } from './ops/cluster-metrics';
+import { certificateValidity, createReadiness } from './ops/readiness';
 
 export interface RunningGateway {
   grpcPort: number;
   /** Undefined when the HTTP bridge is off (GATEWAY_HTTP_PORT=-1). */
   httpPort?: number;
+  /** The operations listener's port (/metrics, /healthz, /readyz); undefined when it is off or the primary serves it. */
+  opsPort?: number;
+  /** Undefined when the operations listener is off (GATEWAY_OPS_PORT=-1): nothing is counted then. */
+  metrics?: GatewayMetrics;
   core: Core;
   grpc: GrpcServer;
   /**
@@ -52,8 +60,14 @@ function watchedCertificates(config: Config, tls: ServerTls, httpTls: HttpTls | 
   return list;
 }
 
+/**
+ * 'listen': this process serves the operations listener. 'primary': a worker of `serve --workers N`:
+ * it keeps its metrics for the primary, which serves one listener for all (src/cli/cluster.ts).
+ */
+export type OpsRole = 'listen' | 'primary';
+
 /** `siblings`: the other workers of `serve --workers N`, told of this one's changes before they are acknowledged. */
-export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock, siblings?: Siblings): Promise<RunningGateway> {
+export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock, siblings?: Siblings, opsRole: OpsRole = 'listen'): Promise<RunningGateway> {
   needsDevPki(config); // No CA and none to make: refuse before the store is opened (and made).
   checkPrivatePaths(privatePaths(config));
   const opened = await openStore(config, { clock, log });
@@ -61,6 +75,9 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
   let core: Core | undefined;
   let grpc: GrpcServer | undefined;
   let http: HttpServer | undefined;
+  let ops: OpsServer | undefined;
+  const metrics = config.opsPort >= 0 ? createGatewayMetrics(clock) : undefined;
+  let readiness: ReturnType<typeof createReadiness> | undefined;
   try {
     await ensureDevPki(config, store, log);
     const secretBox = await loadSecretBox(config, store, log);
@@ -69,7 +86,11 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
     const httpTls = config.httpPort >= 0 ? loadHttpTls(config, tls, clock()) : undefined;
     const authority = tls.caKeyPem ? loadAuthority(tls.caPem, tls.caKeyPem) : undefined;
     if (!authority) log.warn({ certDir: config.certDir }, 'no ca_key.pem: CreateCertificate is unavailable');
-    core = await createCore({ ...coreSettings(config), store, clock, log, authority, secretBox });
+    core = await createCore({ ...coreSettings(config), store, clock, log, authority, secretBox, metrics: metrics?.core });
+    // The certificates in force: those read at start, then whatever each reload put in force.
+    let inForce: () => ServerTls = () => tls;
+    const certificates = () => [certificateValidity('server', inForce().server), ...inForce().cas.map((ca) => certificateValidity('ca', ca))];
+    readiness = createReadiness({ ping: () => store.ping(), clock, certificates });
     // Before listening: the changes other workers made while this one was starting are in force first.
     const joined = core;
     await siblings?.join((topic) => joined.applyChange(topic));
@@ -80,10 +101,10 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       idleTimeoutMs: config.grpcIdleTimeoutMs,
       maxConnectionsPerCertificate: config.grpcMaxConnectionsPerCertificate,
       maxHandshakesPerAddress: config.grpcMaxHandshakesPerAddress,
-    }).catch((err: unknown) => {
+    }, { readiness, metrics, tlsRefused: metrics?.tlsRefused }).catch((err: unknown) => {
       throw asListenFailure('gRPC', config.grpcHost, config.grpcPort, ENV_NAMES.grpcPort, err);
     });
-    if (config.httpPort >= 0) http = await startHttpServer({ core, config, log }, config.httpHost, config.httpPort, log, httpTls);
+    if (config.httpPort >= 0) http = await startHttpServer({ core, config, log, metrics }, config.httpHost, config.httpPort, log, httpTls);
     const [started, grpcServer, httpServer] = [core, grpc, http];
     const httpTarget = httpServer && httpTls ? { setTls: (next: HttpTls) => setServerTls(httpServer.app.server, next) } : undefined;
     let expiry: ExpiryWarnings | undefined;
@@ -93,28 +114,54 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
       expiry?.check(),
     );
     expiry = createExpiryWarnings(() => watchedCertificates(config, reloader.current().tls, reloader.current().httpTls), clock, log);
-    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, dataDir: config.dataDir, certDir: config.certDir, version: VERSION }, 'master gateway serving');
     expiry.check();
     reloader.watch();
+    inForce = () => reloader.current().tls;
     const warnings = expiry;
+    if (metrics) {
+      const [grpcDoor, started, bridge] = [grpc, core, http];
+      metrics.gauges({
+        grpcConnections: () => grpcDoor.connections(),
+        deviceGateways: () => started.sessions.count(),
+        httpConnections: () => new Promise((resolve) => (bridge ? bridge.app.server.getConnections((err, n) => resolve(err ? undefined : n)) : resolve(undefined))),
+        certificates,
+      });
+      if (opsRole === 'primary') shareWithPrimary(metrics);
+    }
+    if (metrics && opsRole === 'listen') {
+      const ready = readiness;
+      ops = await startOpsServer({ registry: metrics.registry, notReady: () => ready.reasons() }, config.opsHost, config.opsPort, log).catch((err: unknown) => {
+        throw asListenFailure('operations', config.opsHost, config.opsPort, ENV_NAMES.opsPort, err);
+      });
+    }
+    readiness.listening();
+    log.info({ host: config.grpcHost, port: grpc.port, httpPort: http?.port, httpTls: http ? Boolean(httpTls) : undefined, opsPort: ops?.port, dataDir: config.dataDir, certDir: config.certDir, version: VERSION }, 'master gateway serving');
+    const [opsServer, ready] = [ops, readiness];
     return {
       grpcPort: grpcServer.port,
       httpPort: httpServer?.port,
+      opsPort: opsServer?.port,
+      metrics,
       core: started,
       grpc: grpcServer,
       reloadTls: (trigger) => reloader.reload(trigger),
       tls: () => reloader.current().tls,
       async close() {
+        // Not ready from the first moment of the drain; the listener answers (503) until the doors are closed.
+        ready.draining();
         reloader.close();
         warnings.close();
         await Promise.all([grpcServer.drain(config.shutdownGraceMs), httpServer?.close()]);
+        await opsServer?.close();
+        ready.stop();
         await started.close();
         await store.close();
       },
     };
   } catch (err) {
     // Whatever did start is stopped: a gateway that cannot serve on every door does not serve at all.
-    await Promise.all([grpc?.drain(0), http?.close()]);
+    await Promise.all([grpc?.drain(0), http?.close(), ops?.close()]);
+    readiness?.stop();
     await core?.close();
     await store.close();
     throw err;

@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../config';
+import { ENV_NAMES, loadConfig } from '../config';
+import { asListenFailure } from '../listen-failure';
+import { clusterRegistry, primaryReadiness } from '../ops/cluster-metrics';
+import { startOpsServer } from '../ops/ops-server';
 import { ensureDevPki, needsDevPki } from '../dev-pki';
 import { checkPrivatePaths, privatePaths } from '../private-files';
 import { loadSecretBox } from '../system-secrets';
@@ -40,12 +43,21 @@ export function serveCommand(): Command {
         } finally {
           await store.close();
         }
+        // One operations listener for all workers, in the primary (see src/ops/cluster-metrics.ts).
+        const ops =
+          config.opsPort >= 0
+            ? await startOpsServer({ registry: clusterRegistry(), notReady: primaryReadiness(SERVING_MESSAGE).reasons }, config.opsHost, config.opsPort, log).catch((err: unknown) => {
+                throw asListenFailure('operations', config.opsHost, config.opsPort, ENV_NAMES.opsPort, err);
+              })
+            : undefined;
+        if (ops) log.info({ host: config.opsHost, port: ops.port }, 'operations listener serving (/metrics of every worker, /healthz, /readyz)');
         const code = await runPrimary({ workers: flags.workers, log, graceMs: config.shutdownGraceMs });
+        await ops?.close();
         log.info('stopped');
         process.exit(code);
       }
       // Signals are taken before start-up, so a SIGTERM that arrives while starting still drains and exits 0.
-      const starting = startGateway(config, log, systemClock, isWorker() ? linkToPrimary() : undefined);
+      const starting = isWorker() ? startGateway(config, log, systemClock, linkToPrimary(), 'primary') : startGateway(config, log, systemClock);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -17,6 +17,7 @@ import { DEFAULT_LOCKOUT } from './identity/lockout';
 import { DEFAULT_PASSWORD_COST, PasswordCost } from './identity/passwords';
 import { createGateways, Gateways } from './gateways';
 import { createKeyRing, KeyRing } from './key-ring';
+import { CoreMetrics } from './metrics';
 import { SecretBox } from './secret-box';
 import { createPresence, Presence, PresenceOptions } from './presence';
 import { createSessions, Sessions } from './sessions';
@@ -72,10 +73,12 @@ export interface CoreOptions {
   auditRetentionDays?: number;
   /** Open SubscribeStatus streams per tenant. */
   statusSubscribersPerTenant?: number;
+  /** Counts what the core does for /metrics (src/ops/); nothing is counted without it. */
+  metrics?: CoreMetrics;
 }
 
 /** The part of the options the configuration decides (see src/core-settings.ts): the same for `serve` and the CLI. */
-export type CoreSettings = Omit<CoreOptions, 'store' | 'clock' | 'log' | 'authority' | 'secretBox'>;
+export type CoreSettings = Omit<CoreOptions, 'store' | 'clock' | 'log' | 'authority' | 'secretBox' | 'metrics'>;
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { store, clock, log, tokenIssuer, tokenTtlSeconds, authority } = options;
@@ -120,6 +123,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     lockoutThreshold: options.lockoutThreshold ?? DEFAULT_LOCKOUT.accountThreshold,
     lockoutSeconds: options.lockoutSeconds ?? DEFAULT_LOCKOUT.lockoutMs / 1000,
     auditRetentionDays: options.auditRetentionDays,
+    metrics: options.metrics,
   });
   // A change is recorded after the logins that came before it (the login that gave its caller a token).
   const adminAudit: typeof identity.audit = async (event) => {

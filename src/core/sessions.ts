@@ -21,6 +21,8 @@ export interface Sessions {
   closePeer(peer: Peer): void;
   /** Drops the sessions of these gateways (deleted, or their certificate blacklisted). */
   drop(match: (session: Session) => boolean): void;
+  /** Open sessions: device gateways connected to this process (for /metrics). */
+  count(): number;
 }
 
 export function createSessions(): Sessions {
@@ -58,5 +60,6 @@ export function createSessions(): Sessions {
     drop(match) {
       for (const s of [...byId.values()]) if (match(s)) remove(s);
     },
+    count: () => byId.size,
   };
 }

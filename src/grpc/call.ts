@@ -11,10 +11,18 @@ import { toPublic } from '../errors';
 import { GRPC_STATUS } from './status';
 import { PeerRegistry } from './peer-registry';
 
+/** Counts unary calls (the operations listener's /metrics); one handle per method, made with its handler. */
+export interface CallMetrics {
+  grpcMethod(method: string): { done(code: number, startMs: number): void };
+}
+
+const NO_CALL_METRICS: CallMetrics = { grpcMethod: () => ({ done: () => undefined }) };
+
 export interface GrpcDeps {
   auth: Auth;
   peers: PeerRegistry;
   log: Logger;
+  metrics?: CallMetrics;
 }
 
 export interface PublicContext {
@@ -85,17 +93,32 @@ export function publicUnary<Req, Res>(
   method: string,
   fn: (request: Req, ctx: PublicContext) => Res | Promise<Res>,
 ): handleUnaryCall<Req, Res> {
+  // Resolved once per method: a call costs a clock read, an array increment and a histogram observe.
+  const metric = (deps.metrics ?? NO_CALL_METRICS).grpcMethod(method);
+  const refuse = (err: unknown, log: Logger, start: number) => {
+    const status = toStatus(err, log);
+    metric.done(status.code, start);
+    return status;
+  };
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    const start = performance.now();
     const ctx = contextOf(deps, call, method);
     try {
       const result = fn(call.request, ctx);
       if (result instanceof Promise) {
-        result.then((res) => callback(null, res), (err: unknown) => callback(toStatus(err, ctx.log)));
+        result.then(
+          (res) => {
+            metric.done(0, start);
+            callback(null, res);
+          },
+          (err: unknown) => callback(refuse(err, ctx.log, start)),
+        );
       } else {
+        metric.done(0, start);
         callback(null, result);
       }
     } catch (err) {
-      callback(toStatus(err, ctx.log));
+      callback(refuse(err, ctx.log, start));
     }
   };
 }

@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { Core } from '../core/create-core';
 import { parseCaBundle } from '../pki/ca-bundle';
 import * as loginMessages from '../gen/gsdk/login/login';
-import { GrpcDeps } from './call';
+import { CallMetrics, GrpcDeps } from './call';
 import { legacyAlias } from './legacy-alias';
 import { createLoginService } from './login-service';
 import { createTenantService } from './tenant-service';
@@ -51,8 +51,19 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
   maxHandshakesPerAddress: 32,
 };
 
+/** What the operations listener shares with the door (src/ops/). */
+export interface GrpcObservers {
+  /** The one answer behind the health service's overall status and /readyz (src/ops/readiness.ts). */
+  readiness: { onChange(listener: (ready: boolean) => void): void; draining(): void };
+  metrics?: CallMetrics;
+  /** A connection refused at or right after the TLS handshake; `reason` is from a closed set. */
+  tlsRefused?: (reason: string) => void;
+}
+
 export interface GrpcServer {
   readonly port: number;
+  /** Open connections, admitted or still in their handshake. */
+  connections(): number;
   readonly peers: PeerRegistry;
   /** Serve a new certificate and key, and verify clients with a new ca.crt, without touching open connections. */
   setTls(tls: TlsMaterial & { cas: readonly X509Certificate[] }): void;
@@ -74,10 +85,11 @@ export async function startGrpcServer(
   host: string,
   port: number,
   log: Logger,
-  limits: GrpcLimits = DEFAULT_GRPC_LIMITS,
+  limits: GrpcLimits,
+  observers: GrpcObservers,
 ): Promise<GrpcServer> {
-  const peers = createPeerRegistry(parseCaBundle(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate);
-  const deps: GrpcDeps = { auth: core.auth, peers, log };
+  const peers = createPeerRegistry(parseCaBundle(tls.caPem), core.auth.admissionRefusal, log, limits.maxConnectionsPerCertificate, undefined, observers.tlsRefused);
+  const deps: GrpcDeps = { auth: core.auth, peers, log, metrics: observers.metrics };
   const server = new grpc.Server({
     // Above every method's own limit (message-limits.ts): larger messages are refused unbuffered.
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
@@ -108,22 +120,14 @@ export async function startGrpcServer(
   health.addToServer(limitedRegistrar(server));
   createReflection().addToServer(limitedRegistrar(server));
 
-  // Health follows the store: NOT_SERVING while the database does not answer, SERVING again when it does.
-  let draining = false;
-  const probe = setInterval(() => {
-    core.store.ping().then(
-      () => !draining && health.setStatus('', 'SERVING'),
-      () => !draining && health.setStatus('', 'NOT_SERVING'),
-    );
-  }, 1000);
-  probe.unref();
+  // Health follows readiness (the store answers, every door listens, not draining, certificates valid).
+  observers.readiness.onChange((ready) => health.setStatus('', ready ? 'SERVING' : 'NOT_SERVING'));
 
   let listener: TlsListener;
   try {
     const { maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress } = limits;
-    listener = await listenTls({ ...tls, maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress }, host, port, peers.admit, injector, log);
+    listener = await listenTls({ ...tls, maxConnections, handshakeTimeoutMs, maxHandshakesPerAddress }, host, port, peers.admit, injector, log, observers.tlsRefused);
   } catch (err) {
-    clearInterval(probe);
     server.forceShutdown();
     throw err;
   }
@@ -131,15 +135,15 @@ export async function startGrpcServer(
   return {
     port: listener.port,
     peers,
+    connections: () => listener.connections(),
     setTls(next) {
       // Trust first: a client that completes a handshake under the new CA must find it trusted.
       peers.setTrust(next.cas);
       listener.setSecureContext(next);
     },
     drain(graceMs) {
-      draining = true;
       listener.stopAccepting();
-      clearInterval(probe);
+      observers.readiness.draining();
       health.setStatus('', 'NOT_SERVING');
       core.hub.close();
       return new Promise<void>((resolve) => {

@@ -58,6 +58,8 @@ export function createPeerRegistry(
   log: Logger,
   perCertificate = Number.MAX_SAFE_INTEGER,
   certificates = new CertificateCache(),
+  /** Told of each refused connection, with a reason from a closed set (for /metrics). */
+  refused: (reason: 'certificate_untrusted' | 'certificate_unreadable' | 'certificate_refused' | 'per_certificate_limit') => void = () => undefined,
 ): PeerRegistry {
   const sockets = new Map<string, TLSSocket>();
   const perThumbprint = new Map<string, number>();
@@ -103,14 +105,26 @@ export function createPeerRegistry(
     if (!socket.authorized) {
       // OpenSSL checked the chain and failed it: only a validity-window failure goes on (to Login).
       const reason = String(socket.authorizationError ?? 'no client certificate');
-      if (!TIME_ERRORS.has(reason)) return refuse(socket, socket.authorizationError ? 'ERR_CERT_UNTRUSTED' : 'ERR_UNAUTHENTICATED', reason);
+      if (!TIME_ERRORS.has(reason)) {
+        refused('certificate_untrusted');
+        return refuse(socket, socket.authorizationError ? 'ERR_CERT_UNTRUSTED' : 'ERR_UNAUTHENTICATED', reason);
+      }
     }
     const certificate = certificateOf(socket);
-    if (!certificate) return refuse(socket, 'ERR_INVALID_CERTIFICATE', 'no readable client certificate');
+    if (!certificate) {
+      refused('certificate_unreadable');
+      return refuse(socket, 'ERR_INVALID_CERTIFICATE', 'no readable client certificate');
+    }
     const refusal = admission(certificate);
-    if (refusal) return refuse(socket, refusal.code, refusal.message, certificate);
+    if (refusal) {
+      refused('certificate_refused');
+      return refuse(socket, refusal.code, refusal.message, certificate);
+    }
     const held = perThumbprint.get(certificate.thumbprint) ?? 0;
-    if (held >= perCertificate) return refuse(socket, 'ERR_RESOURCE_EXHAUSTED', `the certificate already holds ${held} connections, the most allowed`, certificate);
+    if (held >= perCertificate) {
+      refused('per_certificate_limit');
+      return refuse(socket, 'ERR_RESOURCE_EXHAUSTED', `the certificate already holds ${held} connections, the most allowed`, certificate);
+    }
     perThumbprint.set(certificate.thumbprint, held + 1);
     const key = connectionKey(socket.localAddress, socket.localPort, socket.remoteAddress, socket.remotePort);
     sockets.set(key, socket);

@@ -32,6 +32,8 @@ export interface TlsListener {
   stopAccepting(): void;
   /** Ends every connection still open, admitted or not (after the drain's grace period). */
   destroyAll(): void;
+  /** Open connections, admitted or still in their handshake. */
+  connections(): number;
 }
 
 /**
@@ -49,6 +51,8 @@ export async function listenTls(
   admit: (socket: TLSSocket) => boolean,
   injector: ConnectionInjector,
   log: Logger,
+  /** Told of each connection refused here, with a reason from a closed set (for /metrics). */
+  refused: (reason: 'handshakes_per_address' | 'handshake_failed' | 'connection_cap') => void = () => undefined,
 ): Promise<TlsListener> {
   const server: TlsServer = createServer({
     ...contextOptions(options),
@@ -88,6 +92,7 @@ export async function listenTls(
         lastLimitedLine = Date.now();
         limitedSinceLine = 0;
       }
+      refused('handshakes_per_address');
       socket.destroy();
       return;
     }
@@ -103,12 +108,14 @@ export async function listenTls(
   // node:tls reports a failed or timed-out handshake here and leaves the socket open: close it.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     log.debug({ remote: socket.remoteAddress, reason: err.code ?? err.message }, 'TLS handshake failed');
+    refused('handshake_failed');
     socket.destroy();
   });
   // At the cap every new connection is dropped: say so at most every 10 s, not once per connection.
   let dropped = 0;
   let lastWarning = 0;
   server.on('drop', () => {
+    refused('connection_cap');
     dropped++;
     if (Date.now() - lastWarning < 10_000) return;
     log.warn({ code: 'ERR_RESOURCE_EXHAUSTED', dropped, maxConnections: options.maxConnections }, 'gRPC connections refused: at the connection cap');
@@ -139,5 +146,6 @@ export async function listenTls(
     destroyAll() {
       for (const socket of open) socket.destroy();
     },
+    connections: () => open.size,
   };
 }

@@ -11,6 +11,13 @@ export interface HttpDoorDeps {
   core: Core;
   config: Readonly<Config>;
   log: Logger;
+  /** Counts answered requests (the operations listener's /metrics); none when it is off. */
+  metrics?: HttpMetrics;
+}
+
+/** `route` is the route pattern (never the raw URL); `dialect` a dialect name, 'bridge' or 'none' (no route). */
+export interface HttpMetrics {
+  httpRequest(dialect: string, route: string, status: number, seconds: number): void;
 }
 
 /** What a dialect (and the token endpoints) may use: the identity use cases, not the whole core. */

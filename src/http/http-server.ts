@@ -11,7 +11,7 @@ import { createAddressLimiter } from '../core/identity/address-limiter';
 import { ENV_NAMES } from '../config';
 import { asListenFailure } from '../listen-failure';
 import { registerAccessLog } from './access-log';
-import { Answers, createDialectContext, HttpDoorDeps } from './dialect';
+import { Answers, createDialectContext, HttpDoorDeps, HttpMetrics } from './dialect';
 import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
 import { retryAfter } from './request';
@@ -41,6 +41,28 @@ const BRIDGE_ANSWERS: Answers = {
   tooMany: (reply, retryAfterSeconds) => retryAfter(reply, retryAfterSeconds).code(429).send({ error: 'too_many_requests' }),
 };
 
+/**
+ * Counts every answer by dialect, route pattern and status. A route's dialect is the one being
+ * registered when fastify announced the route; requests matching no route count as route 'unmatched'.
+ */
+function countAnswers(app: FastifyInstance, metrics: HttpMetrics): { registering(dialect: string): void } {
+  let current = 'bridge';
+  const dialectOf = new Map<string, string>();
+  app.addHook('onRoute', (route) => {
+    if (!dialectOf.has(route.url)) dialectOf.set(route.url, current);
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url;
+    metrics.httpRequest(route === undefined ? 'none' : (dialectOf.get(route) ?? 'bridge'), route ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  return {
+    registering(dialect) {
+      current = dialect;
+    },
+  };
+}
+
 /** `tls` undefined = plaintext, which only GATEWAY_HTTP_TLS=off asks for (see loadHttpTls). */
 export async function startHttpServer(deps: HttpDoorDeps, host: string, port: number, log: Logger, tls: HttpTls | undefined): Promise<HttpServer> {
   const { config } = deps;
@@ -65,6 +87,7 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
       return payload;
     });
   }
+  const countAnswer = deps.metrics ? countAnswers(app, deps.metrics) : undefined;
   // Response schemas document the answers; JSON.stringify writes them as the handlers made them
   // (fastify's schema serializer would reorder, coerce and drop fields).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -76,7 +99,11 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
   registerFailureLimit(app, createAddressLimiter(ctx.clock, log, config.httpFailuresPerMinute));
   registerTokenEndpoints(app, ctx);
   // Each dialect is its own encapsulated plugin: routes, error and not-found handlers under its prefix.
-  for (const dialect of DIALECTS) await app.register(dialect.plugin, { prefix: dialect.prefix, ctx, dialect: dialect.name });
+  for (const dialect of DIALECTS) {
+    countAnswer?.registering(dialect.name);
+    await app.register(dialect.plugin, { prefix: dialect.prefix, ctx, dialect: dialect.name });
+  }
+  countAnswer?.registering('bridge');
 
   try {
     await app.listen({ host, port });

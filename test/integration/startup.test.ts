@@ -120,6 +120,7 @@ const listenEnv = (grpcPort: number, httpPort: number) => ({
   GATEWAY_GRPC_PORT: String(grpcPort),
   GATEWAY_HTTP_HOST: '127.0.0.1',
   GATEWAY_HTTP_PORT: String(httpPort),
+  GATEWAY_OPS_PORT: '0',
 });
 
 it('a taken HTTP port ends serve with exit 1 and a line naming the door, the address and the setting; nothing stays running', async () => {

@@ -47,6 +47,7 @@ async function startCluster(root: string, databaseUrl?: string): Promise<Cluster
     GATEWAY_GRPC_PORT: '0',
     GATEWAY_HTTP_HOST: '127.0.0.1',
     GATEWAY_HTTP_PORT: '0',
+    GATEWAY_OPS_PORT: '0',
     GATEWAY_INTROSPECTION_CLIENTS: `${CLIENT}:${CLIENT_SECRET}`,
     GATEWAY_REVOCATION_CLIENTS: CLIENT,
     ...(databaseUrl ? { GATEWAY_DATABASE_URL: databaseUrl, GATEWAY_SECRETS: TEST_SYSTEM_SECRET } : {}),

@@ -18,7 +18,7 @@ afterAll(() => {
 
 function startCluster(workers: number) {
   const child = spawn(process.execPath, [BIN, 'serve', '--workers', String(workers)], {
-    env: { PATH: process.env.PATH, GATEWAY_DEV_PKI: 'true', GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_GRPC_HOST: '127.0.0.1', GATEWAY_GRPC_PORT: '0', GATEWAY_HTTP_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0' },
+    env: { PATH: process.env.PATH, GATEWAY_DEV_PKI: 'true', GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_GRPC_HOST: '127.0.0.1', GATEWAY_GRPC_PORT: '0', GATEWAY_HTTP_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0', GATEWAY_OPS_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -12,7 +12,8 @@ export interface CliResult {
 
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, ...env },
+    // Any free operations port: test processes run side by side (the default 9464 would collide).
+    env: { PATH: process.env.PATH, GATEWAY_OPS_PORT: '0', ...env },
     encoding: 'utf8',
     input,
     timeout: 60_000,
@@ -33,7 +34,7 @@ export interface ServeProcess {
 /** Starts `master-gateway serve` and resolves once it logs the port it serves on. */
 export function serve(env: NodeJS.ProcessEnv): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env.PATH, GATEWAY_GRPC_HOST: '127.0.0.1', GATEWAY_GRPC_PORT: '0', GATEWAY_HTTP_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0', ...env },
+    env: { PATH: process.env.PATH, GATEWAY_GRPC_HOST: '127.0.0.1', GATEWAY_GRPC_PORT: '0', GATEWAY_HTTP_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0', GATEWAY_OPS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -63,6 +63,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       passwordTimeCost: 1,
       // Test files send many failing requests from 127.0.0.1; the per-address limit has its own tests.
       httpFailuresPerMinute: 1_000_000,
+      // Any free port: every test gateway counts and answers probes as a deployed one does.
+      opsPort: 0,
       ...options.config,
     },
   );

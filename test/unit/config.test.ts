@@ -80,6 +80,8 @@ describe('loadConfig', () => {
       httpHandshakeTimeoutMs: 10_000,
       httpMaxConnections: 4096,
       httpKeepAliveTimeoutMs: 5000,
+      opsPort: 9464,
+      opsHost: '127.0.0.1',
     });
   });
 

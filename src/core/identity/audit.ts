@@ -2,6 +2,7 @@
 import { Logger } from 'pino';
 import { AuditEvent, Store } from '../../store/store';
 import { Clock } from '../clock';
+import { CoreMetrics, NO_METRICS } from '../metrics';
 import { createTokenBuckets } from '../token-buckets';
 
 export type AuditInput = Omit<AuditEvent, 'at' | 'username' | 'tenantId' | 'address' | 'detail'> &
@@ -16,7 +17,7 @@ export type Audit = (event: AuditInput) => Promise<void>;
  */
 export const AUDIT_WARN_LINES_PER_MINUTE = 600;
 
-export function createAudit(store: Store, clock: Clock, log: Logger): Audit {
+export function createAudit(store: Store, clock: Clock, log: Logger, metrics: CoreMetrics = NO_METRICS): Audit {
   const budget = createTokenBuckets({ capacity: AUDIT_WARN_LINES_PER_MINUTE, periodMs: 60_000, clock });
   let unlogged = 0;
 
@@ -38,6 +39,7 @@ export function createAudit(store: Store, clock: Clock, log: Logger): Audit {
   return async (input) => {
     const event: AuditEvent = { username: null, tenantId: null, address: null, detail: null, ...input, at: clock() };
     logLine(event);
+    metrics.identityEvent(event.event, event.outcome, event.dialect);
     try {
       await store.recordAudit(event);
     } catch (err) {

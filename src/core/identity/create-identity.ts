@@ -5,6 +5,7 @@ import { PurgedIdentityRows, Store } from '../../store/store';
 import { Clock } from '../clock';
 import { Directory } from '../directory';
 import { KeyRing } from '../key-ring';
+import { CoreMetrics } from '../metrics';
 import { AccessTokens, createAccessTokens } from './access-tokens';
 import { Audit, createAudit } from './audit';
 import { createLockout, Lockout, LockoutPolicy, lockoutPolicy } from './lockout';
@@ -43,10 +44,12 @@ export interface IdentityOptions {
   lockoutSeconds: number;
   /** Audit events are kept this long (DEFAULT_AUDIT_RETENTION_DAYS). */
   auditRetentionDays?: number;
+  /** Counts audited events (the operations listener's /metrics); none by default. */
+  metrics?: CoreMetrics;
 }
 
 /** What user administration needs (the CLI's `user` commands take only this part). */
-export type AccountsOptions = Pick<IdentityOptions, 'store' | 'clock' | 'log' | 'directory' | 'passwordCost' | 'lockoutThreshold' | 'lockoutSeconds'>;
+export type AccountsOptions = Pick<IdentityOptions, 'store' | 'clock' | 'log' | 'directory' | 'passwordCost' | 'lockoutThreshold' | 'lockoutSeconds' | 'metrics'>;
 
 export interface Accounts {
   users: Users;
@@ -61,7 +64,7 @@ export async function createAccounts(o: AccountsOptions): Promise<Accounts> {
   const passwords = await createPasswords(o.passwordCost);
   const policy: LockoutPolicy = lockoutPolicy(o.lockoutThreshold, o.lockoutSeconds);
   const lockout = createLockout(o.store, o.clock, policy);
-  const audit = createAudit(o.store, o.clock, o.log);
+  const audit = createAudit(o.store, o.clock, o.log, o.metrics);
   const users = createUsers({ store: o.store, clock: o.clock, passwords, lockout, audit, directory: o.directory });
   return { users, passwords, lockout, audit, policy };
 }
