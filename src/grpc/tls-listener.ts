@@ -10,6 +10,7 @@ import { createServer, SecureContextOptions, Server as TlsServer, TLSSocket } fr
 import { Logger } from 'pino';
 import { addressKey } from '../core/identity/address-limiter';
 import { ConnectionInjector } from './grpc-internals';
+import { listenOn } from '../listen-failure';
 
 export interface TlsListenerOptions {
   caPem: string;
@@ -129,14 +130,7 @@ export async function listenTls(
     if (admit(socket)) injector.injectConnection(socket);
   });
 
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
+  const bound = await listenOn(server, host, port);
   server.on('error', (err) => log.error({ err }, 'gRPC listener error'));
 
   return {

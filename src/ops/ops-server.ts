@@ -7,6 +7,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from 'pino';
+import { listenOn } from '../listen-failure';
 
 export interface OpsServer {
   readonly port: number;
@@ -61,14 +62,7 @@ export async function startOpsServer(sources: OpsSources, host: string, port: nu
   // Scrapers and probes keep connections briefly; none may hold the process open at shutdown.
   server.keepAliveTimeout = 5000;
   server.requestTimeout = 10_000;
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port }, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
+  const bound = await listenOn(server, host, port);
   server.on('error', (err) => log.error({ err }, 'operations listener error'));
   return {
     port: bound,
