@@ -9,6 +9,12 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { Logger } from 'pino';
 import { listenOn } from '../listen-failure';
 
+/**
+ * Scrapers and probes need a handful of connections; anything past this is refused at accept, so
+ * whoever reaches the port cannot make the gateway hold sockets without end.
+ */
+export const OPS_MAX_CONNECTIONS = 64;
+
 export interface OpsServer {
   readonly port: number;
   close(): Promise<void>;
@@ -62,6 +68,8 @@ export async function startOpsServer(sources: OpsSources, host: string, port: nu
   // Scrapers and probes keep connections briefly; none may hold the process open at shutdown.
   server.keepAliveTimeout = 5000;
   server.requestTimeout = 10_000;
+  server.headersTimeout = 5000;
+  server.maxConnections = OPS_MAX_CONNECTIONS;
   const bound = await listenOn(server, host, port);
   server.on('error', (err) => log.error({ err }, 'operations listener error'));
   return {
