@@ -1,0 +1,540 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * The HTTP part of `npm run bench` (issue 13: the HTTP bridge at the speed of the servers it
+ * replaces). It also runs alone. wrk (Debian package `wrk`) makes the load: -t2 -c32 over HTTPS,
+ * kept-alive connections, Lua scripts in bench/http/. Phases, run in interleaved rounds against one
+ * server process pinned to core 0 (wrk on core 1):
+ *   api         anonymous GET /api (datarhei's about call): the baseline
+ *   refresh     GET /api/login/refresh with Bearer <refresh token>, one reusable token
+ *   refresh1k   the same, 1,000 distinct refresh tokens taken round-robin
+ *   monogoto    POST /Auth/Refresh {"refreshToken"}: spends the token, answers the next one
+ *   edr         POST /mobile/v1/auth/refresh {"refreshToken"}: the same, EDR's dialect
+ *   introspect  POST /oauth2/introspect token=<access token>, HTTP Basic client credentials
+ *   workers     the `refresh` phase against `serve --workers auto` (unpinned, wrk unpinned too)
+ * Each target is a ratio of two phases of the same round (median over the rounds, 90 % percentile
+ * bootstrap interval), with wrk's p99 latency at the measured rate.
+ *
+ * Options: --rounds N (5) --warmup S (1) --duration S (5) --threads N (2) --connections N (32)
+ *          --no-workers (skip the workers phase)  --log-level L (info, the gateway's default)
+ *          --profile (one more round on a fresh server under node --cpu-prof: top self time per phase)
+ *          --quick (1 round, 1 s + 2 s)  --keep (keep the run directory's logs)
+ *          --report FILE (bench/out/http-REPORT.md) --json FILE (headline figures, for bench/run.js)
+ */
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { analyseProfile } = require('./profile');
+const {
+  ROOT, OUT, CLI, TENANT,
+  fail, log, have, ensureServerBuilt, parseOptions, cli, freePort, sleep, canConnect, monoUs, median, medianInterval, fmt, cpuSeconds, childrenOf, httpsAgent, request, sh,
+} = require('./lib');
+
+const WRK = '/usr/bin/wrk';
+const LUA = path.join(__dirname, 'http');
+/** Users the logins are spread over (one login at a time each), so no account sees parallel attempts. */
+const USERS = 8;
+const PASSWORD = 'bench password 1';
+/** Tokens each wrk thread starts a rotating phase with (more than its connections: one in flight each). */
+const POOL_PER_THREAD = 64;
+const DISTINCT = 1000;
+const CLIENT = { id: 'bench', secret: 'bench-introspection-secret' };
+
+/** Each headline: numerator phase, denominator phase, target. */
+const RATIOS = {
+  refresh: ['refresh', 'api', 0.5, 'datarhei refresh, one reusable token / GET /api'],
+  refresh1k: ['refresh1k', 'api', 0.5, 'datarhei refresh, 1,000 distinct tokens / GET /api'],
+  monogoto: ['monogoto', 'api', 0.25, 'Monogoto rotating refresh / GET /api'],
+  edr: ['edr', 'api', 0.25, 'EDR rotating refresh / GET /api'],
+  introspect: ['introspect', 'api', 0.5, 'introspection of an access token / GET /api'],
+  workers: ['workers', 'refresh', 1.3, 'datarhei refresh, `serve --workers auto` / one process'],
+};
+
+const PHASES = {
+  api: { title: 'anonymous `GET /api`', path: '/api' },
+  refresh: { title: '`GET /api/login/refresh`, one reusable token', path: '/api/login/refresh' },
+  refresh1k: { title: '`GET /api/login/refresh`, 1,000 distinct tokens', path: '/api/login/refresh' },
+  monogoto: { title: 'Monogoto `POST /Auth/Refresh` (rotating)', path: '/Auth/Refresh' },
+  edr: { title: 'EDR `POST /mobile/v1/auth/refresh` (rotating)', path: '/mobile/v1/auth/refresh' },
+  introspect: { title: '`POST /oauth2/introspect` of an access token', path: '/oauth2/introspect' },
+  workers: { title: '`GET /api/login/refresh`, one reusable token, `serve --workers auto`', path: '/api/login/refresh' },
+};
+
+function parseArgs(argv) {
+  const o = { rounds: 5, warmup: 1, duration: 5, threads: 2, connections: 32, workers: true, logLevel: 'info', profile: false, keep: false, report: path.join(OUT, 'http-REPORT.md'), json: null };
+  parseOptions(argv, o, __filename, (a, take) => {
+    if (a === '--quick') Object.assign(o, { rounds: 1, warmup: 1, duration: 2 });
+    else if (a === '--threads') o.threads = Math.round(take.num());
+    else if (a === '--connections') o.connections = Math.round(take.num());
+    else if (a === '--no-workers') o.workers = false;
+    else if (a === '--log-level') o.logLevel = take.next();
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--keep') o.keep = true;
+    else return false;
+    return true;
+  });
+  return o;
+}
+
+function preflightWrk() {
+  if (!fs.existsSync(WRK)) {
+    fail(`the HTTP part needs wrk at ${WRK} (the HTTP load generator). Install it (Debian) with:\n  apt-get update && apt-get install -y wrk`);
+  }
+  if (!have('taskset', ['-V'])) fail('needs taskset (apt-get install -y util-linux)');
+  if (os.cpus().length < 2) fail('needs at least 2 cores (server on core 0, wrk on core 1)');
+}
+
+// ---------------------------------------------------------------- the gateway
+
+/**
+ * One gateway: its own certificates, data and tenant, and USERS users. Logins need no realistic
+ * password cost here (none is measured in this part; bench/identity measures them), so the hashes
+ * are cheap and the thousand-odd logins that make the tokens take seconds, not minutes.
+ */
+function prepareGateway(dir, name) {
+  const g = { name, certDir: path.join(dir, `${name}-certs`), dataDir: path.join(dir, `${name}-data`) };
+  fs.mkdirSync(g.certDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(g.dataDir, { recursive: true, mode: 0o700 });
+  g.env = {
+    GATEWAY_CERT_DIR: g.certDir,
+    GATEWAY_DATA_DIR: g.dataDir,
+    GATEWAY_PASSWORD_MEMORY_KIB: '1024',
+    GATEWAY_PASSWORD_TIME_COST: '1',
+    GATEWAY_LOCKOUT_THRESHOLD: '1000',
+    GATEWAY_INTROSPECTION_CLIENTS: `${CLIENT.id}:${CLIENT.secret}`,
+  };
+  cli(['certs', 'init', '--out', g.certDir, '--data-dir', g.dataDir], g.env);
+  cli(['tenant', 'add', TENANT], g.env);
+  for (let i = 0; i < USERS; i++) {
+    const r = sh(process.execPath, [CLI, 'user', 'add', '--tenant', TENANT, `bench${i}`], { env: { ...process.env, ...g.env }, input: `${PASSWORD}\n` });
+    if (r.status !== 0) throw new Error(`user add bench${i} failed:\n${r.stderr}${r.stdout}`);
+  }
+  g.ca = fs.readFileSync(path.join(g.certDir, 'ca.crt'), 'utf8');
+  return g;
+}
+
+/** Starts `serve` (pinned to core 0 unless workers) and waits until it answers (every worker started and quiet). */
+async function startGateway(g, o, { workers = 1, profileDir = null, logFile }) {
+  g.httpPort = await freePort();
+  const grpcPort = await freePort();
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const serve = [process.execPath, ...nodeArgs, CLI, 'serve', ...(workers === 1 ? [] : ['--workers', String(workers)])];
+  const argv = workers === 1 ? ['taskset', '-c', '0', ...serve] : serve;
+  const logFd = fs.openSync(logFile, 'a');
+  const startMono = monoUs();
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...g.env,
+      GATEWAY_GRPC_HOST: '127.0.0.1',
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_HTTP_HOST: '127.0.0.1',
+      GATEWAY_HTTP_PORT: String(g.httpPort),
+      // Metrics are counted as in production; any free port, so runs of other benches do not collide.
+      GATEWAY_OPS_HOST: '127.0.0.1',
+      GATEWAY_OPS_PORT: '0',
+      GATEWAY_LOG_LEVEL: o.logLevel,
+    },
+    stdio: ['ignore', logFd, logFd],
+  });
+  fs.closeSync(logFd);
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const want = workers === 'auto' ? os.cpus().length : workers;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`serve exited at start (${JSON.stringify(exited)}):\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`serve did not start within 60 s (log: ${logFile})`);
+    const pids = want > 1 ? childrenOf(child.pid) : [child.pid];
+    if (pids.length >= want && (await canConnect(g.httpPort))) {
+      // The primary hands each connection to a listening worker: wait until all have gone quiet.
+      const before = pids.map(cpuSeconds);
+      await sleep(1000);
+      if (pids.every((p, i) => cpuSeconds(p) - before[i] < 0.05)) break;
+    } else await sleep(200);
+  }
+  return {
+    pid: child.pid,
+    startMono,
+    logFile,
+    /** Every process of the gateway (the primary and its workers). */
+    pids: () => [child.pid, ...(want > 1 ? childrenOf(child.pid) : [])],
+    exited: () => exited,
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      const until = Date.now() + 60_000;
+      while (!exited && Date.now() < until) await sleep(100);
+      if (!exited) {
+        child.kill('SIGKILL');
+        throw new Error(`serve did not stop within 60 s of SIGTERM (log: ${logFile})`);
+      }
+      return exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- tokens
+
+function client(g) {
+  const agent = httpsAgent(g.ca, 64);
+  const base = `https://127.0.0.1:${g.httpPort}`;
+  const call = async (method, route, { body, headers = {}, want }) => {
+    const r = await request(base + route, { method, agent, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (r.status !== 200) throw new Error(`${method} ${route} answered ${r.status}: ${r.text.slice(0, 300)}`);
+    const json = JSON.parse(r.text);
+    const value = want(json);
+    if (typeof value !== 'string' || !value) throw new Error(`${method} ${route}: no token in ${r.text.slice(0, 300)}`);
+    return value;
+  };
+  const creds = (user) => ({ username: `bench${user}`, password: PASSWORD });
+  const logins = {
+    datarhei: async (user) => {
+      const r = await request(`${base}/api/login`, { method: 'POST', agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds(user)) });
+      if (r.status !== 200) throw new Error(`POST /api/login answered ${r.status}: ${r.text.slice(0, 300)}`);
+      return JSON.parse(r.text);
+    },
+    monogoto: (user) => call('POST', '/Auth', { body: { UserName: `bench${user}`, Password: PASSWORD }, want: (j) => j.refreshToken }),
+    edr: async (user) => {
+      const jwt = await call('POST', '/mobile/v1/auth/edr', { body: creds(user), want: (j) => j.data });
+      return call('POST', '/mobile/v1/auth/login', { body: { ...creds(user), jwt }, want: (j) => j.data?.refreshToken });
+    },
+  };
+  return {
+    agent,
+    /** n logins of one dialect, spread over the users (each user one login at a time). */
+    async many(dialect, n) {
+      const out = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: USERS }, async (_, user) => {
+          while (next < n) {
+            next++;
+            out.push(await logins[dialect](user));
+          }
+        }),
+      );
+      return out;
+    },
+    /** A fresh access token (for introspection: one per round, so none expires during the run). */
+    async accessToken(refreshToken) {
+      return call('GET', '/api/login/refresh', { headers: { authorization: `Bearer ${refreshToken}` }, want: (j) => j.access_token });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/**
+ * Keeps each rotating dialect's file of unspent tokens at 2-3 pools' worth: wrk's rotate.lua leaves
+ * the unspent ones in a file when it ends (requests in flight at the end lose theirs); a top-up logs in again.
+ */
+async function topUp(ctx, dialect, o) {
+  const file = ctx.tokenFiles[dialect];
+  const have = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const want = 2 * POOL_PER_THREAD * o.threads;
+  if (have.length >= want) return;
+  const more = await ctx.client.many(dialect, want + POOL_PER_THREAD * o.threads - have.length);
+  fs.writeFileSync(file, [...have, ...more].join('\n') + '\n');
+}
+
+// ---------------------------------------------------------------- wrk
+
+function runWrk(argv, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** wrk's command line for one run of a phase (pinned to core 1 unless against the workers). */
+function wrkArgs(phase, seconds, o, ctx) {
+  const g = phase === 'workers' ? ctx.cluster : ctx.one;
+  const url = `https://127.0.0.1:${g.httpPort}${PHASES[phase].path}`;
+  const common = [WRK, `-t${o.threads}`, `-c${o.connections}`, `-d${seconds}s`, '--timeout', '5s'];
+  const pin = phase === 'workers' ? [] : ['taskset', '-c', '1'];
+  const script = (name, ...args) => [...pin, ...common, '-s', path.join(LUA, name), url, ...(args.length ? ['--', ...args] : [])];
+  switch (phase) {
+    case 'api':
+      return script('get.lua');
+    case 'refresh':
+      return script('bearer.lua', ctx.tokenFiles.refresh);
+    case 'workers':
+      return script('bearer.lua', ctx.tokenFiles.workers);
+    case 'refresh1k':
+      return script('bearer.lua', ctx.tokenFiles.refresh1k);
+    case 'monogoto':
+    case 'edr':
+      return script('rotate.lua', ctx.tokenFiles[phase], String(o.threads), `${ctx.tokenFiles[phase]}.left`);
+    case 'introspect':
+      return script('introspect.lua', ctx.tokenFiles.access, `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`);
+    default:
+      throw new Error(phase);
+  }
+}
+
+async function wrkOnce(phase, seconds, o, ctx) {
+  if (phase === 'monogoto' || phase === 'edr') await topUp(ctx, phase, o);
+  const g = phase === 'workers' ? ctx.clusterServer : ctx.server;
+  const pids = g.pids();
+  const cpu0 = pids.map(cpuSeconds);
+  const from = monoUs();
+  const r = await runWrk(wrkArgs(phase, seconds, o, ctx), (seconds + 60) * 1000);
+  const to = monoUs();
+  const cpu = pids.map(cpuSeconds).reduce((a, c, i) => a + (c - cpu0[i]), 0);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (r.status !== 0 || !line) throw new Error(`wrk ${phase} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+  const w = JSON.parse(line.slice(6));
+  const pool = r.stdout.split('\n').find((l) => l.startsWith('POOL '));
+  if (pool) fs.renameSync(`${ctx.tokenFiles[phase]}.left`, ctx.tokenFiles[phase]);
+  const secondsRun = w.us / 1e6;
+  // A script's own judgement (rotate, introspect) includes wrk's non-2xx count; others have only wrk's.
+  const nonOk = Math.max(w.failures, w.status) + w.connect + w.read + w.write + w.timeout;
+  return {
+    phase,
+    window: [from, to],
+    rate: (w.requests - Math.max(w.failures, w.status)) / secondsRun,
+    requests: w.requests,
+    nonOk,
+    errors: { status: w.status, judged: w.failures, connect: w.connect, read: w.read, write: w.write, timeout: w.timeout },
+    p50Ms: w.p50 / 1000,
+    p99Ms: w.p99 / 1000,
+    maxMs: w.max / 1000,
+    serverPct: (100 * cpu) / ((to - from) / 1e6),
+    serverUsPerOp: (cpu * 1e6) / Math.max(1, w.requests),
+    poolLeft: pool ? JSON.parse(pool.slice(5)) : null,
+  };
+}
+
+async function runPhase(phase, o, ctx) {
+  if (phase === 'introspect') fs.writeFileSync(ctx.tokenFiles.access, `${await ctx.client.accessToken(ctx.reusable)}\n`);
+  if (o.warmup > 0) {
+    const w = await wrkOnce(phase, o.warmup, o, ctx);
+    if (w.nonOk) log(`warm-up ${phase}: ${w.nonOk} non-OK answers ${JSON.stringify(w.errors)}`);
+  }
+  return wrkOnce(phase, o.duration, o, ctx);
+}
+
+// ---------------------------------------------------------------- summary and report
+
+function summarise(results, phases) {
+  const by = {};
+  for (const phase of phases) {
+    const rs = results.filter((r) => r.phase === phase);
+    by[phase] = {
+      rate: median(rs.map((r) => r.rate)),
+      min: Math.min(...rs.map((r) => r.rate)),
+      max: Math.max(...rs.map((r) => r.rate)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      serverPct: median(rs.map((r) => r.serverPct)),
+      serverUs: median(rs.map((r) => r.serverUsPerOp)),
+      nonOk: rs.reduce((a, r) => a + r.nonOk, 0),
+    };
+  }
+  const ratios = {};
+  for (const [k, [num, den, target, label]] of Object.entries(RATIOS)) {
+    if (!by[num] || !by[den]) continue;
+    const perRound = [];
+    for (const round of [...new Set(results.map((r) => r.round))]) {
+      const n = results.find((r) => r.phase === num && r.round === round);
+      const d = results.find((r) => r.phase === den && r.round === round);
+      if (n && d) perRound.push(n.rate / d.rate);
+    }
+    ratios[k] = { label, num, den, target, headline: median(perRound), interval: medianInterval(perRound), perRound, cpu: by[den].serverUs / by[num].serverUs };
+  }
+  return { by, ratios };
+}
+
+function writeReport(o, facts, results, summary, profile, phases) {
+  const { by, ratios } = summary;
+  const L = [];
+  const valid = phases.every((p) => by[p].nonOk === 0);
+  const interval = (r) => (Number.isFinite(r.interval[0]) ? ` (90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)})` : ' (no interval: fewer than 3 rounds)');
+  const verdict = (r) => (!Number.isFinite(r.headline) ? 'not measured' : r.headline >= r.target ? '**meets**' : '**misses**');
+  L.push('# HTTP bridge: refresh, introspection and the workers against `GET /api`', '');
+  L.push(`Generated by \`node bench/http.js\` (part of \`npm run bench\`) on ${facts.date}: ${facts.model}, ${facts.nproc} cores, Node ${facts.node}, wrk ${facts.wrk}; server code built after commit ${facts.distCommit} (HEAD ${facts.commit}${facts.dirty ? `, ${facts.dirty} uncommitted change(s) in src/` : ''}). See bench/README.md for what each phase measures.`, '');
+  L.push('## Summary', '');
+  L.push('| figure | ratio (median of the rounds) | target | verdict | p99 latency, numerator (ms) |', '|---|---:|---:|---|---:|');
+  for (const r of Object.values(ratios)) {
+    L.push(`| ${r.label} (${fmt(by[r.num].rate)} / ${fmt(by[r.den].rate)} req/s) | **${fmt(r.headline, 2)}**${interval(r)} | ≥ ${r.target} | ${verdict(r)} | ${fmt(by[r.num].p99Ms, 1)} |`);
+  }
+  if (ratios.workers) L.push('', `With \`--workers auto\` the refresh rate is ${fmt(by.workers.rate)} req/s, ${fmt(by.workers.rate / 16300, 2)}× the 16,300/s datarhei Core v16.15 (Go) served on this machine kind (issue 13; not measured here).`);
+  L.push('', valid ? 'Valid run: every answer in the measured windows was OK (rotating refreshes: 200 with a next token; introspection: 200 with `"active":true`).' : '**INVALID RUN: some answers in the measured windows were not OK (see the table per round).**');
+  L.push('', 'Each ratio is the median of its per-round ratios (both phases of a round run minutes apart at most, next to each other in the alternating order); the interval is a 90 % percentile bootstrap over the rounds. Password logins against the raw argon2id rate, with the event loop\'s p99 delay, are measured by the identity part (bench/identity).', '');
+  L.push('## Per phase (medians over the rounds)', '');
+  L.push('| phase | req/s | min – max | p50 ms | p99 ms | server CPU | server CPU / request | non-OK |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const p of phases) {
+    const b = by[p];
+    L.push(`| ${PHASES[p].title} | ${fmt(b.rate)} | ${fmt(b.min)} – ${fmt(b.max)} | ${fmt(b.p50Ms, 2)} | ${fmt(b.p99Ms, 2)} | ${fmt(b.serverPct)} % | ${fmt(b.serverUs, 1)} µs | ${b.nonOk} |`);
+  }
+  L.push('', 'Server CPU is the gateway\'s user + system time (all its processes, /proc/PID/stat) over the wrk run, in % of one core; one process is pinned to core 0, so near 100 % means the server was the limit.', '');
+  L.push('### Every round', '', '| round | phase | req/s | p99 ms | server CPU | non-OK |', '|---:|---|---:|---:|---:|---:|');
+  for (const r of results) L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.serverPct)} % | ${r.nonOk}${r.nonOk ? ` ${JSON.stringify(r.errors)}` : ''} |`);
+  L.push('', '## Setup', '');
+  L.push(`- ${o.rounds} round(s); each phase ${o.warmup} s of warm-up (a separate wrk run) then ${o.duration} s measured; odd rounds run the phases in the order ${phases.join(', ')}, even rounds in the reverse order.`);
+  L.push(`- wrk \`-t${o.threads} -c${o.connections}\`, HTTPS (TLS 1.3, kept-alive connections; wrk does not check the certificate), one request in flight per connection; its p99 is the latency at the rate it measured (closed loop).`);
+  L.push('- One process: `taskset -c 0 node bin/master-gateway.js serve`, wrk `taskset -c 1`. `workers`: a second gateway (its own certificates and data), `serve --workers auto` and wrk both unpinned, so the workers, the primary and wrk share the two cores; its ratio is against the pinned one-process `refresh` of the same round.');
+  L.push(`- Gateway settings: GATEWAY_LOG_LEVEL=${o.logLevel} (${o.logLevel === 'info' ? 'the default: one access-log line per request, to a file' : 'not the default'}), the operations listener on (metrics counted), SQLite store (the default), argon2id at 1 MiB / 1 pass (only the logins that make the tokens use it; none is measured here), lockout threshold 1000.`);
+  L.push(`- Tokens: ${USERS} users; \`refresh1k\` uses ${DISTINCT} refresh tokens from as many datarhei logins; the rotating phases start each wrk run from ≥ ${POOL_PER_THREAD} unspent tokens per thread (logins made beforehand, then whatever the previous run left) and count any non-200 answer as non-OK; introspection uses a fresh datarhei access token per round.`);
+  if (profile) {
+    L.push('', '## Profile (one extra round on a fresh server under `node --cpu-prof`)', '');
+    L.push(`${profile.note} The profiled round is not in the figures above. Shares are of the samples with JavaScript (or GC/VM) on the main thread; "outside JS" is native I/O (TLS, sockets) or idle.`, '');
+    for (const p of phases) {
+      const ph = profile.phases[p];
+      if (!ph) continue;
+      L.push(`### ${PHASES[p].title}`, '', `${ph.samples} samples, ${fmt(ph.outsideJsPct, 1)} % outside JS; top self time:`, '', '| function | where | self % |', '|---|---|---:|');
+      for (const f of ph.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
+      L.push('', 'Gateway functions (dist/) by inclusive time: ' + ph.gatewayFunctions.map(([k, v]) => `\`${k}\` ${fmt(v, 1)} %`).join(', '), '');
+    }
+  }
+  L.push('', '## Rerun', '', '```', 'apt-get install -y wrk util-linux', 'npm run build', 'node bench/http.js                  # this part alone → bench/out/http-REPORT.md', 'node bench/http.js --quick --profile', '```', '');
+  fs.writeFileSync(o.report, L.join('\n'));
+}
+
+// ---------------------------------------------------------------- main
+
+function facts() {
+  const git = (args) => sh('git', args, { cwd: ROOT }).stdout.trim();
+  const distBuilt = fs.statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtime.toISOString();
+  return {
+    date: new Date().toISOString(),
+    model: os.cpus()[0].model,
+    nproc: os.cpus().length,
+    node: process.version,
+    wrk: (sh(WRK, ['-v']).stdout + sh(WRK, ['-v']).stderr).match(/wrk (\S+)/)?.[1] ?? '?',
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    dirty: git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean).length,
+    distCommit: git(['log', '-1', `--before=${distBuilt}`, '--format=%h']),
+  };
+}
+
+/** Lines of a server log at warn or above, or not from pino (a Node warning, a stack trace). */
+function complaints(file) {
+  const out = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    let level = -1;
+    try {
+      level = JSON.parse(line).level ?? 0;
+    } catch {}
+    if (level >= 40 || level === -1) out.push(line.slice(0, 300));
+  }
+  return out;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  preflightWrk();
+  ensureServerBuilt(false);
+  const phases = ['api', 'refresh', 'refresh1k', 'monogoto', 'edr', 'introspect', ...(o.workers ? ['workers'] : [])];
+  fs.mkdirSync(OUT, { recursive: true });
+  for (const d of fs.readdirSync(OUT)) if (d.startsWith('http-run-')) fs.rmSync(path.join(OUT, d), { recursive: true, force: true });
+  const dir = path.join(OUT, `http-run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  log(`run dir ${path.relative(ROOT, dir)}`);
+  const ctx = { tokenFiles: Object.fromEntries(['refresh', 'refresh1k', 'monogoto', 'edr', 'access', 'workers'].map((k) => [k, path.join(dir, `tokens-${k}.txt`)])) };
+  ctx.one = prepareGateway(dir, 'one');
+  const logs = [];
+  const stopAll = async () => {
+    for (const s of [ctx.server, ctx.clusterServer]) if (s && !s.exited()) await s.stop().catch((e) => log(String(e)));
+  };
+  const results = [];
+  let profile = null;
+  try {
+    ctx.server = await startGateway(ctx.one, o, { logFile: path.join(dir, 'one.log') });
+    logs.push(ctx.server.logFile);
+    log(`one process: pid ${ctx.server.pid}, https://127.0.0.1:${ctx.one.httpPort} (core 0); wrk on core 1`);
+    ctx.client = client(ctx.one);
+    const started = Date.now();
+    const [first] = await ctx.client.many('datarhei', 1);
+    ctx.reusable = first.refresh_token;
+    fs.writeFileSync(ctx.tokenFiles.refresh, `${ctx.reusable}\n`);
+    const distinct = await ctx.client.many('datarhei', DISTINCT);
+    fs.writeFileSync(ctx.tokenFiles.refresh1k, distinct.map((t) => t.refresh_token).join('\n') + '\n');
+    for (const d of ['monogoto', 'edr']) await topUp(ctx, d, o);
+    log(`tokens ready (${fmt((Date.now() - started) / 1000, 1)} s of logins)`);
+    if (o.workers) {
+      ctx.cluster = prepareGateway(dir, 'workers');
+      ctx.clusterServer = await startGateway(ctx.cluster, o, { workers: 'auto', logFile: path.join(dir, 'workers.log') });
+      logs.push(ctx.clusterServer.logFile);
+      const c = client(ctx.cluster);
+      fs.writeFileSync(ctx.tokenFiles.workers, `${(await c.many('datarhei', 1))[0].refresh_token}\n`);
+      c.close();
+      log(`workers auto: primary pid ${ctx.clusterServer.pid} (unpinned), https://127.0.0.1:${ctx.cluster.httpPort}`);
+    }
+    for (let round = 1; round <= o.rounds; round++) {
+      const order = round % 2 ? phases : [...phases].reverse();
+      for (const phase of order) {
+        for (const s of [ctx.server, ctx.clusterServer]) if (s?.exited()) throw new Error(`a gateway exited during the run: ${JSON.stringify(s.exited())} (log ${s.logFile})`);
+        const r = { round, ...(await runPhase(phase, o, ctx)) };
+        results.push(r);
+        log(`round ${round} ${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s  p99 ${fmt(r.p99Ms, 1)} ms  server ${fmt(r.serverPct)}%  non-OK ${r.nonOk}`);
+      }
+    }
+    await stopAll();
+    if (o.profile) {
+      const profDir = path.join(dir, 'prof');
+      fs.mkdirSync(profDir);
+      ctx.server = await startGateway(ctx.one, o, { profileDir: profDir, logFile: path.join(dir, 'one-profiled.log') });
+      logs.push(ctx.server.logFile);
+      ctx.client.close();
+      ctx.client = client(ctx.one);
+      log(`profiled round: pid ${ctx.server.pid} under --cpu-prof`);
+      const windows = [];
+      for (const phase of phases.filter((p) => p !== 'workers')) {
+        const r = await runPhase(phase, o, ctx);
+        windows.push({ phase, from: r.window[0], to: r.window[1] });
+        log(`profiled ${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s`);
+      }
+      const startMono = ctx.server.startMono;
+      await ctx.server.stop();
+      const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file) profile = analyseProfile(path.join(profDir, file), windows, startMono);
+      else log('no .cpuprofile was written');
+    }
+  } finally {
+    ctx.client?.close();
+    await stopAll();
+  }
+
+  const summary = summarise(results, phases);
+  const f = facts();
+  writeReport(o, f, results, summary, profile, phases);
+  const serverComplaints = logs.flatMap(complaints);
+  if (serverComplaints.length) log(`server logs: ${serverComplaints.length} line(s) at warn or above, e.g.\n  ${[...new Set(serverComplaints)].slice(0, 3).join('\n  ')}`);
+  if (!o.keep) for (const file of logs) fs.rmSync(file, { force: true }); // the access log is large
+  if (o.json) {
+    const { by, ratios } = summary;
+    fs.writeFileSync(o.json, JSON.stringify({ valid: phases.every((p) => by[p].nonOk === 0), rates: by, ratios }, null, 2));
+  }
+  const { by, ratios } = summary;
+  const lines = [''];
+  for (const p of phases) lines.push(`${p.padEnd(10)} ${fmt(by[p].rate).padStart(7)} req/s  p99 ${fmt(by[p].p99Ms, 1).padStart(6)} ms  server ${fmt(by[p].serverPct)}%  ${fmt(by[p].serverUs, 1)} µs/req  non-OK ${by[p].nonOk}`);
+  for (const r of Object.values(ratios)) lines.push(`  ${r.label}: ${fmt(r.headline, 2)} (90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)}; target >= ${r.target}; from server CPU ${fmt(r.cpu, 2)})`);
+  if (profile) {
+    for (const p of phases) {
+      const ph = profile.phases[p];
+      if (!ph) continue;
+      lines.push('', `profile ${p}: ${ph.samples} samples, ${fmt(ph.outsideJsPct, 1)} % outside JS; top self time (% of JS samples):`);
+      for (const t of ph.top) lines.push(`  ${fmt(t.pct, 1).padStart(5)}  ${t.name}  ${t.where}`);
+    }
+  }
+  lines.push(`report: ${path.relative(process.cwd(), o.report)}`, '');
+  process.stdout.write(lines.join('\n'));
+  if (phases.some((p) => by[p].nonOk > 0)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err.stack ?? err}\n`);
+  process.exit(1);
+});
