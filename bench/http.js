@@ -345,12 +345,19 @@ function summarise(results, phases) {
   for (const [k, [num, den, target, label]] of Object.entries(RATIOS)) {
     if (!by[num] || !by[den]) continue;
     const perRound = [];
+    const cpuPerRound = [];
     for (const round of [...new Set(results.map((r) => r.round))]) {
       const n = results.find((r) => r.phase === num && r.round === round);
       const d = results.find((r) => r.phase === den && r.round === round);
-      if (n && d) perRound.push(n.rate / d.rate);
+      if (!n || !d) continue;
+      perRound.push(n.rate / d.rate);
+      cpuPerRound.push(d.serverUsPerOp / n.serverUsPerOp);
     }
-    ratios[k] = { label, num, den, target, headline: median(perRound), interval: medianInterval(perRound), perRound, cpu: by[den].serverUs / by[num].serverUs };
+    ratios[k] = {
+      label, num, den, target, headline: median(perRound), interval: medianInterval(perRound), perRound,
+      // The same from server CPU per request: what the rates would give with the server on its core throughout.
+      cpu: median(cpuPerRound), cpuInterval: medianInterval(cpuPerRound), cpuPerRound,
+    };
   }
   return { by, ratios };
 }
@@ -366,7 +373,7 @@ function writeReport(o, facts, results, summary, profile, phases) {
   L.push('## Summary', '');
   L.push('| figure | ratio (median of the rounds) | target | verdict | p99 latency, numerator (ms) | same ratio from server CPU per request |', '|---|---:|---:|---|---:|---:|');
   for (const r of Object.values(ratios)) {
-    L.push(`| ${r.label} (${fmt(by[r.num].rate)} / ${fmt(by[r.den].rate)} req/s) | **${fmt(r.headline, 2)}**${interval(r)} | ≥ ${r.target} | ${verdict(r)} | ${fmt(by[r.num].p99Ms, 1)} | ${fmt(r.cpu, 2)} |`);
+    L.push(`| ${r.label} (${fmt(by[r.num].rate)} / ${fmt(by[r.den].rate)} req/s) | **${fmt(r.headline, 2)}**${interval(r)} | ≥ ${r.target} | ${verdict(r)} | ${fmt(by[r.num].p99Ms, 1)} | ${fmt(r.cpu, 2)}${Number.isFinite(r.cpuInterval[0]) ? ` (${fmt(r.cpuInterval[0], 2)}–${fmt(r.cpuInterval[1], 2)})` : ''} |`);
   }
   if (ratios.workers) L.push('', `With \`--workers auto\` the refresh rate is ${fmt(by.workers.rate)} req/s, ${fmt(by.workers.rate / 16300, 2)}× the 16,300/s datarhei Core v16.15 (Go) served on this machine kind (issue 13; not measured here).`);
   L.push('', valid ? 'Valid run: every answer in the measured windows was OK (rotating refreshes: 200 with a next token; introspection: 200 with `"active":true`).' : '**INVALID RUN: some answers in the measured windows were not OK (see the table per round).**');
@@ -378,8 +385,8 @@ function writeReport(o, facts, results, summary, profile, phases) {
     L.push(`| ${PHASES[p].title} | ${fmt(b.rate)} | ${fmt(b.min)} – ${fmt(b.max)} | ${fmt(b.p50Ms, 2)} | ${fmt(b.p99Ms, 2)} | ${fmt(b.serverPct)} % | ${fmt(b.serverUs, 1)} µs | ${b.nonOk} |`);
   }
   L.push('', 'Server CPU is the gateway\'s user + system time (all its processes, /proc/PID/stat) over the wrk run, in % of one core; one process is pinned to core 0, so near 100 % means the server was the limit.', '');
-  L.push('### Every round', '', '| round | phase | req/s | p99 ms | server CPU | non-OK |', '|---:|---|---:|---:|---:|---:|');
-  for (const r of results) L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.serverPct)} % | ${r.nonOk}${r.nonOk ? ` ${JSON.stringify(r.errors)}` : ''} |`);
+  L.push('### Every round', '', '| round | phase | req/s | p99 ms | server CPU | server CPU / request | non-OK |', '|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of results) L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.serverPct)} % | ${fmt(r.serverUsPerOp, 1)} µs | ${r.nonOk}${r.nonOk ? ` ${JSON.stringify(r.errors)}` : ''} |`);
   L.push('', '## Setup', '');
   L.push(`- ${o.rounds} round(s); each phase ${o.warmup} s of warm-up (a separate wrk run) then ${o.duration} s measured; odd rounds run the phases in the order ${phases.join(', ')}, even rounds in the reverse order.`);
   L.push(`- wrk \`-t${o.threads} -c${o.connections}\`, HTTPS (TLS 1.3, kept-alive connections; wrk does not check the certificate), one request in flight per connection; its p99 is the latency at the rate it measured (closed loop).`);
@@ -392,13 +399,60 @@ function writeReport(o, facts, results, summary, profile, phases) {
     for (const p of phases) {
       const ph = profile.phases[p];
       if (!ph) continue;
-      L.push(`### ${PHASES[p].title}`, '', `${ph.samples} samples, ${fmt(ph.outsideJsPct, 1)} % outside JS; top self time:`, '', '| function | where | self % |', '|---|---|---:|');
-      for (const f of ph.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} |`);
+      L.push(`### ${PHASES[p].title}`, '', `${ph.samples} samples, ${fmt(ph.outsideJsPct, 1)} % outside JS; top self time:`, '', '| function | where | self % | native code: called from |', '|---|---|---:|---|');
+      for (const f of ph.top) L.push(`| \`${f.name}\` | ${f.where} | ${fmt(f.pct, 1)} | ${calledFrom(profile, p, f)} |`);
       L.push('', 'Gateway functions (dist/) by inclusive time: ' + ph.gatewayFunctions.map(([k, v]) => `\`${k}\` ${fmt(v, 1)} %`).join(', '), '');
     }
   }
   L.push('', '## Rerun', '', '```', 'apt-get install -y wrk util-linux', 'npm run build', 'node bench/http.js                  # this part alone → bench/out/http-REPORT.md', 'node bench/http.js --quick --profile', '```', '');
   fs.writeFileSync(o.report, L.join('\n'));
+}
+
+/**
+ * For the native frames of a profile (a syscall such as `stat` or `writeString` says little alone):
+ * per phase window and native function name, the nearest caller in the gateway (dist/) or a package,
+ * with its share of that function's samples.
+ */
+function nativeCallers(file, windows) {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const callerOf = (id) => {
+    for (let p = parent.get(id); p != null; p = parent.get(p)) {
+      const { functionName, url, lineNumber } = nodes.get(p).callFrame;
+      const m = url.match(/\/(dist\/.*)$/) ?? url.match(/node_modules\/(.*)$/);
+      if (m) return `${functionName || '(anonymous)'} (${m[1]}:${lineNumber + 1})`;
+    }
+    return 'no gateway or package caller';
+  };
+  const out = {};
+  let t = prof.startTime;
+  for (let s = 0; s < prof.samples.length; s++) {
+    t += prof.timeDeltas[s];
+    const w = windows.find((x) => t >= x.from && t <= x.to);
+    if (!w) continue;
+    const { functionName, url } = nodes.get(prof.samples[s]).callFrame;
+    if (url || !functionName || functionName.startsWith('(')) continue;
+    const byFn = (out[w.phase] ??= {});
+    const callers = (byFn[functionName] ??= new Map());
+    const c = callerOf(prof.samples[s]);
+    callers.set(c, (callers.get(c) ?? 0) + 1);
+  }
+  for (const byFn of Object.values(out)) {
+    for (const [fn, callers] of Object.entries(byFn)) {
+      const total = [...callers.values()].reduce((a, b) => a + b, 0);
+      byFn[fn] = [...callers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([c, n]) => [c, (100 * n) / total]);
+    }
+  }
+  return out;
+}
+
+/** "called from" for a top entry of the profile that is native code. */
+function calledFrom(profile, phase, entry) {
+  if (!entry.name.endsWith(' (native)')) return '';
+  const callers = profile.callers?.[phase]?.[entry.name.slice(0, -' (native)'.length)];
+  return callers ? callers.map(([c, pct]) => `${c}${callers.length > 1 ? ` ${fmt(pct)} %` : ''}`).join('; ') : '';
 }
 
 // ---------------------------------------------------------------- main
@@ -499,7 +553,10 @@ async function main() {
       const startMono = ctx.server.startMono;
       await ctx.server.stop();
       const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file) profile = analyseProfile(path.join(profDir, file), windows, startMono);
+      if (file) {
+        profile = analyseProfile(path.join(profDir, file), windows, startMono);
+        profile.callers = nativeCallers(path.join(profDir, file), windows);
+      }
       else log('no .cpuprofile was written');
     }
   } finally {
@@ -520,13 +577,16 @@ async function main() {
   const { by, ratios } = summary;
   const lines = [''];
   for (const p of phases) lines.push(`${p.padEnd(10)} ${fmt(by[p].rate).padStart(7)} req/s  p99 ${fmt(by[p].p99Ms, 1).padStart(6)} ms  server ${fmt(by[p].serverPct)}%  ${fmt(by[p].serverUs, 1)} µs/req  non-OK ${by[p].nonOk}`);
-  for (const r of Object.values(ratios)) lines.push(`  ${r.label}: ${fmt(r.headline, 2)} (90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)}; target >= ${r.target}; from server CPU ${fmt(r.cpu, 2)})`);
+  for (const r of Object.values(ratios)) lines.push(`  ${r.label}: ${fmt(r.headline, 2)} (90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)}; target >= ${r.target}; from server CPU ${fmt(r.cpu, 2)}, ${fmt(r.cpuInterval[0], 2)}–${fmt(r.cpuInterval[1], 2)})`);
   if (profile) {
     for (const p of phases) {
       const ph = profile.phases[p];
       if (!ph) continue;
       lines.push('', `profile ${p}: ${ph.samples} samples, ${fmt(ph.outsideJsPct, 1)} % outside JS; top self time (% of JS samples):`);
-      for (const t of ph.top) lines.push(`  ${fmt(t.pct, 1).padStart(5)}  ${t.name}  ${t.where}`);
+      for (const t of ph.top) {
+        const from = calledFrom(profile, p, t);
+        lines.push(`  ${fmt(t.pct, 1).padStart(5)}  ${t.name}  ${t.where}${from ? `  ← ${from}` : ''}`);
+      }
     }
   }
   lines.push(`report: ${path.relative(process.cwd(), o.report)}`, '');
