@@ -117,7 +117,9 @@ function summaryRows(parts) {
     // Issue 13's targets: each a ratio of two wrk phases of the same rounds, with the numerator's p99 at its rate.
     for (const r of Object.values(http.ratios)) {
       const within = Number.isFinite(r.interval?.[0]) ? `; 90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)} over ${r.perRound.length} rounds` : '';
-      rows.push(['HTTP bridge', `${r.label} (${fmt(http.rates[r.num].rate)} / ${fmt(http.rates[r.den].rate)} req/s, p99 ${fmt(http.rates[r.num].p99Ms, 1)} ms${within})`, r.headline, `≥ ${r.target}`, verdict(r.headline, r.target)]);
+      // The host can starve the pinned server unevenly between phases; the ratio of server CPU per request is steadier.
+      const cpu = Number.isFinite(r.cpu) ? `; from server CPU per request ${fmt(r.cpu, 2)}` : '';
+      rows.push(['HTTP bridge', `${r.label} (${fmt(http.rates[r.num].rate)} / ${fmt(http.rates[r.den].rate)} req/s, p99 ${fmt(http.rates[r.num].p99Ms, 1)} ms${within}${cpu})`, r.headline, `≥ ${r.target}`, verdict(r.headline, r.target)]);
     }
   }
   const scale = parts.scale?.figures;
