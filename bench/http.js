@@ -567,6 +567,7 @@ async function main() {
   const summary = summarise(results, phases);
   const f = facts();
   writeReport(o, f, results, summary, profile, phases);
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ facts: f, options: o, phases, results, summary, profile }, null, 2));
   const serverComplaints = logs.flatMap(complaints);
   if (serverComplaints.length) log(`server logs: ${serverComplaints.length} line(s) at warn or above, e.g.\n  ${[...new Set(serverComplaints)].slice(0, 3).join('\n  ')}`);
   if (!o.keep) for (const file of logs) fs.rmSync(file, { force: true }); // the access log is large
