@@ -298,19 +298,21 @@ async function wrkOnce(phase, seconds, o, ctx) {
   if (pool) fs.renameSync(`${ctx.tokenFiles[phase]}.left`, ctx.tokenFiles[phase]);
   const secondsRun = w.us / 1e6;
   // A script's own judgement (rotate, introspect) includes wrk's non-2xx count; others have only wrk's.
-  const nonOk = Math.max(w.failures, w.status) + w.connect + w.read + w.write + w.timeout;
+  // A window in which no answer completed (the server stalled for the whole window) is not a valid one either.
+  const stalled = w.requests === 0 ? 1 : 0;
+  const nonOk = Math.max(w.failures, w.status) + w.connect + w.read + w.write + w.timeout + stalled;
   return {
     phase,
     window: [from, to],
     rate: (w.requests - Math.max(w.failures, w.status)) / secondsRun,
     requests: w.requests,
     nonOk,
-    errors: { status: w.status, judged: w.failures, connect: w.connect, read: w.read, write: w.write, timeout: w.timeout },
+    errors: { status: w.status, judged: w.failures, connect: w.connect, read: w.read, write: w.write, timeout: w.timeout, ...(stalled ? { noAnswerInWindow: 1 } : {}) },
     p50Ms: w.p50 / 1000,
     p99Ms: w.p99 / 1000,
     maxMs: w.max / 1000,
     serverPct: (100 * cpu) / ((to - from) / 1e6),
-    serverUsPerOp: (cpu * 1e6) / Math.max(1, w.requests),
+    serverUsPerOp: w.requests ? (cpu * 1e6) / w.requests : NaN,
     poolLeft: pool ? JSON.parse(pool.slice(5)) : null,
   };
 }
@@ -337,7 +339,7 @@ function summarise(results, phases) {
       p99Ms: median(rs.map((r) => r.p99Ms)),
       p50Ms: median(rs.map((r) => r.p50Ms)),
       serverPct: median(rs.map((r) => r.serverPct)),
-      serverUs: median(rs.map((r) => r.serverUsPerOp)),
+      serverUs: median(rs.map((r) => r.serverUsPerOp).filter(Number.isFinite)),
       nonOk: rs.reduce((a, r) => a + r.nonOk, 0),
     };
   }
@@ -351,7 +353,7 @@ function summarise(results, phases) {
       const d = results.find((r) => r.phase === den && r.round === round);
       if (!n || !d) continue;
       perRound.push(n.rate / d.rate);
-      cpuPerRound.push(d.serverUsPerOp / n.serverUsPerOp);
+      if (Number.isFinite(d.serverUsPerOp / n.serverUsPerOp)) cpuPerRound.push(d.serverUsPerOp / n.serverUsPerOp);
     }
     ratios[k] = {
       label, num, den, target, headline: median(perRound), interval: medianInterval(perRound), perRound,
