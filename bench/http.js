@@ -13,11 +13,12 @@
  *   introspect  POST /oauth2/introspect token=<access token>, HTTP Basic client credentials
  *   workers     the `refresh` phase against `serve --workers auto` (unpinned, wrk unpinned too)
  * Each target is a ratio of two phases of the same round (median over the rounds, 90 % percentile
- * bootstrap interval), with wrk's p99 latency at the measured rate.
+ * bootstrap interval), with wrk's p99 latency at the measured rate; each ratio is also given from the
+ * gateway's CPU per request, which the shared host disturbs less (it reports how busy others kept core 0).
  *
  * Options: --rounds N (5) --warmup S (1) --duration S (5) --threads N (2) --connections N (32)
  *          --no-workers (skip the workers phase)  --log-level L (info, the gateway's default)
- *          --profile (one more round on a fresh server under node --cpu-prof: top self time per phase)
+ *          --profile (one more round on fresh gateways under node --cpu-prof: top self time per phase)
  *          --quick (1 round, 1 s + 2 s)  --keep (keep the run directory's logs)
  *          --report FILE (bench/out/http-REPORT.md) --json FILE (headline figures, for bench/run.js)
  */
@@ -503,6 +504,9 @@ function complaints(file) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  // The gateways and CLI calls get only the settings below: a GATEWAY_DATABASE_URL or GATEWAY_CONFIG from the
+  // caller's shell would put the bench on another store or configuration.
+  for (const k of Object.keys(process.env)) if (k.startsWith('GATEWAY_')) delete process.env[k];
   preflightWrk();
   ensureServerBuilt(false);
   const phases = ['api', 'refresh', 'refresh1k', 'monogoto', 'edr', 'introspect', ...(o.workers ? ['workers'] : [])];
