@@ -109,7 +109,8 @@ function summaryRows(parts) {
   }
   const identity = parts.identity?.figures;
   if (identity) {
-    rows.push(['HTTP bridge', `password logins / raw argon2id hash rate (${fmt(identity.loginsPerSecond)} / ${fmt(identity.rawHashesPerSecond)} per s)`, identity.ratio, '≥ 0.85', verdict(identity.ratio, 0.85)]);
+    const p99 = Number.isFinite(identity.loginLatencyP99Ms) ? `, login p99 ${fmt(identity.loginLatencyP99Ms, 1)} ms` : '';
+    rows.push(['HTTP bridge', `password logins / raw argon2id hash rate (${fmt(identity.loginsPerSecond)} / ${fmt(identity.rawHashesPerSecond)} per s${p99})`, identity.ratio, '≥ 0.85', verdict(identity.ratio, 0.85)]);
     rows.push(['HTTP bridge', 'event loop delay p99 during password logins, ms', identity.loopDelayP99Ms, '< 20', verdict(identity.loopDelayP99Ms, 20, false)]);
   }
   const http = parts.http?.figures;
