@@ -17,7 +17,8 @@
  * gateway's CPU per request, which the shared host disturbs less (it reports how busy others kept core 0).
  *
  * Options: --rounds N (5) --warmup S (1) --duration S (5) --threads N (2) --connections N (32)
- *          --no-workers (skip the workers phase)  --log-level L (info, the gateway's default)
+ *          --phases api,refresh,… (a subset; all by default)  --no-workers (all but the workers phase)
+ *          --log-level L (info, the gateway's default)
  *          --profile (one more round on fresh gateways under node --cpu-prof: top self time per phase)
  *          --quick (1 round, 1 s + 2 s)  --keep (keep the run directory's logs)
  *          --report FILE (bench/out/http-REPORT.md) --json FILE (headline figures, for bench/run.js)
@@ -63,18 +64,24 @@ const PHASES = {
 };
 
 function parseArgs(argv) {
-  const o = { rounds: 5, warmup: 1, duration: 5, threads: 2, connections: 32, workers: true, logLevel: 'info', profile: false, keep: false, report: path.join(OUT, 'http-REPORT.md'), json: null };
+  const o = { phases: Object.keys(PHASES), rounds: 5, warmup: 1, duration: 5, threads: 2, connections: 32, workers: true, logLevel: 'info', profile: false, keep: false, report: path.join(OUT, 'http-REPORT.md'), json: null };
   parseOptions(argv, o, __filename, (a, take) => {
     if (a === '--quick') Object.assign(o, { rounds: 1, warmup: 1, duration: 2 });
     else if (a === '--threads') o.threads = Math.round(take.num());
     else if (a === '--connections') o.connections = Math.round(take.num());
     else if (a === '--no-workers') o.workers = false;
+    else if (a === '--phases') o.phases = take.next().split(',').filter(Boolean);
     else if (a === '--log-level') o.logLevel = take.next();
     else if (a === '--profile') o.profile = true;
     else if (a === '--keep') o.keep = true;
     else return false;
     return true;
   });
+  const unknown = o.phases.filter((p) => !PHASES[p]);
+  if (unknown.length || !o.phases.length) fail(`--phases takes a comma-separated list of ${Object.keys(PHASES).join(', ')}`);
+  // In the canonical order (the rounds alternate it), without workers when --no-workers.
+  o.phases = Object.keys(PHASES).filter((p) => o.phases.includes(p) && (p !== 'workers' || o.workers));
+  o.workers = o.phases.includes('workers');
   return o;
 }
 
@@ -509,7 +516,7 @@ async function main() {
   for (const k of Object.keys(process.env)) if (k.startsWith('GATEWAY_')) delete process.env[k];
   preflightWrk();
   ensureServerBuilt(false);
-  const phases = ['api', 'refresh', 'refresh1k', 'monogoto', 'edr', 'introspect', ...(o.workers ? ['workers'] : [])];
+  const { phases } = o;
   fs.mkdirSync(OUT, { recursive: true });
   for (const d of fs.readdirSync(OUT)) if (d.startsWith('http-run-')) fs.rmSync(path.join(OUT, d), { recursive: true, force: true });
   const dir = path.join(OUT, `http-run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -532,9 +539,11 @@ async function main() {
     const [first] = await ctx.client.many('datarhei', 1);
     ctx.reusable = first.refresh_token;
     fs.writeFileSync(ctx.tokenFiles.refresh, `${ctx.reusable}\n`);
-    const distinct = await ctx.client.many('datarhei', DISTINCT);
-    fs.writeFileSync(ctx.tokenFiles.refresh1k, distinct.map((t) => t.refresh_token).join('\n') + '\n');
-    for (const d of ['monogoto', 'edr']) await topUp(ctx, d, o);
+    if (phases.includes('refresh1k')) {
+      const distinct = await ctx.client.many('datarhei', DISTINCT);
+      fs.writeFileSync(ctx.tokenFiles.refresh1k, distinct.map((t) => t.refresh_token).join('\n') + '\n');
+    }
+    for (const d of ['monogoto', 'edr']) if (phases.includes(d)) await topUp(ctx, d, o);
     log(`tokens ready (${fmt((Date.now() - started) / 1000, 1)} s of logins)`);
     if (o.workers) {
       ctx.cluster = prepareGateway(dir, 'workers');
