@@ -19,6 +19,9 @@
  * Options: --rounds N (5) --warmup S (1) --duration S (5) --threads N (2) --connections N (32)
  *          --phases api,refresh,… (a subset; all by default)  --no-workers (all but the workers phase)
  *          --log-level L (info, the gateway's default)
+ *          --against DIR (a built checkout of other code, e.g. the commit before a change: every phase also
+ *                         runs against its gateways, next to this code's, and the report gives this / that
+ *                         per phase, each with its interval)
  *          --profile (one more round on fresh gateways under node --cpu-prof: top self time per phase)
  *          --quick (1 round, 1 s + 2 s)  --keep (keep the run directory's logs)
  *          --report FILE (bench/out/http-REPORT.md) --json FILE (headline figures, for bench/run.js)
@@ -29,8 +32,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { analyseProfile } = require('./profile');
 const {
-  ROOT, OUT, CLI, TENANT,
-  fail, log, have, ensureServerBuilt, parseOptions, cli, freePort, sleep, canConnect, monoUs, median, medianInterval, fmt, cpuSeconds, childrenOf, httpsAgent, request, sh,
+  ROOT, OUT, TENANT,
+  fail, log, have, ensureServerBuilt, parseOptions, freePort, sleep, canConnect, monoUs, median, medianInterval, fmt, cpuSeconds, childrenOf, httpsAgent, request, sh,
 } = require('./lib');
 
 const WRK = '/usr/bin/wrk';
@@ -71,12 +74,14 @@ function parseArgs(argv) {
     else if (a === '--connections') o.connections = Math.round(take.num());
     else if (a === '--no-workers') o.workers = false;
     else if (a === '--phases') o.phases = take.next().split(',').filter(Boolean);
+    else if (a === '--against') o.against = path.resolve(take.next());
     else if (a === '--log-level') o.logLevel = take.next();
     else if (a === '--profile') o.profile = true;
     else if (a === '--keep') o.keep = true;
     else return false;
     return true;
   });
+  if (o.against && !fs.existsSync(path.join(o.against, 'dist', 'cli', 'main.js'))) fail(`--against ${o.against}: no built dist/cli/main.js there (a checkout of the code to compare with, built, with its node_modules)`);
   const unknown = o.phases.filter((p) => !PHASES[p]);
   if (unknown.length || !o.phases.length) fail(`--phases takes a comma-separated list of ${Object.keys(PHASES).join(', ')}`);
   // In the canonical order (the rounds alternate it), without workers when --no-workers.
@@ -100,8 +105,8 @@ function preflightWrk() {
  * password cost here (none is measured in this part; bench/identity measures them), so the hashes
  * are cheap and the thousand-odd logins that make the tokens take seconds, not minutes.
  */
-function prepareGateway(dir, name) {
-  const g = { name, certDir: path.join(dir, `${name}-certs`), dataDir: path.join(dir, `${name}-data`) };
+function prepareGateway(dir, name, cliPath) {
+  const g = { name, cli: cliPath, certDir: path.join(dir, `${name}-certs`), dataDir: path.join(dir, `${name}-data`) };
   fs.mkdirSync(g.certDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(g.dataDir, { recursive: true, mode: 0o700 });
   g.env = {
@@ -112,12 +117,13 @@ function prepareGateway(dir, name) {
     GATEWAY_LOCKOUT_THRESHOLD: '1000',
     GATEWAY_INTROSPECTION_CLIENTS: `${CLIENT.id}:${CLIENT.secret}`,
   };
-  cli(['certs', 'init', '--out', g.certDir, '--data-dir', g.dataDir], g.env);
-  cli(['tenant', 'add', TENANT], g.env);
-  for (let i = 0; i < USERS; i++) {
-    const r = sh(process.execPath, [CLI, 'user', 'add', '--tenant', TENANT, `bench${i}`], { env: { ...process.env, ...g.env }, input: `${PASSWORD}\n` });
-    if (r.status !== 0) throw new Error(`user add bench${i} failed:\n${r.stderr}${r.stdout}`);
-  }
+  const run = (args, input) => {
+    const r = sh(process.execPath, [cliPath, ...args], { env: { ...process.env, ...g.env }, input });
+    if (r.status !== 0) throw new Error(`master-gateway ${args.join(' ')} failed (${cliPath}):\n${r.stderr}${r.stdout}`);
+  };
+  run(['certs', 'init', '--out', g.certDir, '--data-dir', g.dataDir]);
+  run(['tenant', 'add', TENANT]);
+  for (let i = 0; i < USERS; i++) run(['user', 'add', '--tenant', TENANT, `bench${i}`], `${PASSWORD}\n`);
   g.ca = fs.readFileSync(path.join(g.certDir, 'ca.crt'), 'utf8');
   return g;
 }
@@ -127,7 +133,7 @@ async function startGateway(g, o, { workers = 1, profileDir = null, logFile }) {
   g.httpPort = await freePort();
   const grpcPort = await freePort();
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const serve = [process.execPath, ...nodeArgs, CLI, 'serve', ...(workers === 1 ? [] : ['--workers', String(workers)])];
+  const serve = [process.execPath, ...nodeArgs, g.cli, 'serve', ...(workers === 1 ? [] : ['--workers', String(workers)])];
   const argv = workers === 1 ? ['taskset', '-c', '0', ...serve] : serve;
   const logFd = fs.openSync(logFile, 'a');
   const startMono = monoUs();
@@ -237,12 +243,12 @@ function client(g) {
  * Keeps each rotating dialect's file of unspent tokens at 2-3 pools' worth: wrk's rotate.lua leaves
  * the unspent ones in a file when it ends (requests in flight at the end lose theirs); a top-up logs in again.
  */
-async function topUp(ctx, dialect, o) {
-  const file = ctx.tokenFiles[dialect];
+async function topUp(side, dialect, o) {
+  const file = side.tokenFiles[dialect];
   const have = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
   const want = 2 * POOL_PER_THREAD * o.threads;
   if (have.length >= want) return;
-  const more = await ctx.client.many(dialect, want + POOL_PER_THREAD * o.threads - have.length);
+  const more = await side.client.many(dialect, want + POOL_PER_THREAD * o.threads - have.length);
   fs.writeFileSync(file, [...have, ...more].join('\n') + '\n');
 }
 
@@ -265,8 +271,8 @@ function runWrk(argv, timeoutMs) {
 }
 
 /** wrk's command line for one run of a phase (pinned to core 1 unless against the workers). */
-function wrkArgs(phase, seconds, o, ctx) {
-  const g = phase === 'workers' ? ctx.cluster : ctx.one;
+function wrkArgs(phase, seconds, o, side) {
+  const g = phase === 'workers' ? side.cluster : side.one;
   const url = `https://127.0.0.1:${g.httpPort}${PHASES[phase].path}`;
   const common = [WRK, `-t${o.threads}`, `-c${o.connections}`, `-d${seconds}s`, '--timeout', '5s'];
   const pin = phase === 'workers' ? [] : ['taskset', '-c', '1'];
@@ -275,16 +281,16 @@ function wrkArgs(phase, seconds, o, ctx) {
     case 'api':
       return script('get.lua');
     case 'refresh':
-      return script('bearer.lua', ctx.tokenFiles.refresh);
+      return script('bearer.lua', side.tokenFiles.refresh);
     case 'workers':
-      return script('bearer.lua', ctx.tokenFiles.workers);
+      return script('bearer.lua', side.tokenFiles.workers);
     case 'refresh1k':
-      return script('bearer.lua', ctx.tokenFiles.refresh1k);
+      return script('bearer.lua', side.tokenFiles.refresh1k);
     case 'monogoto':
     case 'edr':
-      return script('rotate.lua', ctx.tokenFiles[phase], String(o.threads), `${ctx.tokenFiles[phase]}.left`);
+      return script('rotate.lua', side.tokenFiles[phase], String(o.threads), `${side.tokenFiles[phase]}.left`);
     case 'introspect':
-      return script('introspect.lua', ctx.tokenFiles.access, `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`);
+      return script('introspect.lua', side.tokenFiles.access, `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`);
     default:
       throw new Error(phase);
   }
@@ -297,14 +303,14 @@ function core0Ticks() {
   return { busy: total - f[3] - f[4], total };
 }
 
-async function wrkOnce(phase, seconds, o, ctx) {
-  if (phase === 'monogoto' || phase === 'edr') await topUp(ctx, phase, o);
-  const g = phase === 'workers' ? ctx.clusterServer : ctx.server;
+async function wrkOnce(phase, seconds, o, side) {
+  if (phase === 'monogoto' || phase === 'edr') await topUp(side, phase, o);
+  const g = phase === 'workers' ? side.clusterServer : side.server;
   const pids = g.pids();
   const cpu0 = pids.map(cpuSeconds);
   const core0 = core0Ticks();
   const from = monoUs();
-  const r = await runWrk(wrkArgs(phase, seconds, o, ctx), (seconds + 60) * 1000);
+  const r = await runWrk(wrkArgs(phase, seconds, o, side), (seconds + 60) * 1000);
   const to = monoUs();
   const cpu = pids.map(cpuSeconds).reduce((a, c, i) => a + (c - cpu0[i]), 0);
   const core1 = core0Ticks();
@@ -312,7 +318,7 @@ async function wrkOnce(phase, seconds, o, ctx) {
   if (r.status !== 0 || !line) throw new Error(`wrk ${phase} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
   const w = JSON.parse(line.slice(6));
   const pool = r.stdout.split('\n').find((l) => l.startsWith('POOL '));
-  if (pool) fs.renameSync(`${ctx.tokenFiles[phase]}.left`, ctx.tokenFiles[phase]);
+  if (pool) fs.renameSync(`${side.tokenFiles[phase]}.left`, side.tokenFiles[phase]);
   const secondsRun = w.us / 1e6;
   // A script's own judgement (rotate, introspect) includes wrk's non-2xx count; others have only wrk's.
   // A window in which no answer completed (the server stalled for the whole window) is not a valid one either.
@@ -337,13 +343,13 @@ async function wrkOnce(phase, seconds, o, ctx) {
   };
 }
 
-async function runPhase(phase, o, ctx) {
-  if (phase === 'introspect') fs.writeFileSync(ctx.tokenFiles.access, `${await ctx.client.accessToken(ctx.reusable)}\n`);
+async function runPhase(phase, o, side) {
+  if (phase === 'introspect') fs.writeFileSync(side.tokenFiles.access, `${await side.client.accessToken(side.reusable)}\n`);
   if (o.warmup > 0) {
-    const w = await wrkOnce(phase, o.warmup, o, ctx);
+    const w = await wrkOnce(phase, o.warmup, o, side);
     if (w.nonOk) log(`warm-up ${phase}: ${w.nonOk} non-OK answers ${JSON.stringify(w.errors)}`);
   }
-  return wrkOnce(phase, o.duration, o, ctx);
+  return wrkOnce(phase, o.duration, o, side);
 }
 
 // ---------------------------------------------------------------- summary and report
@@ -385,7 +391,7 @@ function summarise(results, phases) {
   return { by, ratios };
 }
 
-function writeReport(o, facts, results, summary, profile, phases) {
+function writeReport(o, facts, results, summary, profile, phases, against) {
   const { by, ratios } = summary;
   const L = [];
   const valid = phases.every((p) => by[p].nonOk === 0);
@@ -401,6 +407,16 @@ function writeReport(o, facts, results, summary, profile, phases) {
   if (ratios.workers) L.push('', `With \`--workers auto\` the refresh rate is ${fmt(by.workers.rate)} req/s, ${fmt(by.workers.rate / 16300, by.workers.rate < 1630 ? 3 : 2)}× the 16,300/s datarhei Core v16.15 (Go) served on this machine kind (issue 13; not measured here).`);
   L.push('', valid ? 'Valid run: every answer in the measured windows was OK (rotating refreshes: 200 with a next token; introspection: 200 with `"active":true`).' : '**INVALID RUN: some answers in the measured windows were not OK (see the table per round).**');
   L.push('', 'Each ratio is the median of its per-round ratios (both phases of a round run within a minute or two of each other, the order alternating between rounds); the interval is a 90 % percentile bootstrap over the rounds. The last column divides the baseline\'s server CPU per request by the numerator\'s: what the rate ratio would be with the server saturating its core in both phases, less sensitive to CPU the shared host takes away (for `workers` it compares CPU per request of the one process with that of all the worker processes together: 1.0 = no extra cost per request from running several). Password logins against the raw argon2id rate, with the event loop\'s p99 delay, are measured by the identity part (bench/identity).', '');
+  if (against) {
+    L.push(`## This code against ${o.against}`, '');
+    L.push(`Every phase also ran against gateways of the checkout at ${o.against} (same settings, its own certificates, data and tokens), right before or after this code's window in every round (which went first alternating by round). Each figure is this code over that code: the median of the per-round ratios with its 90 % interval; above 1 this code is faster.`, '');
+    L.push('| phase | rate ratio | from server CPU per request | req/s, this / that | p99 ms, this / that |', '|---|---:|---:|---:|---:|');
+    for (const [p, c] of Object.entries(against)) {
+      const iv = (x) => (Number.isFinite(x[0]) ? ` (${fmt(x[0], 2)}–${fmt(x[1], 2)})` : '');
+      L.push(`| ${PHASES[p].title} | **${fmt(c.rate, 2)}**${iv(c.interval)} | ${fmt(c.cpu, 2)}${iv(c.cpuInterval)} | ${fmt(c.thisRate)} / ${fmt(c.thatRate)} | ${fmt(c.thisP99Ms, 1)} / ${fmt(c.thatP99Ms, 1)} |`);
+    }
+    L.push('');
+  }
   L.push('## Per phase (medians over the rounds)', '');
   L.push('| phase | req/s | min – max | p50 ms | p99 ms | server CPU | others on core 0 | server CPU / request | non-OK |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const p of phases) {
@@ -509,6 +525,121 @@ function complaints(file) {
   return out;
 }
 
+/**
+ * One code under test: its one-process gateway (and `--workers auto` gateway), their tokens and their
+ * client. `this` runs bin/ of this checkout; with --against, `that` runs the other checkout's.
+ */
+function newSide(dir, name, root) {
+  const prefix = name === 'this' ? '' : `${name}-`;
+  return {
+    name,
+    root,
+    cli: path.join(root, 'bin', 'master-gateway.js'),
+    prefix,
+    tokenFiles: Object.fromEntries(['refresh', 'refresh1k', 'monogoto', 'edr', 'access', 'workers'].map((k) => [k, path.join(dir, `${prefix}tokens-${k}.txt`)])),
+  };
+}
+
+/** Certificates, data, users, the running gateways and the tokens every phase needs. */
+async function prepareSide(side, o, dir, logs) {
+  const { phases } = o;
+  side.one = prepareGateway(dir, `${side.prefix}one`, side.cli);
+  side.server = await startGateway(side.one, o, { logFile: path.join(dir, `${side.prefix}one.log`) });
+  logs.push(side.server.logFile);
+  log(`${side.name}: one process pid ${side.server.pid}, https://127.0.0.1:${side.one.httpPort} (core 0; wrk on core 1), ${path.relative(ROOT, side.cli) || side.cli}`);
+  side.client = client(side.one);
+  const started = Date.now();
+  const [first] = await side.client.many('datarhei', 1);
+  side.reusable = first.refresh_token;
+  fs.writeFileSync(side.tokenFiles.refresh, `${side.reusable}\n`);
+  if (phases.includes('refresh1k')) {
+    const distinct = await side.client.many('datarhei', DISTINCT);
+    fs.writeFileSync(side.tokenFiles.refresh1k, distinct.map((t) => t.refresh_token).join('\n') + '\n');
+  }
+  for (const d of ['monogoto', 'edr']) if (phases.includes(d)) await topUp(side, d, o);
+  log(`${side.name}: tokens ready (${fmt((Date.now() - started) / 1000, 1)} s of logins)`);
+  if (o.workers) {
+    side.cluster = prepareGateway(dir, `${side.prefix}workers`, side.cli);
+    side.clusterServer = await startGateway(side.cluster, o, { workers: 'auto', logFile: path.join(dir, `${side.prefix}workers.log`) });
+    logs.push(side.clusterServer.logFile);
+    const c = client(side.cluster);
+    fs.writeFileSync(side.tokenFiles.workers, `${(await c.many('datarhei', 1))[0].refresh_token}\n`);
+    c.close();
+    log(`${side.name}: workers auto, primary pid ${side.clusterServer.pid} (unpinned), https://127.0.0.1:${side.cluster.httpPort}`);
+  }
+}
+
+async function stopSide(side) {
+  for (const s of [side.server, side.clusterServer]) if (s && !s.exited()) await s.stop().catch((e) => log(String(e)));
+}
+
+/** The profiled round (this code only): fresh gateways under --cpu-prof, one window per phase. */
+async function profileRound(side, o, dir, logs) {
+  const { phases } = o;
+  const profDir = path.join(dir, 'prof');
+  fs.mkdirSync(profDir);
+  side.server = await startGateway(side.one, o, { profileDir: profDir, logFile: path.join(dir, 'one-profiled.log') });
+  logs.push(side.server.logFile);
+  side.client.close();
+  side.client = client(side.one);
+  log(`profiled round: pid ${side.server.pid} under --cpu-prof`);
+  const windows = [];
+  for (const phase of phases.filter((p) => p !== 'workers')) {
+    const r = await runPhase(phase, o, side);
+    windows.push({ phase, from: r.window[0], to: r.window[1] });
+    log(`profiled ${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s`);
+  }
+  await side.server.stop();
+  let profile = null;
+  const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  if (file) {
+    profile = analyseProfile(path.join(profDir, file), windows, side.server.startMono);
+    profile.callers = nativeCallers(path.join(profDir, file), windows);
+  } else log('no .cpuprofile was written');
+  if (o.workers && profile) {
+    // Cluster workers inherit the primary's --cpu-prof: one profile per process; the busiest in the window is shown.
+    const workersDir = path.join(dir, 'prof-workers');
+    fs.mkdirSync(workersDir);
+    side.clusterServer = await startGateway(side.cluster, o, { workers: 'auto', profileDir: workersDir, logFile: path.join(dir, 'workers-profiled.log') });
+    logs.push(side.clusterServer.logFile);
+    const r = await runPhase('workers', o, side);
+    log(`profiled workers    ${fmt(r.rate).padStart(7)} req/s`);
+    await side.clusterServer.stop();
+    const ws = [{ phase: 'workers', from: r.window[0], to: r.window[1] }];
+    const each = fs.readdirSync(workersDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => ({ file: path.join(workersDir, f), p: analyseProfile(path.join(workersDir, f), ws, side.clusterServer.startMono) }));
+    const busiest = each.filter((x) => x.p.phases.workers).sort((a, b) => b.p.phases.workers.jsSamples - a.p.phases.workers.jsSamples)[0];
+    if (busiest) {
+      profile.phases.workers = busiest.p.phases.workers;
+      profile.callers.workers = nativeCallers(busiest.file, ws).workers;
+      profile.workersNote = `The workers phase: ${each.length} profiles (the primary and each worker); shown is the busiest process in the window (${busiest.p.phases.workers.jsSamples} samples with JavaScript; the others ${each.filter((x) => x !== busiest).map((x) => x.p.phases.workers?.jsSamples ?? 0).join(', ')}).`;
+    } else log('no profile of the workers phase');
+  }
+  return profile;
+}
+
+/** With --against: per phase, this code's rate (and CPU per request) over the other code's, round by round. */
+function compareSides(results, phases) {
+  const out = {};
+  for (const phase of phases) {
+    const rate = [];
+    const cpu = [];
+    for (const round of [...new Set(results.map((r) => r.round))]) {
+      const a = results.find((r) => r.side === 'this' && r.phase === phase && r.round === round);
+      const b = results.find((r) => r.side === 'that' && r.phase === phase && r.round === round);
+      if (!a || !b) continue;
+      rate.push(a.rate / b.rate);
+      if (Number.isFinite(b.serverUsPerOp / a.serverUsPerOp)) cpu.push(b.serverUsPerOp / a.serverUsPerOp);
+    }
+    const of = (side) => results.filter((r) => r.side === side && r.phase === phase);
+    out[phase] = {
+      rate: median(rate), interval: medianInterval(rate), cpu: median(cpu), cpuInterval: medianInterval(cpu),
+      thisRate: median(of('this').map((r) => r.rate)), thatRate: median(of('that').map((r) => r.rate)),
+      thisP99Ms: median(of('this').map((r) => r.p99Ms)), thatP99Ms: median(of('that').map((r) => r.p99Ms)),
+    };
+  }
+  return out;
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   // The gateways and CLI calls get only the settings below: a GATEWAY_DATABASE_URL or GATEWAY_CONFIG from the
@@ -522,110 +653,54 @@ async function main() {
   const dir = path.join(OUT, `http-run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   log(`run dir ${path.relative(ROOT, dir)}`);
-  const ctx = { tokenFiles: Object.fromEntries(['refresh', 'refresh1k', 'monogoto', 'edr', 'access', 'workers'].map((k) => [k, path.join(dir, `tokens-${k}.txt`)])) };
-  ctx.one = prepareGateway(dir, 'one');
+  const sides = [newSide(dir, 'this', ROOT), ...(o.against ? [newSide(dir, 'that', o.against)] : [])];
+  const [self] = sides;
   const logs = [];
-  const stopAll = async () => {
-    for (const s of [ctx.server, ctx.clusterServer]) if (s && !s.exited()) await s.stop().catch((e) => log(String(e)));
-  };
   const results = [];
   let profile = null;
   try {
-    ctx.server = await startGateway(ctx.one, o, { logFile: path.join(dir, 'one.log') });
-    logs.push(ctx.server.logFile);
-    log(`one process: pid ${ctx.server.pid}, https://127.0.0.1:${ctx.one.httpPort} (core 0); wrk on core 1`);
-    ctx.client = client(ctx.one);
-    const started = Date.now();
-    const [first] = await ctx.client.many('datarhei', 1);
-    ctx.reusable = first.refresh_token;
-    fs.writeFileSync(ctx.tokenFiles.refresh, `${ctx.reusable}\n`);
-    if (phases.includes('refresh1k')) {
-      const distinct = await ctx.client.many('datarhei', DISTINCT);
-      fs.writeFileSync(ctx.tokenFiles.refresh1k, distinct.map((t) => t.refresh_token).join('\n') + '\n');
-    }
-    for (const d of ['monogoto', 'edr']) if (phases.includes(d)) await topUp(ctx, d, o);
-    log(`tokens ready (${fmt((Date.now() - started) / 1000, 1)} s of logins)`);
-    if (o.workers) {
-      ctx.cluster = prepareGateway(dir, 'workers');
-      ctx.clusterServer = await startGateway(ctx.cluster, o, { workers: 'auto', logFile: path.join(dir, 'workers.log') });
-      logs.push(ctx.clusterServer.logFile);
-      const c = client(ctx.cluster);
-      fs.writeFileSync(ctx.tokenFiles.workers, `${(await c.many('datarhei', 1))[0].refresh_token}\n`);
-      c.close();
-      log(`workers auto: primary pid ${ctx.clusterServer.pid} (unpinned), https://127.0.0.1:${ctx.cluster.httpPort}`);
-    }
+    for (const side of sides) await prepareSide(side, o, dir, logs);
     for (let round = 1; round <= o.rounds; round++) {
       const order = round % 2 ? phases : [...phases].reverse();
+      // With --against, each phase runs on both codes back to back, which goes first alternating by round.
+      const sideOrder = round % 2 ? sides : [...sides].reverse();
       for (const phase of order) {
-        for (const s of [ctx.server, ctx.clusterServer]) if (s?.exited()) throw new Error(`a gateway exited during the run: ${JSON.stringify(s.exited())} (log ${s.logFile})`);
-        const r = { round, ...(await runPhase(phase, o, ctx)) };
-        results.push(r);
-        log(`round ${round} ${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s  p99 ${fmt(r.p99Ms, 1)} ms  server ${fmt(r.serverPct)}%  others on core 0 ${fmt(r.othersOnCore0Pct)}%  non-OK ${r.nonOk}`);
+        for (const side of sideOrder) {
+          for (const s of [side.server, side.clusterServer]) if (s?.exited()) throw new Error(`a gateway exited during the run: ${JSON.stringify(s.exited())} (log ${s.logFile})`);
+          const r = { round, side: side.name, ...(await runPhase(phase, o, side)) };
+          results.push(r);
+          log(`round ${round} ${sides.length > 1 ? `${side.name} ` : ''}${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s  p99 ${fmt(r.p99Ms, 1)} ms  server ${fmt(r.serverPct)}%  others on core 0 ${fmt(r.othersOnCore0Pct)}%  non-OK ${r.nonOk}`);
+        }
       }
     }
-    await stopAll();
-    if (o.profile) {
-      const profDir = path.join(dir, 'prof');
-      fs.mkdirSync(profDir);
-      ctx.server = await startGateway(ctx.one, o, { profileDir: profDir, logFile: path.join(dir, 'one-profiled.log') });
-      logs.push(ctx.server.logFile);
-      ctx.client.close();
-      ctx.client = client(ctx.one);
-      log(`profiled round: pid ${ctx.server.pid} under --cpu-prof`);
-      const windows = [];
-      for (const phase of phases.filter((p) => p !== 'workers')) {
-        const r = await runPhase(phase, o, ctx);
-        windows.push({ phase, from: r.window[0], to: r.window[1] });
-        log(`profiled ${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s`);
-      }
-      const startMono = ctx.server.startMono;
-      await ctx.server.stop();
-      const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file) {
-        profile = analyseProfile(path.join(profDir, file), windows, startMono);
-        profile.callers = nativeCallers(path.join(profDir, file), windows);
-      }
-      else log('no .cpuprofile was written');
-      if (o.workers && profile) {
-        // Cluster workers inherit the primary's --cpu-prof: one profile per process; the busiest in the window is shown.
-        const workersDir = path.join(dir, 'prof-workers');
-        fs.mkdirSync(workersDir);
-        ctx.clusterServer = await startGateway(ctx.cluster, o, { workers: 'auto', profileDir: workersDir, logFile: path.join(dir, 'workers-profiled.log') });
-        logs.push(ctx.clusterServer.logFile);
-        const r = await runPhase('workers', o, ctx);
-        log(`profiled workers    ${fmt(r.rate).padStart(7)} req/s`);
-        const startMono = ctx.clusterServer.startMono;
-        await ctx.clusterServer.stop();
-        const windows = [{ phase: 'workers', from: r.window[0], to: r.window[1] }];
-        const each = fs.readdirSync(workersDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => ({ file: path.join(workersDir, f), p: analyseProfile(path.join(workersDir, f), windows, startMono) }));
-        const busiest = each.filter((x) => x.p.phases.workers).sort((a, b) => b.p.phases.workers.jsSamples - a.p.phases.workers.jsSamples)[0];
-        if (busiest) {
-          profile.phases.workers = busiest.p.phases.workers;
-          profile.callers.workers = nativeCallers(busiest.file, windows).workers;
-          profile.workersNote = `The workers phase: ${each.length} profiles (the primary and each worker); shown is the busiest process in the window (${busiest.p.phases.workers.jsSamples} samples with JavaScript; the others ${each.filter((x) => x !== busiest).map((x) => x.p.phases.workers?.jsSamples ?? 0).join(', ')}).`;
-        } else log('no profile of the workers phase');
-      }
-    }
+    for (const side of sides) await stopSide(side);
+    if (o.profile) profile = await profileRound(self, o, dir, logs);
   } finally {
-    ctx.client?.close();
-    await stopAll();
+    for (const side of sides) {
+      side.client?.close();
+      await stopSide(side);
+    }
   }
 
-  const summary = summarise(results, phases);
+  const mine = results.filter((r) => r.side === 'this');
+  const summary = summarise(mine, phases);
+  const against = o.against ? compareSides(results, phases) : null;
   const f = facts();
-  writeReport(o, f, results, summary, profile, phases);
-  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ facts: f, options: o, phases, results, summary, profile }, null, 2));
+  writeReport(o, f, mine, summary, profile, phases, against);
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ facts: f, options: o, phases, results, summary, against, profile }, null, 2));
   const serverComplaints = logs.flatMap(complaints);
   if (serverComplaints.length) log(`server logs: ${serverComplaints.length} line(s) at warn or above, e.g.\n  ${[...new Set(serverComplaints)].slice(0, 3).join('\n  ')}`);
   if (!o.keep) for (const file of logs) fs.rmSync(file, { force: true }); // the access log is large
-  if (o.json) {
-    const { by, ratios } = summary;
-    fs.writeFileSync(o.json, JSON.stringify({ valid: phases.every((p) => by[p].nonOk === 0), rates: by, ratios }, null, 2));
-  }
+  const valid = results.every((r) => r.nonOk === 0);
   const { by, ratios } = summary;
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ valid, rates: by, ratios, against }, null, 2));
   const lines = [''];
   for (const p of phases) lines.push(`${p.padEnd(10)} ${fmt(by[p].rate).padStart(7)} req/s  p99 ${fmt(by[p].p99Ms, 1).padStart(6)} ms  server ${fmt(by[p].serverPct)}%  ${fmt(by[p].serverUs, 1)} µs/req  non-OK ${by[p].nonOk}`);
   for (const r of Object.values(ratios)) lines.push(`  ${r.label}: ${fmt(r.headline, 2)} (90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)}; target >= ${r.target}; from server CPU ${fmt(r.cpu, 2)}, ${fmt(r.cpuInterval[0], 2)}–${fmt(r.cpuInterval[1], 2)})`);
+  if (against) {
+    lines.push('', `this code / ${o.against} (rates; from server CPU per request):`);
+    for (const [p, c] of Object.entries(against)) lines.push(`  ${p.padEnd(10)} ${fmt(c.rate, 2)} (${fmt(c.interval[0], 2)}–${fmt(c.interval[1], 2)}); ${fmt(c.cpu, 2)} (${fmt(c.cpuInterval[0], 2)}–${fmt(c.cpuInterval[1], 2)})   ${fmt(c.thisRate)} vs ${fmt(c.thatRate)} req/s`);
+  }
   if (profile) {
     for (const p of phases) {
       const ph = profile.phases[p];
@@ -639,7 +714,7 @@ async function main() {
   }
   lines.push(`report: ${path.relative(process.cwd(), o.report)}`, '');
   process.stdout.write(lines.join('\n'));
-  if (phases.some((p) => by[p].nonOk > 0)) process.exitCode = 1;
+  if (!valid) process.exitCode = 1;
 }
 
 main().catch((err) => {
