@@ -1,5 +1,6 @@
 -- GET of the URL's path with `Authorization: Bearer <token>`, the tokens taken round-robin from the
--- file given as the first argument (one per line; one line = one reusable token).
+-- file given as the first argument (one per line; one line = one reusable token). Made for datarhei's
+-- refresh: an answer counts only when it is 200 and carries an access_token.
 -- Usage: wrk ... -s bearer.lua https://host:port/api/login/refresh -- tokens.txt
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
@@ -17,6 +18,11 @@ end
 function request()
   next_one = next_one % #requests + 1
   return requests[next_one]
+end
+
+-- A refresh counts only with a new access token in its answer.
+function response(status, headers, body)
+  if status ~= 200 or not body:find('"access_token":"', 1, true) then failures = failures + 1 end
 end
 
 function done(summary, latency)
