@@ -303,17 +303,30 @@ function core0Ticks() {
   return { busy: total - f[3] - f[4], total };
 }
 
+/** The main thread's time on a CPU and waiting in a run queue for one, in ns (/proc/PID/task/PID/schedstat). */
+function mainThreadSched(pid) {
+  try {
+    const [onCpu, waiting] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { onCpu, waiting };
+  } catch {
+    return { onCpu: NaN, waiting: NaN };
+  }
+}
+
 async function wrkOnce(phase, seconds, o, side) {
   if (phase === 'monogoto' || phase === 'edr') await topUp(side, phase, o);
   const g = phase === 'workers' ? side.clusterServer : side.server;
   const pids = g.pids();
   const cpu0 = pids.map(cpuSeconds);
   const core0 = core0Ticks();
+  const sched0 = mainThreadSched(g.pid);
   const from = monoUs();
   const r = await runWrk(wrkArgs(phase, seconds, o, side), (seconds + 60) * 1000);
   const to = monoUs();
   const cpu = pids.map(cpuSeconds).reduce((a, c, i) => a + (c - cpu0[i]), 0);
   const core1 = core0Ticks();
+  const sched1 = mainThreadSched(g.pid);
+  const wallNs = (to - from) * 1000;
   const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
   if (r.status !== 0 || !line) throw new Error(`wrk ${phase} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
   const w = JSON.parse(line.slice(6));
@@ -339,6 +352,10 @@ async function wrkOnce(phase, seconds, o, side) {
     // (meaningful for the pinned one-process gateway; the workers run on both cores).
     othersOnCore0Pct: Math.max(0, (100 * ((core1.busy - core0.busy) / 100 - (phase === 'workers' ? 0 : cpu))) / ((to - from) / 1e6)),
     serverUsPerOp: w.requests ? (cpu * 1e6) / w.requests : NaN,
+    // The one process's main thread (the event loop): on a CPU, runnable but waiting for one (the host's
+    // other processes), and the rest: blocked in a system call (disk) or idle, waiting for requests.
+    loopOnCpuPct: phase === 'workers' ? NaN : (100 * (sched1.onCpu - sched0.onCpu)) / wallNs,
+    loopWaitingPct: phase === 'workers' ? NaN : (100 * (sched1.waiting - sched0.waiting)) / wallNs,
     poolLeft: pool ? JSON.parse(pool.slice(5)) : null,
   };
 }
@@ -367,6 +384,8 @@ function summarise(results, phases) {
       serverPct: median(rs.map((r) => r.serverPct)),
       serverUs: median(rs.map((r) => r.serverUsPerOp).filter(Number.isFinite)),
       othersPct: median(rs.map((r) => r.othersOnCore0Pct)),
+      loopOnCpuPct: median(rs.map((r) => r.loopOnCpuPct)),
+      loopWaitingPct: median(rs.map((r) => r.loopWaitingPct)),
       nonOk: rs.reduce((a, r) => a + r.nonOk, 0),
     };
   }
@@ -418,14 +437,15 @@ function writeReport(o, facts, results, summary, profile, phases, against) {
     L.push('');
   }
   L.push('## Per phase (medians over the rounds)', '');
-  L.push('| phase | req/s | min – max | p50 ms | p99 ms | server CPU | others on core 0 | server CPU / request | non-OK |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push('| phase | req/s | min – max | p50 ms | p99 ms | server CPU | others on core 0 | event loop thread: on CPU / waiting for a CPU / blocked or idle | server CPU / request | non-OK |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const loop = (x) => (Number.isFinite(x.loopOnCpuPct) ? `${fmt(x.loopOnCpuPct)} / ${fmt(x.loopWaitingPct)} / ${fmt(Math.max(0, 100 - x.loopOnCpuPct - x.loopWaitingPct))} %` : '');
   for (const p of phases) {
     const b = by[p];
-    L.push(`| ${PHASES[p].title} | ${fmt(b.rate)} | ${fmt(b.min)} – ${fmt(b.max)} | ${fmt(b.p50Ms, 2)} | ${fmt(b.p99Ms, 2)} | ${fmt(b.serverPct)} % | ${p === 'workers' ? '' : `${fmt(b.othersPct)} %`} | ${fmt(b.serverUs, 1)} µs | ${b.nonOk} |`);
+    L.push(`| ${PHASES[p].title} | ${fmt(b.rate)} | ${fmt(b.min)} – ${fmt(b.max)} | ${fmt(b.p50Ms, 2)} | ${fmt(b.p99Ms, 2)} | ${fmt(b.serverPct)} % | ${p === 'workers' ? '' : `${fmt(b.othersPct)} %`} | ${loop(b)} | ${fmt(b.serverUs, 1)} µs | ${b.nonOk} |`);
   }
-  L.push('', 'Server CPU is the gateway\'s user + system time (all its processes, /proc/PID/stat) over the wrk run, in % of one core; one process is pinned to core 0, so near 100 % means the server was the limit. "Others on core 0" is core 0\'s busy time (/proc/stat) not charged to the gateway: other processes of the shared host competing with the pinned server (high values mean the rates measure the host, not the gateway; the CPU-per-request ratios hold up better).', '');
-  L.push('### Every round', '', '| round | phase | req/s | p99 ms | server CPU | others on core 0 | server CPU / request | non-OK |', '|---:|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of results) L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.serverPct)} % | ${r.phase === 'workers' ? '' : `${fmt(r.othersOnCore0Pct)} %`} | ${fmt(r.serverUsPerOp, 1)} µs | ${r.nonOk}${r.nonOk ? ` ${JSON.stringify(r.errors)}` : ''} |`);
+  L.push('', 'Server CPU is the gateway\'s user + system time (all its processes, /proc/PID/stat) over the wrk run, in % of one core; one process is pinned to core 0, so near 100 % means the server was the limit. "Others on core 0" is core 0\'s busy time (/proc/stat) not charged to the gateway: other processes of the shared host competing with the pinned server (high values mean the rates measure the host, not the gateway; the CPU-per-request ratios hold up better). The event loop thread\'s time (/proc/PID/task/PID/schedstat) splits each window three ways: running, runnable but waiting for the CPU (the host\'s other processes), and neither: blocked in a system call (e.g. the disk) or idle for want of requests. With 32 connections always waiting for an answer, a large third part means the server waits on something other than the CPU.', '');
+  L.push('### Every round', '', '| round | phase | req/s | p99 ms | server CPU | others on core 0 | event loop: on CPU / waiting / blocked or idle | server CPU / request | non-OK |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.serverPct)} % | ${r.phase === 'workers' ? '' : `${fmt(r.othersOnCore0Pct)} %`} | ${loop(r)} | ${fmt(r.serverUsPerOp, 1)} µs | ${r.nonOk}${r.nonOk ? ` ${JSON.stringify(r.errors)}` : ''} |`);
   L.push('', '## Setup', '');
   L.push(`- ${o.rounds} round(s); each phase ${o.warmup} s of warm-up (a separate wrk run) then ${o.duration} s measured; odd rounds run the phases in the order ${phases.join(', ')}, even rounds in the reverse order.`);
   L.push(`- wrk \`-t${o.threads} -c${o.connections}\`, HTTPS (TLS 1.3, kept-alive connections; wrk does not check the certificate), one request in flight per connection; its p99 is the latency at the rate it measured (closed loop).`);
@@ -670,7 +690,7 @@ async function main() {
           for (const s of [side.server, side.clusterServer]) if (s?.exited()) throw new Error(`a gateway exited during the run: ${JSON.stringify(s.exited())} (log ${s.logFile})`);
           const r = { round, side: side.name, ...(await runPhase(phase, o, side)) };
           results.push(r);
-          log(`round ${round} ${sides.length > 1 ? `${side.name} ` : ''}${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s  p99 ${fmt(r.p99Ms, 1)} ms  server ${fmt(r.serverPct)}%  others on core 0 ${fmt(r.othersOnCore0Pct)}%  non-OK ${r.nonOk}`);
+          log(`round ${round} ${sides.length > 1 ? `${side.name} ` : ''}${phase.padEnd(10)} ${fmt(r.rate).padStart(7)} req/s  p99 ${fmt(r.p99Ms, 1)} ms  server ${fmt(r.serverPct)}%  others on core 0 ${fmt(r.othersOnCore0Pct)}%  loop cpu/wait ${fmt(r.loopOnCpuPct)}/${fmt(r.loopWaitingPct)}%  non-OK ${r.nonOk}`);
         }
       }
     }
