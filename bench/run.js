@@ -9,10 +9,12 @@
  *   workers   bench/workers.js        warm Logins, `serve --workers 2` against `--workers 1`
  *   identity  bench/identity/run.js   HTTP bridge: password logins against the raw argon2id rate,
  *                                     event loop delay, refresh calls
+ *   http      bench/http.js           HTTP bridge under wrk: refresh (reusable, 1,000 tokens, rotating),
+ *                                     introspection and `serve --workers auto` against GET /api
  *   scale     bench/scale/run.js      memory and latency with 100k tenants, 100k revoked tokens and
  *                                     1M refresh tokens against 100 tenants
  *
- * Options: --only grpc,workers,identity,scale (all)   --quick (short runs, for a smoke test)
+ * Options: --only grpc,workers,identity,http,scale (all)   --quick (short runs, for a smoke test)
  *          --reuse bench/out/all-XXXX   (the parts not run now are taken from that earlier run;
  *                                        --only none --reuse DIR rewrites the report from DIR alone)
  *          --report FILE (bench/REPORT.md)   anything after `--` goes to bench/grpc.js
@@ -23,7 +25,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { BENCH, ROOT, OUT, fail, log, fmt, ensureServerBuilt, sh } = require('./lib');
 
-const PARTS = ['grpc', 'workers', 'identity', 'scale'];
+const PARTS = ['grpc', 'workers', 'identity', 'http', 'scale'];
 
 function parseArgs(argv) {
   const o = { only: PARTS, quick: false, reuse: null, report: path.join(BENCH, 'REPORT.md'), grpcArgs: [] };
@@ -57,6 +59,8 @@ function runPart(part, o, dir) {
     grpc: [[path.join(BENCH, 'grpc.js'), ...quick, '--report', report, '--json', json, ...o.grpcArgs], {}],
     workers: [[path.join(BENCH, 'workers.js'), ...quick, '--report', report, '--json', json], {}],
     identity: [[path.join(BENCH, 'identity', 'run.js')], o.quick ? { BENCH_SECONDS: '3', BENCH_ROUNDS: '1' } : {}],
+    // Issue 13 asks for the profile with the figures: one more (unmeasured) round under --cpu-prof, ~1.5 min.
+    http: [[path.join(BENCH, 'http.js'), ...(o.quick ? quick : ['--profile']), '--report', report, '--json', json], {}],
     scale: [['--expose-gc', path.join(BENCH, 'scale', 'run.js')], o.quick ? { SCALE: '0.05' } : {}],
   };
   const [args, env] = commands[part];
@@ -106,8 +110,19 @@ function summaryRows(parts) {
   }
   const identity = parts.identity?.figures;
   if (identity) {
-    rows.push(['HTTP bridge', `password logins / raw argon2id hash rate (${fmt(identity.loginsPerSecond)} / ${fmt(identity.rawHashesPerSecond)} per s)`, identity.ratio, '', '']);
+    const p99 = Number.isFinite(identity.loginLatencyP99Ms) ? `, login p99 ${fmt(identity.loginLatencyP99Ms, 1)} ms` : '';
+    rows.push(['HTTP bridge', `password logins / raw argon2id hash rate (${fmt(identity.loginsPerSecond)} / ${fmt(identity.rawHashesPerSecond)} per s${p99})`, identity.ratio, '≥ 0.85', verdict(identity.ratio, 0.85)]);
     rows.push(['HTTP bridge', 'event loop delay p99 during password logins, ms', identity.loopDelayP99Ms, '< 20', verdict(identity.loopDelayP99Ms, 20, false)]);
+  }
+  const http = parts.http?.figures;
+  if (http) {
+    // Issue 13's targets: each a ratio of two wrk phases of the same rounds, with the numerator's p99 at its rate.
+    for (const r of Object.values(http.ratios)) {
+      const within = Number.isFinite(r.interval?.[0]) ? `; 90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)} over ${r.perRound.length} rounds` : '';
+      // The host can starve the pinned server unevenly between phases; the ratio of server CPU per request is steadier.
+      const cpu = Number.isFinite(r.cpu) ? `; from server CPU per request ${fmt(r.cpu, 2)}` : '';
+      rows.push(['HTTP bridge', `${r.label} (${fmt(http.rates[r.num].rate)} / ${fmt(http.rates[r.den].rate)} req/s, p99 ${fmt(http.rates[r.num].p99Ms, 1)} ms${within}${cpu})`, r.headline, `≥ ${r.target}`, verdict(r.headline, r.target)]);
+    }
   }
   const scale = parts.scale?.figures;
   if (scale) {

@@ -1,6 +1,6 @@
 // Load generator for the identity benchmark, in its own process: keeps `concurrency` requests in
 // flight against one URL for `seconds` over keep-alive HTTPS connections, then prints
-// {ok, failed, statuses, seconds} as JSON on stdout.
+// {ok, failed, statuses, seconds, p50Ms, p99Ms} as JSON on stdout (latency of the OK answers).
 'use strict';
 const https = require('node:https');
 
@@ -11,10 +11,12 @@ const agent = new https.Agent({ ca, keepAlive: true, maxSockets: concurrency });
 const statuses = {};
 let ok = 0;
 let failed = 0;
+const latencies = [];
 const deadline = Date.now() + seconds * 1000;
 
 function once() {
   const body = bodies.length ? bodies[next++ % bodies.length] : undefined;
+  const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const headers = {};
     if (body) headers['content-type'] = 'application/json';
@@ -23,8 +25,10 @@ function once() {
       res.resume();
       res.on('end', () => {
         statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
-        if (res.statusCode === 200) ok++;
-        else failed++;
+        if (res.statusCode === 200) {
+          ok++;
+          latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        } else failed++;
         resolve();
       });
     });
@@ -43,6 +47,8 @@ async function worker() {
 const started = process.hrtime.bigint();
 Promise.all(Array.from({ length: concurrency }, worker)).then(() => {
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(JSON.stringify({ ok, failed, statuses, seconds: elapsed }));
+  latencies.sort((a, b) => a - b);
+  const at = (q) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN);
+  process.stdout.write(JSON.stringify({ ok, failed, statuses, seconds: elapsed, p50Ms: at(0.5), p99Ms: at(0.99) }));
   agent.destroy();
 });
