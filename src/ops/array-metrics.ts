@@ -29,10 +29,6 @@ export class HistogramCells {
     cells[n + 1] += value;
     cells[n + 2]++;
   }
-
-  get count(): number {
-    return this.cells[this.bounds.length + 2];
-  }
 }
 
 export interface ArrayHistogram {

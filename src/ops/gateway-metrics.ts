@@ -5,7 +5,8 @@
  * or token.
  * Hot paths get handles resolved once (per gRPC method, per HTTP route, per store method) and
  * count in plain arrays that the registry reads at scrape time (src/ops/array-metrics.ts): a gRPC
- * call costs one clock read and a few array writes, no label validation or hashing.
+ * call costs a clock read (its start is read by call.ts) and a few array writes, no label validation
+ * or hashing.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CoreMetrics } from '../core/metrics';
