@@ -75,6 +75,10 @@ export function arrayHistogram(registry: Registry, config: { name: string; help:
       }
       return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
     },
+    /** Registry.resetMetrics() resets every metric it holds. */
+    reset() {
+      for (const h of all) h.cells.fill(0);
+    },
   };
   // The registry reads any object with a name and get() (prom-client's own metrics are no more).
   registry.registerMetric(metric as unknown as Metric);

@@ -48,3 +48,9 @@ it('aggregates over cluster workers as prom-client\'s Histogram does (summed per
   expect(await ours.metrics()).toBe(await theirs.metrics());
   expect(await ours.metrics()).toContain('x_seconds_count{method="Login.Login"} 10');
 });
+
+it('is emptied by Registry.resetMetrics() like every prom-client metric', async () => {
+  const { ours } = both();
+  ours.resetMetrics();
+  expect(await ours.metrics()).not.toContain('x_seconds_bucket');
+});
