@@ -12,12 +12,11 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CoreMetrics } from '../core/metrics';
 import { VERSION } from '../version';
 import { arrayHistogram, HistogramCells, scrapedCounter } from './array-metrics';
-import { StoreCallMetrics, StoreOperation } from './instrument-store';
+import { identityMetrics } from './identity-metrics';
+import { StoreCallMetrics, storeMetrics } from './instrument-store';
 
 /** Seconds; from 1 ms (a warm token check) to 10 s (a slow store). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
-/** Seconds; an embedded SQLite call takes tens of microseconds, a PostgreSQL round trip a millisecond or more. */
-const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 /** gRPC status codes 0..16. */
 const GRPC_CODES = 17;
 const GRPC_LOGIN_METHODS = new Set(['Login.Login', 'Login.LoginAdmin']);
@@ -65,9 +64,6 @@ export interface GatewayMetrics {
   gauges(sources: GatewayGauges): void;
 }
 
-/** Audit 'dialects' that are not REST dialects: the gRPC door and the CLI. */
-const NOT_HTTP = new Set(['grpc', 'cli']);
-
 /** Made once per key; later asks get the same handle (a method or route named twice counts in one series). */
 function memo<T>(make: (key: string) => T): (key: string) => T {
   const made = new Map<string, T>();
@@ -110,25 +106,8 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
     },
   });
 
-  // ---- Audited identity events (HTTP bridge, CLI, gRPC logout): one cell per event/outcome/dialect.
-  const events = new Map<string, { event: string; outcome: string; dialect: string; n: number }>();
-  const eventRows = (event: string, labels: (cell: { outcome: string; dialect: string }) => Record<string, string> | undefined) => {
-    const rows: [Record<string, string>, number][] = [];
-    for (const cell of events.values()) {
-      const row = cell.event === event ? labels(cell) : undefined;
-      if (row) rows.push([row, cell.n]);
-    }
-    return rows;
-  };
-  scrapedCounter(
-    registry,
-    'gateway_identity_events_total',
-    'Audited events (login, refresh, logout, lockout, revocation, password_change, refresh_reuse, …) by outcome and dialect (or door).',
-    ['event', 'outcome', 'dialect'],
-    () => [...events.values()].map((c) => [{ event: c.event, outcome: c.outcome, dialect: c.dialect }, c.n] as const),
-  );
-  scrapedCounter(registry, 'gateway_logins_total', 'Logins by door (grpc, http), dialect (gsdk for gRPC) and outcome.', ['door', 'dialect', 'outcome'], () => {
-    // gRPC logins come from the call counts (their audit is not counted again); HTTP ones from the audit.
+  // ---- Audited identity events, and logins of both doors (gRPC ones from the call counts).
+  const identityEvent = identityMetrics(registry, () => {
     let ok = 0;
     let refused = 0;
     for (const { method, counts } of grpcCalls) {
@@ -136,19 +115,8 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
       ok += counts[0];
       for (let code = 1; code < GRPC_CODES; code++) refused += counts[code];
     }
-    return [
-      [{ door: 'grpc', dialect: 'gsdk', outcome: 'success' }, ok] as const,
-      [{ door: 'grpc', dialect: 'gsdk', outcome: 'failure' }, refused] as const,
-      ...eventRows('login', (c) => (NOT_HTTP.has(c.dialect) ? undefined : { door: 'http', dialect: c.dialect, outcome: c.outcome })),
-    ];
+    return { ok, refused };
   });
-  scrapedCounter(registry, 'gateway_lockouts_total', 'Accounts or addresses locked out after failed logins, by dialect.', ['dialect'], () => eventRows('lockout', (c) => ({ dialect: c.dialect })));
-  scrapedCounter(registry, 'gateway_refresh_token_reuse_total', 'Spent refresh tokens presented again (the family is revoked), by dialect.', ['dialect'], () =>
-    eventRows('refresh_reuse', (c) => ({ dialect: c.dialect })),
-  );
-  scrapedCounter(registry, 'gateway_revocations_total', 'Token revocations, by dialect and outcome.', ['dialect', 'outcome'], () =>
-    eventRows('revocation', (c) => ({ dialect: c.dialect, outcome: c.outcome })),
-  );
 
   // ---- Token checks of gRPC calls.
   const tokenChecks = { memory: 0, store: 0 };
@@ -179,13 +147,7 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
     };
   });
 
-  // ---- Store: latency by operation, failures by area and code.
-  const storeSeconds = arrayHistogram(registry, { name: 'gateway_store_call_duration_seconds', help: 'Store call latency (as the caller waits for it), by operation (read, write).', buckets: STORE_BUCKETS });
-  const storeOperations = memo((operation) => storeSeconds.cells({ operation }));
-  const storeErrors = new Map<string, { area: string; code: string; n: number }>();
-  scrapedCounter(registry, 'gateway_store_errors_total', 'Store calls that failed, by area and error code (ERR_STORE_UNAVAILABLE: the database did not answer).', ['area', 'code'], () =>
-    [...storeErrors.values()].map((e) => [{ area: e.area, code: e.code }, e.n] as const),
-  );
+  const store = storeMetrics(registry);
 
   const tlsRefused = new Counter({
     name: 'gateway_tls_handshakes_refused_total',
@@ -225,29 +187,8 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
 
   return {
     registry,
-    core: {
-      tokenChecks,
-      identityEvent(event, outcome, dialect) {
-        const key = `${event}\u0000${outcome}\u0000${dialect}`;
-        const cell = events.get(key);
-        if (cell) cell.n++;
-        else events.set(key, { event, outcome, dialect, n: 1 });
-      },
-    },
-    store: {
-      method(area: string, operation: StoreOperation) {
-        const seconds = storeOperations(operation);
-        return {
-          done: (startMs) => seconds.observe((performance.now() - startMs) / 1000),
-          failed(code) {
-            const key = `${area}\u0000${code}`;
-            const found = storeErrors.get(key);
-            if (found) found.n++;
-            else storeErrors.set(key, { area, code, n: 1 });
-          },
-        };
-      },
-    },
+    core: { tokenChecks, identityEvent },
+    store,
     grpcMethod: memo((method) => {
       const counts = new Float64Array(GRPC_CODES);
       grpcCalls.push({ method, counts });

@@ -4,8 +4,10 @@
  * store is wrapped, so a call costs two clock reads and a side `then`; the caller gets the
  * method's own promise back, settled exactly as before.
  */
+import { Registry } from 'prom-client';
 import { GatewayError } from '../errors';
 import { Store } from '../store/store';
+import { arrayHistogram, scrapedCounter } from './array-metrics';
 
 export type StoreOperation = 'read' | 'write';
 
@@ -14,6 +16,9 @@ export interface StoreCallMetrics {
   /** Made once per method. `area` is from STORE_AREAS; `failed` takes an ERR_ code (ERR_INTERNAL for anything else). */
   method(area: string, operation: StoreOperation): { done(startMs: number): void; failed(code: string): void };
 }
+
+/** Seconds; an embedded SQLite call takes tens of microseconds, a PostgreSQL round trip a millisecond or more. */
+const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
 /** Methods that only read, by name (countAttempt counts a failure: a write). */
 const READS = /^(list|get|has|find|is|query|ping|tenantGeneration$|countLive)/;
@@ -92,4 +97,28 @@ export function instrumentStore<S extends Store>(store: S, metrics: StoreCallMet
     };
   }
   return wrapped as unknown as S;
+}
+
+/** The store's metrics in `registry`: latency by operation, failures by area and code. */
+export function storeMetrics(registry: Registry): StoreCallMetrics {
+  const seconds = arrayHistogram(registry, { name: 'gateway_store_call_duration_seconds', help: 'Store call latency (as the caller waits for it), by operation (read, write).', buckets: STORE_BUCKETS });
+  const byOperation = { read: seconds.cells({ operation: 'read' }), write: seconds.cells({ operation: 'write' }) };
+  const errors = new Map<string, { area: string; code: string; n: number }>();
+  scrapedCounter(registry, 'gateway_store_errors_total', 'Store calls that failed, by area and error code (ERR_STORE_UNAVAILABLE: the database did not answer).', ['area', 'code'], () =>
+    [...errors.values()].map((e) => [{ area: e.area, code: e.code }, e.n] as const),
+  );
+  return {
+    method(area, operation) {
+      const cells = byOperation[operation];
+      return {
+        done: (startMs) => cells.observe((performance.now() - startMs) / 1000),
+        failed(code) {
+          const key = `${area}\u0000${code}`;
+          const found = errors.get(key);
+          if (found) found.n++;
+          else errors.set(key, { area, code, n: 1 });
+        },
+      };
+    },
+  };
 }
