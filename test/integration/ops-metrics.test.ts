@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayService } from '../../src/gen/gsdk/gateway/gateway';
+import { MasterService } from '../../src/gen/gsdk/master/master';
 import { LoginResponse } from '../../src/gen/gsdk/login/login';
 import { closeAllClients, codeOf, loginClient, makeClient, metadataWith, unary } from '../support/clients';
 import { fetchOps, histogramProblems, parseExposition, Sample, valueOf } from '../support/exposition';
@@ -115,6 +116,31 @@ it('streams: a status stream counts as started and open until cancelled; a refus
   expect(status).toBe(grpc.status.UNAUTHENTICATED);
   const after = await scrapeUntil((s) => started(s) === started(before) + 2);
   expect(open(after)).toBe(0);
+});
+
+it('streams: a device gateway\'s command and log channels count as open while they last', async () => {
+  const pair = gw.pki.gateway('acme', 'gw-1');
+  const master = makeClient(MasterService, gw.address, gw.pki.caPem, pair);
+  await unary(master, 'subscribe', { gatewayCert: pair.certPem });
+  const open = (samples: Sample[], method: string) => valueOf(samples, 'gateway_grpc_open_streams', { method });
+
+  const chan = (master.initCommandChan as () => grpc.ClientDuplexStream<unknown, unknown>)();
+  chan.on('error', () => undefined);
+  await new Promise((resolve) => chan.once('data', resolve));
+  let answered!: () => void;
+  const logAnswer = new Promise<void>((resolve) => (answered = resolve));
+  const log = (master.initLogChan as (md: grpc.Metadata, cb: () => void) => grpc.ClientWritableStream<unknown>)(new grpc.Metadata(), () => answered());
+  log.write({ masterChanID: 'log-1', event: undefined });
+  const during = await scrapeUntil((s) => open(s, 'Master.InitLogChan') === 1);
+  expect(open(during, 'Master.InitCommandChan')).toBe(1);
+  expect(valueOf(during, 'gateway_device_gateways_connected', {})).toBe(1);
+
+  log.end();
+  await logAnswer;
+  await scrapeUntil((s) => open(s, 'Master.InitLogChan') === 0);
+  chan.end();
+  const after = await scrapeUntil((s) => open(s, 'Master.InitCommandChan') === 0);
+  expect(valueOf(after, 'gateway_grpc_streams_total', { method: 'Master.InitLogChan' })).toBe(1);
 });
 
 it('store: calls timed by operation; a store that stopped answering counts its failures by area and code', async () => {
