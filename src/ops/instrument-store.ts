@@ -11,7 +11,7 @@ import { arrayHistogram, scrapedCounter } from './array-metrics';
 
 export type StoreOperation = 'read' | 'write';
 
-/** What a wrapped method reports to (src/ops/gateway-metrics.ts). */
+/** What a wrapped method reports to (storeMetrics, below). */
 export interface StoreCallMetrics {
   /** Made once per method. `area` is from STORE_AREAS; `failed` takes an ERR_ code (ERR_INTERNAL for anything else). */
   method(area: string, operation: StoreOperation): { done(startMs: number): void; failed(code: string): void };
