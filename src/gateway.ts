@@ -28,6 +28,7 @@ import { CA_BASE, pairFiles, SERVER_BASE } from './pki/cert-dir';
 import { createGatewayMetrics, GatewayMetrics } from './ops/gateway-metrics';
 import { OpsServer, startOpsServer } from './ops/ops-server';
 import { shareWithPrimary } from './ops/cluster-metrics';
+import { instrumentStore } from './ops/instrument-store';
 import { certificateValidity, createReadiness } from './ops/readiness';
 
 export interface RunningGateway {
@@ -70,13 +71,15 @@ export type OpsRole = 'listen' | 'primary';
 export async function startGateway(config: Config, log: Logger, clock: Clock = systemClock, siblings?: Siblings, opsRole: OpsRole = 'listen'): Promise<RunningGateway> {
   needsDevPki(config); // No CA and none to make: refuse before the store is opened (and made).
   checkPrivatePaths(privatePaths(config));
+  const metrics = config.opsPort >= 0 ? createGatewayMetrics(clock) : undefined;
   const opened = await openStore(config, { clock, log });
-  const store = siblings ? relayChanges(opened, siblings) : opened;
+  // Timed and counted at its boundary, under the relay: a wait for the siblings is no store time.
+  const measured = metrics ? instrumentStore(opened, metrics.store) : opened;
+  const store = siblings ? relayChanges(measured, siblings) : measured;
   let core: Core | undefined;
   let grpc: GrpcServer | undefined;
   let http: HttpServer | undefined;
   let ops: OpsServer | undefined;
-  const metrics = config.opsPort >= 0 ? createGatewayMetrics(clock) : undefined;
   let readiness: ReturnType<typeof createReadiness> | undefined;
   try {
     await ensureDevPki(config, store, log);

@@ -88,7 +88,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const tokens = createTokenService({ issuer: tokenIssuer, ttlSeconds: tokenTtlSeconds, clock, keys });
   // gRPC logins are audited in batches, off their hot path (login-audit.ts).
   const loginAudit = createLoginAudit(store, clock, log);
-  const auth = auditLogins(createAuth({ clock, directory, tokens, store }), loginAudit);
+  const auth = auditLogins(createAuth({ clock, directory, tokens, store, metrics: options.metrics }), loginAudit);
   const hub = createStatusHub(clock, { subscribersPerTenant: options.statusSubscribersPerTenant });
   const sessions = createSessions();
   /** Device gateways whose registration or certificate is gone lose their session and channel at once. */

@@ -11,12 +11,14 @@ import { toPublic } from '../errors';
 import { GRPC_STATUS } from './status';
 import { PeerRegistry } from './peer-registry';
 
-/** Counts unary calls (the operations listener's /metrics); one handle per method, made with its handler. */
+/** Counts calls (the operations listener's /metrics); one handle per method, made with its handler. */
 export interface CallMetrics {
   grpcMethod(method: string): { done(code: number, startMs: number): void };
+  /** Streaming calls, counted by src/grpc/stream-counter.ts as they open and end. */
+  grpcStream(method: string): { opened(): void; closed(): void };
 }
 
-const NO_CALL_METRICS: CallMetrics = { grpcMethod: () => ({ done: () => undefined }) };
+const NO_CALL_METRICS: Pick<CallMetrics, 'grpcMethod'> = { grpcMethod: () => ({ done: () => undefined }) };
 
 export interface GrpcDeps {
   auth: Auth;
@@ -93,7 +95,7 @@ export function publicUnary<Req, Res>(
   method: string,
   fn: (request: Req, ctx: PublicContext) => Res | Promise<Res>,
 ): handleUnaryCall<Req, Res> {
-  // Resolved once per method: a call costs a clock read, an array increment and a histogram observe.
+  // Resolved once per method: a call costs two clock reads and a few array writes (src/ops/gateway-metrics.ts).
   const metric = (deps.metrics ?? NO_CALL_METRICS).grpcMethod(method);
   const refuse = (err: unknown, log: Logger, start: number) => {
     const status = toStatus(err, log);

@@ -10,6 +10,7 @@ import { Core } from '../core/create-core';
 import { parseCaBundle } from '../pki/ca-bundle';
 import * as loginMessages from '../gen/gsdk/login/login';
 import { CallMetrics, GrpcDeps } from './call';
+import { createStreamCounter } from './stream-counter';
 import { legacyAlias } from './legacy-alias';
 import { createLoginService } from './login-service';
 import { createTenantService } from './tenant-service';
@@ -97,7 +98,8 @@ export async function startGrpcServer(
     'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
     // No channelz service is served, so grpc-js need not trace every connection and call for one.
     'grpc.enable_channelz': 0,
-    interceptors: [createDoorInterceptor(peers, core.auth, log)],
+    // The stream counter first: next to grpc-js's call, it sees the door's refusals too.
+    interceptors: [...(observers.metrics ? [createStreamCounter(observers.metrics)] : []), createDoorInterceptor(peers, core.auth, log)],
   });
   // First: a grpc-js without the injector stops the start before anything else is set up.
   const injector = createInjector(server);

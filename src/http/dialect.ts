@@ -15,9 +15,9 @@ export interface HttpDoorDeps {
   metrics?: HttpMetrics;
 }
 
-/** `route` is the route pattern (never the raw URL); `dialect` a dialect name, 'bridge' or 'none' (no route). */
+/** `route` is the route pattern (never the raw URL); `dialect` a dialect name, 'bridge' or 'none' (no route). One handle per route, made once. */
 export interface HttpMetrics {
-  httpRequest(dialect: string, route: string, status: number, seconds: number): void;
+  httpRoute(dialect: string, route: string): { done(status: number, seconds: number): void };
 }
 
 /** What a dialect (and the token endpoints) may use: the identity use cases, not the whole core. */

@@ -47,13 +47,16 @@ const BRIDGE_ANSWERS: Answers = {
  */
 function countAnswers(app: FastifyInstance, metrics: HttpMetrics): { registering(dialect: string): void } {
   let current = 'bridge';
-  const dialectOf = new Map<string, string>();
+  // Each route's handle is resolved once, when fastify announces the route.
+  const handleOf = new Map<string, ReturnType<HttpMetrics['httpRoute']>>();
+  const unmatched = metrics.httpRoute('none', 'unmatched');
   app.addHook('onRoute', (route) => {
-    if (!dialectOf.has(route.url)) dialectOf.set(route.url, current);
+    if (!handleOf.has(route.url)) handleOf.set(route.url, metrics.httpRoute(current, route.url));
   });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url;
-    metrics.httpRequest(route === undefined ? 'none' : (dialectOf.get(route) ?? 'bridge'), route ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    const handle = route === undefined ? unmatched : (handleOf.get(route) ?? metrics.httpRoute('bridge', route));
+    handle.done(reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   return {

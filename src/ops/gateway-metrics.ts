@@ -1,23 +1,43 @@
 /**
  * The gateway's Prometheus metrics, one registry per running gateway (tests run several in one
  * process). Label values come from closed sets only: method names, status codes, route patterns,
- * dialect names, event kinds, refusal reasons. Never a user name, tenant ID or token.
- * Hot paths get pre-resolved handles: a gRPC call costs two array increments and one histogram observe.
+ * dialect names, event kinds, refusal reasons, store areas, error codes. Never a user name, tenant ID
+ * or token.
+ * Hot paths get handles resolved once (per gRPC method, per HTTP route, per store method) and
+ * count in plain arrays that the registry reads at scrape time (src/ops/array-metrics.ts): a gRPC
+ * call costs a clock read (its start is read by call.ts) and a few array writes, no label validation
+ * or hashing.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CoreMetrics } from '../core/metrics';
 import { VERSION } from '../version';
+import { arrayHistogram, HistogramCells, scrapedCounter } from './array-metrics';
+import { identityMetrics } from './identity-metrics';
+import { StoreCallMetrics, storeMetrics } from './instrument-store';
 
 /** Seconds; from 1 ms (a warm token check) to 10 s (a slow store). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 /** gRPC status codes 0..16. */
 const GRPC_CODES = 17;
 const GRPC_LOGIN_METHODS = new Set(['Login.Login', 'Login.LoginAdmin']);
+/** HTTP status codes are 100..599 (fastify refuses others). */
+const HTTP_STATUSES = 600;
 
 /** One gRPC method's handle, made once when its handler is made. */
 export interface GrpcMethodMetrics {
   /** `startMs` from performance.now() at the call's start. */
   done(code: number, startMs: number): void;
+}
+
+/** One streaming method's handle: a stream opened, and the same stream ended (once). */
+export interface StreamMetrics {
+  opened(): void;
+  closed(): void;
+}
+
+/** One HTTP route's handle (route pattern, its dialect), made once when the route is known. */
+export interface HttpRouteMetrics {
+  done(status: number, seconds: number): void;
 }
 
 /** Numbers read at scrape time. */
@@ -32,16 +52,30 @@ export interface GatewayGauges {
 export interface GatewayMetrics {
   readonly registry: Registry;
   readonly core: CoreMetrics;
+  /** For instrumentStore (src/ops/instrument-store.ts). */
+  readonly store: StoreCallMetrics;
   /** `method`: 'Service.Method' as call.ts names it (e.g. 'Login.Login'). */
   grpcMethod(method: string): GrpcMethodMetrics;
-  httpRequest(dialect: string, route: string, status: number, seconds: number): void;
+  /** `method`: 'Service.Method' of a streaming method (e.g. 'Gateway.SubscribeStatus'). */
+  grpcStream(method: string): StreamMetrics;
+  /** `route` is the route pattern (never the raw URL); `dialect` a dialect name, 'bridge' or 'none' (no route). */
+  httpRoute(dialect: string, route: string): HttpRouteMetrics;
   tlsRefused(reason: string): void;
   gauges(sources: GatewayGauges): void;
 }
 
-const LOGIN_EVENTS = new Set(['login']);
-/** Audit 'dialects' that are not REST dialects: the gRPC door and the CLI. */
-const NOT_HTTP = new Set(['grpc', 'cli']);
+/** Made once per key; later asks get the same handle (a method or route named twice counts in one series). */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let found = made.get(key);
+    if (found === undefined) {
+      found = make(key);
+      made.set(key, found);
+    }
+    return found;
+  };
+}
 
 export function createGatewayMetrics(clock: () => number = Date.now): GatewayMetrics {
   const registry = new Registry();
@@ -49,64 +83,72 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
 
   new Gauge({ name: 'build_info', help: 'The running version (always 1).', labelNames: ['version'], registers: [registry], aggregator: 'first' }).set({ version: VERSION }, 1);
 
-  // gRPC: counts in plain arrays, read into the counter at scrape time (no label hashing per call).
-  const grpcCounts: { method: string; counts: Float64Array }[] = [];
-  new Counter({
-    name: 'gateway_grpc_calls_total',
-    help: 'gRPC unary calls answered, by method and status code.',
-    labelNames: ['method', 'code'],
+  // ---- gRPC unary calls: counts per status code, latency.
+  const grpcCalls: { method: string; counts: Float64Array }[] = [];
+  scrapedCounter(registry, 'gateway_grpc_calls_total', 'gRPC unary calls answered, by method and status code.', ['method', 'code'], function* () {
+    for (const { method, counts } of grpcCalls) for (let code = 0; code < GRPC_CODES; code++) yield [{ method, code: String(code) }, counts[code]] as const;
+  });
+  const grpcSeconds = arrayHistogram(registry, { name: 'gateway_grpc_call_duration_seconds', help: 'gRPC unary call latency, by method.', buckets: LATENCY_BUCKETS });
+
+  // ---- gRPC streams: started and still open.
+  const streams: { method: string; opened: number; closed: number }[] = [];
+  scrapedCounter(registry, 'gateway_grpc_streams_total', 'gRPC streaming calls started (status streams, device gateway channels, health watches), by method.', ['method'], () =>
+    streams.map((s) => [{ method: s.method }, s.opened] as const),
+  );
+  new Gauge({
+    name: 'gateway_grpc_open_streams',
+    help: 'gRPC streaming calls open now, by method.',
+    labelNames: ['method'],
     registers: [registry],
     collect() {
-      // The arrays hold the totals: the counter is rebuilt from them at each scrape.
       this.reset();
-      for (const { method, counts } of grpcCounts) {
-        for (let code = 0; code < GRPC_CODES; code++) if (counts[code] > 0) this.labels(method, String(code)).inc(counts[code]);
-      }
+      for (const s of streams) this.set({ method: s.method }, s.opened - s.closed);
     },
   });
-  const grpcSeconds = new Histogram({
-    name: 'gateway_grpc_call_duration_seconds',
-    help: 'gRPC unary call latency, by method.',
-    labelNames: ['method'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
+
+  // ---- Audited identity events, and logins of both doors (gRPC ones from the call counts).
+  const identityEvent = identityMetrics(registry, () => {
+    let ok = 0;
+    let refused = 0;
+    for (const { method, counts } of grpcCalls) {
+      if (!GRPC_LOGIN_METHODS.has(method)) continue;
+      ok += counts[0];
+      for (let code = 1; code < GRPC_CODES; code++) refused += counts[code];
+    }
+    return { ok, refused };
   });
 
-  const logins = new Counter({
-    name: 'gateway_logins_total',
-    help: 'Logins by door (grpc, http), dialect (gsdk for gRPC) and outcome.',
-    labelNames: ['door', 'dialect', 'outcome'],
-    registers: [registry],
-  });
-  const grpcLogin = { ok: logins.labels('grpc', 'gsdk', 'success'), refused: logins.labels('grpc', 'gsdk', 'failure') };
-  const identityEvents = new Counter({
-    name: 'gateway_identity_events_total',
-    help: 'Audited events (login, refresh, logout, lockout, revocation, password_change, refresh_reuse, …) by outcome and dialect (or door).',
-    labelNames: ['event', 'outcome', 'dialect'],
-    registers: [registry],
-  });
-  const lockouts = new Counter({ name: 'gateway_lockouts_total', help: 'Accounts or addresses locked out after failed logins, by dialect.', labelNames: ['dialect'], registers: [registry] });
-  const reuse = new Counter({
-    name: 'gateway_refresh_token_reuse_total',
-    help: 'Spent refresh tokens presented again (the family is revoked), by dialect.',
-    labelNames: ['dialect'],
-    registers: [registry],
-  });
-  const revocations = new Counter({ name: 'gateway_revocations_total', help: 'Token revocations, by dialect and outcome.', labelNames: ['dialect', 'outcome'], registers: [registry] });
+  // ---- Token checks of gRPC calls.
+  const tokenChecks = { memory: 0, store: 0 };
+  scrapedCounter(registry, 'gateway_token_checks_total', 'Token checks of gRPC calls, by where the answer came from: memory (nothing changed since the last check) or store (asked again).', ['source'], () => [
+    [{ source: 'memory' }, tokenChecks.memory],
+    [{ source: 'store' }, tokenChecks.store],
+  ]);
 
-  const httpRequests = new Counter({
-    name: 'gateway_http_requests_total',
-    help: 'HTTP bridge requests by dialect, route pattern and status.',
-    labelNames: ['dialect', 'route', 'status'],
-    registers: [registry],
+  // ---- HTTP bridge: per route, counts per status and latency.
+  const httpRoutes: { dialect: string; route: string; statuses: Float64Array }[] = [];
+  scrapedCounter(registry, 'gateway_http_requests_total', 'HTTP bridge requests by dialect, route pattern and status.', ['dialect', 'route', 'status'], function* () {
+    for (const { dialect, route, statuses } of httpRoutes) {
+      for (let status = 0; status < HTTP_STATUSES; status++) if (statuses[status] > 0) yield [{ dialect, route, status: String(status) }, statuses[status]] as const;
+    }
   });
-  const httpSeconds = new Histogram({
-    name: 'gateway_http_request_duration_seconds',
-    help: 'HTTP bridge request latency, by dialect and route pattern.',
-    labelNames: ['dialect', 'route'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
+  const httpSeconds = arrayHistogram(registry, { name: 'gateway_http_request_duration_seconds', help: 'HTTP bridge request latency, by dialect and route pattern.', buckets: LATENCY_BUCKETS });
+
+  const httpRouteOf = memo((key): HttpRouteMetrics => {
+    const [dialect, route] = key.split('\u0000');
+    const statuses = new Float64Array(HTTP_STATUSES);
+    httpRoutes.push({ dialect, route, statuses });
+    const seconds = httpSeconds.cells({ dialect, route });
+    return {
+      done(status, secs) {
+        statuses[status >= 0 && status < HTTP_STATUSES ? status : 0]++;
+        seconds.observe(secs);
+      },
+    };
   });
+
+  const store = storeMetrics(registry);
+
   const tlsRefused = new Counter({
     name: 'gateway_tls_handshakes_refused_total',
     help: 'gRPC connections refused at or around the TLS handshake, by reason.',
@@ -145,35 +187,25 @@ export function createGatewayMetrics(clock: () => number = Date.now): GatewayMet
 
   return {
     registry,
-    core: {
-      identityEvent(event, outcome, dialect) {
-        identityEvents.inc({ event, outcome, dialect });
-        // gRPC logins are counted by the door's call metric (above); an audit of theirs must not count twice.
-        if (LOGIN_EVENTS.has(event)) {
-          if (!NOT_HTTP.has(dialect)) logins.inc({ door: 'http', dialect, outcome });
-        }
-        else if (event === 'lockout') lockouts.inc({ dialect });
-        else if (event === 'refresh_reuse') reuse.inc({ dialect });
-        else if (event === 'revocation') revocations.inc({ dialect, outcome });
-      },
-    },
-    grpcMethod(method) {
+    core: { tokenChecks, identityEvent },
+    store,
+    grpcMethod: memo((method) => {
       const counts = new Float64Array(GRPC_CODES);
-      grpcCounts.push({ method, counts });
-      const seconds = grpcSeconds.labels(method);
-      const login = GRPC_LOGIN_METHODS.has(method) ? grpcLogin : undefined;
+      grpcCalls.push({ method, counts });
+      const seconds: HistogramCells = grpcSeconds.cells({ method });
       return {
         done(code, startMs) {
-          counts[code < GRPC_CODES ? code : 2]++;
+          counts[code >= 0 && code < GRPC_CODES ? code : 2]++;
           seconds.observe((performance.now() - startMs) / 1000);
-          if (login) (code === 0 ? login.ok : login.refused).inc();
         },
       };
-    },
-    httpRequest(dialect, route, status, secs) {
-      httpRequests.inc({ dialect, route, status: String(status) });
-      httpSeconds.observe({ dialect, route }, secs);
-    },
+    }),
+    grpcStream: memo((method) => {
+      const s = { method, opened: 0, closed: 0 };
+      streams.push(s);
+      return { opened: () => void s.opened++, closed: () => void s.closed++ };
+    }),
+    httpRoute: (dialect, route) => httpRouteOf(`${dialect}\u0000${route}`),
     tlsRefused: (reason) => tlsRefused.inc({ reason }),
     gauges(next) {
       sources = { ...sources, ...next };

@@ -5,53 +5,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { rmSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { LoginResponse } from '../../src/gen/gsdk/login/login';
 import { closeAllClients, codeOf, loginClient, makeClient, unary } from '../support/clients';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { healthBecomes } from '../support/health';
+import { fetchOps, parseExposition, valueOf as value } from '../support/exposition';
 import { http } from '../support/http';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** What a Prometheus scraper reads: `name{label="value",…} number` lines; `#` lines are HELP/TYPE. */
-function parseExposition(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('# TYPE ')) {
-      const [name, type] = line.slice(7).split(' ');
-      types.set(name, type);
-      continue;
-    }
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`not exposition format: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value;
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return { samples, types };
-}
-
-function fetchOps(port: number, path: string): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, headers: { 'user-agent': 'kube-probe/1.29' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
-    }).on('error', reject);
-  });
-}
-
-const value = (samples: Sample[], name: string, labels: Record<string, string>) =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
 
 let gw: TestGateway;
 let ops: number;

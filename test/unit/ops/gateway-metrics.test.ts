@@ -38,3 +38,32 @@ it('gives seconds until each certificate expires', async () => {
   metrics.gauges({ certificates: () => [{ name: 'server', notAfter: 1_000_000 + 90_000 }] });
   expect(await metrics.registry.metrics()).toContain('gateway_certificate_expiry_seconds{certificate="server"} 90');
 });
+
+it('a handle asked for twice (a method or route named again) counts in the one series', async () => {
+  const metrics = createGatewayMetrics();
+  const start = performance.now();
+  metrics.grpcMethod('Tenant.Add').done(0, start);
+  metrics.grpcMethod('Tenant.Add').done(0, start);
+  metrics.httpRoute('cognito', '/Login').done(200, 0.002);
+  metrics.httpRoute('cognito', '/Login').done(401, 0.002);
+  const text = await metrics.registry.metrics();
+  expect(text).toContain('gateway_grpc_calls_total{method="Tenant.Add",code="0"} 2');
+  expect(text.match(/gateway_grpc_call_duration_seconds_count\{method="Tenant.Add"\} 2/g)).toHaveLength(1);
+  expect(text).toContain('gateway_http_requests_total{dialect="cognito",route="/Login",status="401"} 1');
+  expect(text.match(/gateway_http_request_duration_seconds_count\{dialect="cognito",route="\/Login"\} 2/g)).toHaveLength(1);
+});
+
+it('counts token checks by source and streams open and started, from plain counters read at scrape time', async () => {
+  const metrics = createGatewayMetrics();
+  metrics.core.tokenChecks.memory += 5;
+  metrics.core.tokenChecks.store += 1;
+  const stream = metrics.grpcStream('Gateway.SubscribeStatus');
+  stream.opened();
+  stream.opened();
+  stream.closed();
+  const text = await metrics.registry.metrics();
+  expect(text).toContain('gateway_token_checks_total{source="memory"} 5');
+  expect(text).toContain('gateway_token_checks_total{source="store"} 1');
+  expect(text).toContain('gateway_grpc_streams_total{method="Gateway.SubscribeStatus"} 2');
+  expect(text).toContain('gateway_grpc_open_streams{method="Gateway.SubscribeStatus"} 1');
+});
