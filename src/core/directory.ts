@@ -7,7 +7,8 @@
  * The core's own registration writes go through `write`, which applies them in memory (so a change is
  * in force before the call that made it returns, and costs only the tenants it touches); a change
  * the store reports from elsewhere (the CLI, another instance) rereads the registrations, one
- * reread at a time however many changes are reported meanwhile.
+ * reread at a time however many changes are reported meanwhile. Users and refresh tokens stay in the
+ * store as well; their epoch (`usersEpoch`) lets the identity core remember what it read of them.
  */
 import { GatewayError } from '../errors';
 import { GatewayRecord, Store, StoreTopic } from '../store/store';
@@ -54,6 +55,14 @@ export interface Directory {
   /** A revocation was just written (by the caller): revocation checks made before now are stale. */
   noteRevoked(): void;
   /**
+   * Moves whenever a user or a refresh token's standing may have changed (a user added, changed,
+   * disabled or deleted, a password changed, a refresh family revoked: the store's `users` topic,
+   * here or elsewhere) and whenever tenants may have: a user answer read at an older epoch is stale.
+   */
+  usersEpoch(): number;
+  /** A user write was just made (by the caller), perhaps without being told (a lost acknowledgement). */
+  noteUsersChanged(): void;
+  /**
    * Runs a registration write of this process (tenants, gateways) and, once it committed, applies
    * `change` in memory; the store's notice of that write (`external` false) then rereads nothing.
    */
@@ -80,6 +89,7 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   const tenantAnswers = new Map<string, string | null>();
   let tenantsEpoch = 0;
   let revocationEpoch = 0;
+  let usersEpoch = 0;
   const registry = createGatewayRegistry();
   let gatewaysLoad = 0;
   let ownWrites = 0;
@@ -143,6 +153,8 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     // At once, before anything is awaited: no stale answer survives the refresh call.
     tenantAnswers.clear();
     tenantsEpoch++;
+    // A deleted tenant's users go with it.
+    usersEpoch++;
   };
   const apply = (change: RegistrationChange) => {
     if (change.tenantsChanged) tenantsChanged();
@@ -170,6 +182,9 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     tokens: async () => {
       revocationEpoch++;
     },
+    users: async () => {
+      usersEpoch++;
+    },
   };
   const refresh = async (topic: StoreTopic, external?: boolean) => {
     // This process's registration writes were applied in memory by `write`.
@@ -192,6 +207,10 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     revocationEpoch: () => revocationEpoch,
     noteRevoked: () => {
       revocationEpoch++;
+    },
+    usersEpoch: () => usersEpoch,
+    noteUsersChanged: () => {
+      usersEpoch++;
     },
     async write(fn, change) {
       ownWrites++;
