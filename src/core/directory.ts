@@ -14,6 +14,7 @@ import { GatewayError } from '../errors';
 import { GatewayRecord, Store, StoreTopic } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 import { createGatewayRegistry } from './gateway-registry';
+import { createLru } from './lru';
 
 /** What a registration write of this process changed, once it committed. */
 export interface RegistrationChange {
@@ -85,8 +86,8 @@ export const revocationPurgeCutoff = (clock: Clock) => unixSeconds(clock) - REVO
 
 export async function createDirectory(store: Store, clock: Clock, options: DirectoryOptions = {}): Promise<Directory> {
   const cacheSize = options.tenantCacheSize ?? TENANT_CACHE_SIZE;
-  // Generation, or null (not registered), per tenant ID. A Map iterates in insertion order: the first entry is the least recently used.
-  const tenantAnswers = new Map<string, string | null>();
+  // Generation, or null (not registered), per tenant ID; the least recently used go first.
+  const tenantAnswers = createLru<string, string | null>(cacheSize);
   let tenantsEpoch = 0;
   let revocationEpoch = 0;
   let usersEpoch = 0;
@@ -96,18 +97,11 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
   let blacklist = new Set<bigint>();
   let blacklistReload: Promise<void> = Promise.resolve();
 
-  const remember = (tenantId: string, generation: string | null) => {
-    if (tenantAnswers.size >= cacheSize) tenantAnswers.delete(tenantAnswers.keys().next().value as string);
-    tenantAnswers.set(tenantId, generation);
-  };
+  const remember = (tenantId: string, generation: string | null) => tenantAnswers.set(tenantId, generation);
 
   function tenantGeneration(tenantId: string): string | undefined | Promise<string | undefined> {
     const known = tenantAnswers.get(tenantId);
-    if (known !== undefined) {
-      tenantAnswers.delete(tenantId);
-      tenantAnswers.set(tenantId, known);
-      return known ?? undefined;
-    }
+    if (known !== undefined) return known ?? undefined;
     const epoch = tenantsEpoch;
     return store.tenantGeneration(tenantId).then((generation) => {
       // An answer read before a change may be stale: use it, but do not remember it. "Not

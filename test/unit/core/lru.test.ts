@@ -8,7 +8,7 @@ it('holds at most its capacity, forgetting the least recently used first', () =>
   expect(lru.size).toBe(100);
   expect(lru.get(36)).toBeUndefined();
   expect(lru.get(37)).toBe('v37');
-  // 37 was just used: the next insert forgets 38 instead.
+  // 37 was the oldest and was just used: the next insert forgets 38 instead.
   lru.set(1000, 'new');
   expect(lru.size).toBe(100);
   expect(lru.get(37)).toBe('v37');
@@ -17,6 +17,16 @@ it('holds at most its capacity, forgetting the least recently used first', () =>
   lru.set(1000, 'newer');
   expect(lru.size).toBe(100);
   expect(lru.get(1000)).toBe('newer');
+});
+
+it('keeps an entry in use however many others come and go', () => {
+  const lru = createLru<number, number>(10);
+  lru.set(-1, -1);
+  for (let i = 0; i < 1000; i++) {
+    lru.set(i, i);
+    expect(lru.get(-1)).toBe(-1);
+    expect(lru.size).toBeLessThanOrEqual(10);
+  }
 });
 
 it('refuses a capacity that is no positive integer', () => {
