@@ -19,8 +19,8 @@ export interface RefreshDeps {
 /** Throws TokenInvalid for any token not in force. */
 export function createRefresh({ access, refresh, issue }: RefreshDeps) {
   return async function refreshSession<K extends string>(token: string, address: string, profile: LoginProfile<K>): Promise<Issued<K>> {
-    // Hashed once: the token's verification, its record and the user are each remembered by it (see
-    // access-tokens.ts, refresh-tokens.ts, users.ts) while nothing that could change them changed.
+    // Hashed once: the token's verification and a reusable token's record are remembered by it (see
+    // access-tokens.ts, refresh-tokens.ts) while nothing that could change them changed.
     const hash = typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH ? hashToken(token) : undefined;
     let subject: string | undefined;
     if (profile.refresh.jwt) {
