@@ -134,8 +134,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const presence = await createPresence(store, hub, systemClock, log, options.presence);
   const applyChange = (topic: StoreTopic, external = true): Promise<void> => {
     const reload: Promise<unknown> = topic === 'keys' ? keys.reload() : topic === 'presence' ? presence.refresh() : directory.refresh(topic, external);
-    // Device gateways hold no tokens: a revocation (a logout on another worker) needs no pass over their sessions.
-    return topic === 'tokens' ? reload.then(() => undefined) : reload.then(pruneDeviceGateways);
+    // Device gateways hold no tokens and are no users: a revocation (a logout on another worker) or a
+    // user change needs no pass over their sessions.
+    return topic === 'tokens' || topic === 'users' ? reload.then(() => undefined) : reload.then(pruneDeviceGateways);
   };
   // Changes made by another process (the CLI, another instance) take effect here too.
   const stopWatching = store.onChange((topic, external) => {

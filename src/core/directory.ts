@@ -7,12 +7,14 @@
  * The core's own registration writes go through `write`, which applies them in memory (so a change is
  * in force before the call that made it returns, and costs only the tenants it touches); a change
  * the store reports from elsewhere (the CLI, another instance) rereads the registrations, one
- * reread at a time however many changes are reported meanwhile.
+ * reread at a time however many changes are reported meanwhile. Users and refresh tokens stay in the
+ * store as well; their epoch (`usersEpoch`) lets the identity core remember what it read of them.
  */
 import { GatewayError } from '../errors';
 import { GatewayRecord, Store, StoreTopic } from '../store/store';
 import { Clock, unixSeconds } from './clock';
 import { createGatewayRegistry } from './gateway-registry';
+import { createLru } from './lru';
 
 /** What a registration write of this process changed, once it committed. */
 export interface RegistrationChange {
@@ -54,6 +56,14 @@ export interface Directory {
   /** A revocation was just written (by the caller): revocation checks made before now are stale. */
   noteRevoked(): void;
   /**
+   * Moves whenever a user or a refresh token's standing may have changed (a user added, changed,
+   * disabled or deleted, a password changed, a refresh family revoked: the store's `users` topic,
+   * here or elsewhere) and whenever tenants may have: a user answer read at an older epoch is stale.
+   */
+  usersEpoch(): number;
+  /** A user write was just made (by the caller), perhaps without being told (a lost acknowledgement). */
+  noteUsersChanged(): void;
+  /**
    * Runs a registration write of this process (tenants, gateways) and, once it committed, applies
    * `change` in memory; the store's notice of that write (`external` false) then rereads nothing.
    */
@@ -76,28 +86,22 @@ export const revocationPurgeCutoff = (clock: Clock) => unixSeconds(clock) - REVO
 
 export async function createDirectory(store: Store, clock: Clock, options: DirectoryOptions = {}): Promise<Directory> {
   const cacheSize = options.tenantCacheSize ?? TENANT_CACHE_SIZE;
-  // Generation, or null (not registered), per tenant ID. A Map iterates in insertion order: the first entry is the least recently used.
-  const tenantAnswers = new Map<string, string | null>();
+  // Generation, or null (not registered), per tenant ID; the least recently used go first.
+  const tenantAnswers = createLru<string, string | null>(cacheSize);
   let tenantsEpoch = 0;
   let revocationEpoch = 0;
+  let usersEpoch = 0;
   const registry = createGatewayRegistry();
   let gatewaysLoad = 0;
   let ownWrites = 0;
   let blacklist = new Set<bigint>();
   let blacklistReload: Promise<void> = Promise.resolve();
 
-  const remember = (tenantId: string, generation: string | null) => {
-    if (tenantAnswers.size >= cacheSize) tenantAnswers.delete(tenantAnswers.keys().next().value as string);
-    tenantAnswers.set(tenantId, generation);
-  };
+  const remember = (tenantId: string, generation: string | null) => tenantAnswers.set(tenantId, generation);
 
   function tenantGeneration(tenantId: string): string | undefined | Promise<string | undefined> {
     const known = tenantAnswers.get(tenantId);
-    if (known !== undefined) {
-      tenantAnswers.delete(tenantId);
-      tenantAnswers.set(tenantId, known);
-      return known ?? undefined;
-    }
+    if (known !== undefined) return known ?? undefined;
     const epoch = tenantsEpoch;
     return store.tenantGeneration(tenantId).then((generation) => {
       // An answer read before a change may be stale: use it, but do not remember it. "Not
@@ -143,6 +147,8 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     // At once, before anything is awaited: no stale answer survives the refresh call.
     tenantAnswers.clear();
     tenantsEpoch++;
+    // A deleted tenant's users go with it.
+    usersEpoch++;
   };
   const apply = (change: RegistrationChange) => {
     if (change.tenantsChanged) tenantsChanged();
@@ -170,6 +176,9 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     tokens: async () => {
       revocationEpoch++;
     },
+    users: async () => {
+      usersEpoch++;
+    },
   };
   const refresh = async (topic: StoreTopic, external?: boolean) => {
     // This process's registration writes were applied in memory by `write`.
@@ -192,6 +201,10 @@ export async function createDirectory(store: Store, clock: Clock, options: Direc
     revocationEpoch: () => revocationEpoch,
     noteRevoked: () => {
       revocationEpoch++;
+    },
+    usersEpoch: () => usersEpoch,
+    noteUsersChanged: () => {
+      usersEpoch++;
     },
     async write(fn, change) {
       ownWrites++;

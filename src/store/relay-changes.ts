@@ -14,10 +14,11 @@ export interface Siblings {
 }
 
 /**
- * Not relayed: what no process caches (users, certificates: read from the store on every use) and
- * device gateway presence (status, not access). Any other topic, including one added later, is.
+ * Not relayed: what no process caches (certificates: read from the store on every use) and device
+ * gateway presence (status, not access). Any other topic, including one added later, is: users and
+ * their refresh tokens too (the identity core remembers active users and reusable tokens by epoch).
  */
-const UNCACHED: ReadonlySet<StoreTopic> = new Set<StoreTopic>(['users', 'certificates', 'presence']);
+const UNCACHED: ReadonlySet<StoreTopic> = new Set<StoreTopic>(['certificates', 'presence']);
 
 /**
  * The store, with every method that made a relayed change waiting until the siblings applied it.

@@ -188,7 +188,7 @@ describe.each(backends)('serve --workers 2 on %s', (_name, postgres) => {
     }
   });
 
-  // Users and refresh tokens are read from the store on every use, so no worker can hold an old answer: a guard.
+  // Each worker remembers the token's record once used (refresh-tokens.ts): the revocation must reach both before it answers.
   maybe('refuses a refresh token on every worker once /oauth2/revoke has answered', async () => {
     const basic = { authorization: `Basic ${Buffer.from(`${CLIENT}:${CLIENT_SECRET}`).toString('base64')}` };
     expect(cli(['tenant', 'add', 'initech'], c.env).status).toBe(0);

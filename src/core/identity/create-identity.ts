@@ -77,7 +77,7 @@ export async function createIdentity(o: IdentityOptions): Promise<Identity> {
     passwords,
     lockout,
     audit,
-    refresh: createRefreshTokens(o.store, o.clock, users, audit),
+    refresh: createRefreshTokens(o.store, o.clock, users, audit, o.directory),
     access: createAccessTokens(o.keys, o.directory, o.store, o.clock, o.issuer),
     get mobileKey() {
       return o.keys.secret(EDR_MOBILE_SECRET);

@@ -6,8 +6,10 @@
  */
 import { RefreshTokenRecord, UserRecord } from '../../store/store';
 import { Directory } from '../directory';
+import { createLru } from '../lru';
 import { AccessTokens, VerifiedClaims } from './access-tokens';
 import { RefreshTokens } from './refresh-tokens';
+import { hashToken } from './token-hash';
 import { TokenStanding } from './token-standing';
 import { Users } from './users';
 
@@ -25,9 +27,17 @@ export interface IntrospectionDeps {
   standing: TokenStanding;
 }
 
+/** Verified JWTs remembered as no refresh token of ours (least recently used forgotten first). */
+export const ACCESS_TOKENS_REMEMBERED = 10_000;
+
 export function createIntrospection({ directory, access, refresh, users, standing }: IntrospectionDeps) {
-  async function accessInForce(token: string): Promise<{ claims: VerifiedClaims; user?: UserRecord } | undefined> {
-    const claims = await access.check(token);
+  // Hashes of JWTs that verified and had no refresh token record: introspecting one again skips that
+  // lookup. Safe for good: a refresh token is stored before anyone is given it, so no record can
+  // appear later for a token that was already presented.
+  const notRefresh = createLru<string, true>(ACCESS_TOKENS_REMEMBERED);
+
+  async function accessInForce(token: string, hash = hashToken(token)): Promise<{ claims: VerifiedClaims; user?: UserRecord } | undefined> {
+    const claims = await access.check(token, hash);
     if (!claims || !(await directory.hasTenant(claims.tenant))) return undefined;
     if (claims.cnf) return (await standing.boundTokenInForce(claims)) ? { claims } : undefined;
     const user = await users.active(typeof claims.uid === 'string' ? claims.uid : claims.sub);
@@ -36,9 +46,14 @@ export function createIntrospection({ directory, access, refresh, users, standin
 
   return {
     async introspect(token: string): Promise<Introspection> {
-      const stored = await refresh.inspect(token);
-      if (stored) return stored.live ? { active: true, kind: 'refresh', user: stored.user, record: stored.record } : { active: false };
-      const found = await accessInForce(token);
+      const hash = hashToken(token);
+      if (notRefresh.get(hash) === undefined) {
+        const stored = await refresh.inspect(token, hash);
+        if (stored) return stored.live ? { active: true, kind: 'refresh', user: stored.user, record: stored.record } : { active: false };
+        // Signed by us (not merely well formed): only our own tokens take room here.
+        if (await access.check(token, hash)) notRefresh.set(hash, true);
+      }
+      const found = await accessInForce(token, hash);
       return found ? { active: true, kind: 'access', ...found } : { active: false };
     },
 

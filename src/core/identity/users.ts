@@ -9,6 +9,7 @@ import { checkId } from '../../pki/ids';
 import { Store, UserPatch, UserRecord } from '../../store/store';
 import { Clock } from '../clock';
 import { Directory } from '../directory';
+import { createEpochMemory } from '../epoch-memory';
 import { Audit } from './audit';
 import { Lockout } from './lockout';
 import { MAX_PASSWORD_LENGTH, Passwords } from './passwords';
@@ -50,6 +51,9 @@ export interface Users {
   active(userId: string): Promise<UserRecord | undefined>;
 }
 
+/** Active users remembered (least recently used forgotten first): memory flat in the number of users. */
+export const ACTIVE_USERS_REMEMBERED = 10_000;
+
 const USERNAME = /^[A-Za-z0-9._@+-]{1,128}$/;
 
 export function checkUsername(value: unknown): string {
@@ -75,10 +79,22 @@ export interface UsersDeps {
 }
 
 export function createUsers({ store, clock, passwords, lockout, audit, directory }: UsersDeps): Users {
+  // Users found active, while no user, refresh family or tenant changed (every refresh asks).
+  const activeUsers = createEpochMemory<string, UserRecord>(ACTIVE_USERS_REMEMBERED, directory.usersEpoch);
+
   async function require(username: string): Promise<UserRecord> {
     const user = await store.findUserByName(username);
     if (!user) throw new InvalidArgument(`user ${username} does not exist`);
     return user;
+  }
+
+  /** A user write: in force here before it returns, even when its acknowledgement was lost (the store tells the rest). */
+  async function changing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      directory.noteUsersChanged();
+    }
   }
 
   return {
@@ -105,20 +121,24 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
     async setPassword(username, password, options = {}) {
       const user = await require(username);
       const passwordHash = await passwords.hash(checkNewPassword(password));
-      await store.updateUser(user.userId, { passwordHash, mustChangePassword: options.mustChange ?? false }, clock());
-      // A new password ends every session that the old one opened.
-      await store.revokeUserRefreshTokens(user.userId, Math.floor(clock() / 1000));
+      await changing(async () => {
+        await store.updateUser(user.userId, { passwordHash, mustChangePassword: options.mustChange ?? false }, clock());
+        // A new password ends every session that the old one opened.
+        await store.revokeUserRefreshTokens(user.userId, Math.floor(clock() / 1000));
+      });
     },
 
     async update(username, patch) {
       const user = await require(username);
-      await store.updateUser(user.userId, patch, clock());
-      if (patch.disabled) await store.revokeUserRefreshTokens(user.userId, Math.floor(clock() / 1000));
+      await changing(async () => {
+        await store.updateUser(user.userId, patch, clock());
+        if (patch.disabled) await store.revokeUserRefreshTokens(user.userId, Math.floor(clock() / 1000));
+      });
     },
 
     async remove(username) {
       const user = await require(username);
-      await store.deleteUser(user.userId);
+      await changing(() => store.deleteUser(user.userId));
     },
 
     find: (username) => store.findUserByName(username),
@@ -148,13 +168,19 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
       }
       if (!needsRehash) return user;
       const updated = { passwordHash: await passwords.hash(password), updatedAt: clock() };
-      await store.updateUser(user.userId, { passwordHash: updated.passwordHash }, updated.updatedAt);
+      await changing(() => store.updateUser(user.userId, { passwordHash: updated.passwordHash }, updated.updatedAt));
       return { ...user, ...updated };
     },
 
     async active(userId) {
+      const known = activeUsers.get(userId);
+      if (known) return known;
+      // Read before asking: a change made meanwhile keeps the answer from being remembered.
+      const epoch = activeUsers.epoch();
       const user = await store.findUser(userId);
-      return user && !user.disabled && (await directory.hasTenant(user.tenantId)) ? user : undefined;
+      const active = user && !user.disabled && (await directory.hasTenant(user.tenantId)) ? user : undefined;
+      if (active) activeUsers.set(userId, active, epoch);
+      return active;
     },
   };
 }

@@ -50,13 +50,22 @@ it('tells concurrent writes in one message, and both wait for it', async () => {
   await both;
 });
 
-it('does not wait on reads, nor on writes of what no worker caches (users, certificates, presence)', async () => {
+it('does not wait on reads, nor on writes of what no worker caches (certificates, presence)', async () => {
   const s = setup();
   opened.push(s.inner);
   expect(await settles(s.store.isTokenRevoked('j-3'))).toBe(true);
   expect(await settles(s.store.putPresence({ gatewayId: 'g', tenantId: 'administrator', instanceId: 'i', deviceIds: [], since: 1 }))).toBe(true);
-  expect(await settles(s.store.revokeUserRefreshTokens('u-1', 1))).toBe(true);
   expect(s.announced).toEqual([]);
+});
+
+it('answers a revocation of refresh tokens (users: workers remember them) only once the siblings confirmed it', async () => {
+  const s = setup();
+  opened.push(s.inner);
+  const revoking = s.store.revokeUserRefreshTokens('u-1', 1);
+  expect(await settles(revoking)).toBe(false);
+  expect(s.announced).toEqual([['users']]);
+  s.confirm();
+  await revoking;
 });
 
 it('never answers a write before its own change was confirmed, even when a later one is confirmed first', async () => {
