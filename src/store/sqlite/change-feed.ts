@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { createChangeEmitter } from '../change-emitter';
-import { ChangeFeed, STORE_TOPICS } from '../store';
+import { ChangeFeed, STORE_TOPICS, StoreTopic } from '../store';
 import { Write } from '../transaction';
 import { DatabaseGuard } from './database-guard';
 
@@ -50,16 +50,17 @@ export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, po
     'INSERT INTO change_versions (topic, version) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET version = version + 1 RETURNING version',
   );
 
+  // Made once: better-sqlite3 builds four wrappers per transaction function.
+  const transaction = db.transaction((topics: readonly StoreTopic[], fn: (tx: Database.Database) => unknown, bumped: Map<string, number>) => {
+    const value = fn(db);
+    for (const topic of topics) bumped.set(topic, (bump.get(topic) as { version: number }).version);
+    return value;
+  }).immediate;
+
   // Async for the one signature of every backend; the transaction itself runs at once, synchronously.
   const write: Write<Database.Database> = async (topics, fn) => {
     const bumped = new Map<string, number>();
-    const result = db
-      .transaction(() => {
-        const value = fn(db);
-        for (const topic of topics) bumped.set(topic, (bump.get(topic) as { version: number }).version);
-        return value;
-      })
-      .immediate();
+    const result = transaction(topics, fn, bumped) as ReturnType<typeof fn>;
     // Committed into a file that is no longer the database is lost: not acknowledged.
     guard.checkFiles();
     // Our own bumps are known here; other processes' show up at the next poll.

@@ -25,6 +25,7 @@ import { refreshTokenTables } from './refresh-token-tables';
 import { revocationTables } from './revocation-tables';
 import { signingKeyTables } from './signing-key-tables';
 import { SqliteContext } from './sqlite-context';
+import { createStatements } from './statements';
 import { tenantTables } from './tenant-tables';
 import { reportUnavailable } from './unavailable';
 import { userTables } from './user-tables';
@@ -67,7 +68,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   }
   const guard = createDatabaseGuard(file, options);
   const changes = createChangeFeed(db, guard, options.pollMs ?? 500);
-  const context: SqliteContext = { db, write: changes.write };
+  const context: SqliteContext = { db, write: changes.write, ...createStatements(db) };
+  const audit = auditTables(context);
   const store: SqliteStore = {
     kind: 'sqlite',
     db,
@@ -80,14 +82,16 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ...lockoutTables(context),
     ...identityPurgeTables(context),
     ...challengeTables(context),
-    ...auditTables(context),
+    ...audit.store,
     ...presenceTables(context),
     onChange: changes.onChange,
     async ping() {
-      db.prepare('SELECT 1').get();
+      context.sql('SELECT 1').get();
     },
     async close() {
       changes.stop();
+      // Events already recorded are written before the connection goes (their callers still wait).
+      await audit.drain();
       if (db.open) db.close();
     },
   };
