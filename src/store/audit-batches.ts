@@ -1,9 +1,11 @@
 /**
- * Group commit of the audit trail, for every backend. Events recorded close together (in the same
- * turn of the event loop, or while the batch before them is being written) reach the database in one
- * write, and a caller's promise settles only when the write holding its events committed: an
- * acknowledged event is as durable as one written alone. A write that fails refuses every caller in
- * it, as its own insert would have. One write at a time, so events keep the order they were recorded in.
+ * Group commit of the audit trail (the PostgreSQL store's; the embedded store commits all its writes
+ * in groups). Events recorded close together (in the same turn of the event loop, or while the batch
+ * before them is being written) reach the database in one statement, and a caller's promise settles
+ * only when that statement committed: an acknowledged event is as durable as one written alone. A
+ * batch the database refused is written again caller by caller when `alone(err)` says the statement,
+ * not the database, was at fault, so a bad event refuses only its own caller; otherwise every caller
+ * of the batch is refused. One write at a time, so events keep the order they were recorded in.
  */
 import { AuditEvent } from './store';
 
@@ -23,8 +25,15 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
+export interface AuditBatchOptions {
+  /** Whether a failed batch is worth writing again caller by caller (default: never). */
+  alone?: (err: unknown) => boolean;
+  max?: number;
+}
+
 /** `writeBatch` writes its events in one transaction, in order, all or none. */
-export function createAuditBatches(writeBatch: (events: AuditEvent[]) => Promise<void>, max = MAX_AUDIT_BATCH): AuditBatches {
+export function createAuditBatches(writeBatch: (events: AuditEvent[]) => Promise<void>, options: AuditBatchOptions = {}): AuditBatches {
+  const max = options.max ?? MAX_AUDIT_BATCH;
   let queue: Waiting[] = [];
   let writing: Promise<void> | undefined;
 
@@ -37,6 +46,17 @@ export function createAuditBatches(writeBatch: (events: AuditEvent[]) => Promise
     return batch;
   };
 
+  async function writeAlone(batch: Waiting[]): Promise<void> {
+    for (const w of batch) {
+      try {
+        await writeBatch(w.events);
+        w.resolve();
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+
   async function writeQueued(): Promise<void> {
     while (queue.length > 0) {
       const batch = take();
@@ -44,7 +64,8 @@ export function createAuditBatches(writeBatch: (events: AuditEvent[]) => Promise
         await writeBatch(batch.length === 1 ? batch[0].events : batch.flatMap((w) => w.events));
         for (const w of batch) w.resolve();
       } catch (err) {
-        for (const w of batch) w.reject(err);
+        if (batch.length > 1 && options.alone?.(err)) await writeAlone(batch);
+        else for (const w of batch) w.reject(err);
       }
     }
     writing = undefined;

@@ -1,4 +1,5 @@
 /** The audit trail in PostgreSQL. */
+import { StoreUnavailable } from '../../errors';
 import { createAuditBatches } from '../audit-batches';
 import { auditWhere, AuditSyntax } from '../audit-query';
 import { AuditRow, toAuditEvent, toStoredAuditEvent } from '../rows';
@@ -39,9 +40,13 @@ export interface AuditTables {
 }
 
 export function auditTables({ db }: PostgresContext): AuditTables {
-  const batches = createAuditBatches(async (events) => {
-    await db.query(INSERT, columns(events));
-  });
+  // A batch refused for what it held (not for the database being unavailable) is written again caller by caller.
+  const batches = createAuditBatches(
+    async (events) => {
+      await db.query(INSERT, columns(events));
+    },
+    { alone: (err) => !(err instanceof StoreUnavailable) },
+  );
   const store: AuditStore = {
     recordAudit: (e: AuditEvent) => batches.add([e]),
 

@@ -1,5 +1,4 @@
 /** The audit trail in the embedded database. */
-import { createAuditBatches } from '../audit-batches';
 import { auditWhere, AuditSyntax } from '../audit-query';
 import { AuditRow, toAuditEvent, toStoredAuditEvent } from '../rows';
 import { AuditEvent, AuditQuery, AuditStore } from '../store';
@@ -10,25 +9,22 @@ const SQLITE_AUDIT: AuditSyntax = { param: () => '?', contains: (column, param) 
 const INSERT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
 
-export interface AuditTables {
-  store: AuditStore;
-  /** Resolves once every event recorded so far was written (or refused): close waits for it. */
-  drain(): Promise<void>;
-}
-
-export function auditTables({ sql, write }: SqliteContext): AuditTables {
-  // Through write, like every change, so a write into deleted database files is noticed.
-  const batches = createAuditBatches((events) =>
-    write([], () => {
-      const insert = sql(INSERT);
-      for (const e of events) insert.run(...values(e));
-    }),
-  );
-  const store: AuditStore = {
-    recordAudit: (e: AuditEvent) => batches.add([e]),
+export function auditTables({ sql, write }: SqliteContext): AuditStore {
+  return {
+    // Through write, like every change: committed with the other writes of this turn of the event
+    // loop (group-commit.ts), and a write into deleted database files is noticed.
+    async recordAudit(e: AuditEvent) {
+      await write([], () => {
+        sql(INSERT).run(...values(e));
+      });
+    },
 
     async recordAudits(events: AuditEvent[]) {
-      if (events.length > 0) await batches.add(events);
+      if (events.length === 0) return;
+      await write([], () => {
+        const insert = sql(INSERT);
+        for (const e of events) insert.run(...values(e));
+      });
     },
 
     async purgeAudit(before: number, limit: number) {
@@ -52,5 +48,4 @@ export function auditTables({ sql, write }: SqliteContext): AuditTables {
       return rows.map(toStoredAuditEvent);
     },
   };
-  return { store, drain: batches.drain };
 }

@@ -1,7 +1,8 @@
 /**
  * The embedded store: SQLite through better-sqlite3, one file in the data directory. One file per
  * part of the Store (tenant-tables.ts, certificate-tables.ts, …), composed here. Every write runs in
- * one IMMEDIATE transaction (change-feed.ts), so a crash leaves the old state or the new one. WAL with
+ * one IMMEDIATE transaction (change-feed.ts; the writes of one turn of the event loop share it,
+ * each in a savepoint: group-commit.ts), so a crash leaves the old state or the new one. WAL with
  * synchronous=NORMAL: a process crash loses nothing committed; a power cut may lose the last commits
  * (an fsync per commit blocked the event loop on every login; see README).
  */
@@ -69,7 +70,6 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const guard = createDatabaseGuard(file, options);
   const changes = createChangeFeed(db, guard, options.pollMs ?? 500);
   const context: SqliteContext = { db, write: changes.write, ...createStatements(db) };
-  const audit = auditTables(context);
   const store: SqliteStore = {
     kind: 'sqlite',
     db,
@@ -82,7 +82,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ...lockoutTables(context),
     ...identityPurgeTables(context),
     ...challengeTables(context),
-    ...audit.store,
+    ...auditTables(context),
     ...presenceTables(context),
     onChange: changes.onChange,
     async ping() {
@@ -90,8 +90,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     },
     async close() {
       changes.stop();
-      // Events already recorded are written before the connection goes (their callers still wait).
-      await audit.drain();
+      // Writes already asked for are committed before the connection goes (their callers still wait).
+      if (db.open) changes.flush();
       if (db.open) db.close();
     },
   };

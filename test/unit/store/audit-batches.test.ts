@@ -43,7 +43,7 @@ describe('audit group commit', () => {
 
   it('caps a batch at its maximum; a larger group of one caller goes alone and whole', async () => {
     const w = fakeWriter();
-    const batches = createAuditBatches(w.write, 4);
+    const batches = createAuditBatches(w.write, { max: 4 });
     const all = [batches.add([event(0)]), batches.add(events(1, 3)), batches.add([event(4)]), batches.add(events(5, 6)), batches.add([event(11)])];
     for (let n = 1; n <= 4; n++) {
       await w.asked(n);
@@ -70,6 +70,21 @@ describe('audit group commit', () => {
     expect(w.calls[1].events).toEqual([event(3)]);
     w.calls[1].commit();
     await expect(second).resolves.toBeUndefined();
+  });
+
+  it('writes a refused batch again caller by caller when told to, so only the bad caller is refused', async () => {
+    const w = fakeWriter();
+    const batches = createAuditBatches(w.write, { alone: (err) => (err as Error).message === 'bad row' });
+    const all = Promise.allSettled([batches.add([event(0)]), batches.add(events(1, 2)), batches.add([event(3)])]);
+    await w.asked(1);
+    w.calls[0].fail(new Error('bad row'));
+    for (let n = 2; n <= 4; n++) {
+      await w.asked(n);
+      if (n === 3) w.calls[n - 1].fail(new Error('bad row'));
+      else w.calls[n - 1].commit();
+    }
+    expect(w.calls.slice(1).map((c) => c.events.map((e) => e.at))).toEqual([[0], [1, 2], [3]]);
+    expect((await all).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 
   it('drain resolves once everything recorded so far was written, including what arrived meanwhile', async () => {

@@ -96,6 +96,32 @@ describe('SQLite store specifics', () => {
     }
   });
 
+  it('commits the writes asked for in one turn of the event loop together, each answered after the commit', async () => {
+    const store = openSqliteStore(freshFile(), { pollMs: 0 });
+    stores.push(store);
+    await store.addTenants([{ tenantId: 'acme', gatewayIds: [] }]);
+    const user = userRecord({ tenantId: 'acme' });
+    await store.addUser(user);
+    // Commits are counted as WAL frames (each commit writes its pages anew): no checkpoint may empty the WAL meanwhile.
+    store.db.pragma('wal_autocheckpoint = 0');
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const frames = () => (store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0].log;
+    const at = 1_750_000_000;
+    const event = (i: number) => ({ at, event: 'refresh' as const, outcome: 'success' as const, dialect: 'datarhei', username: `u${i}`, tenantId: 'acme', address: null, detail: null });
+    const tokens = Array.from({ length: 20 }, (_v, i) => tokenRecord({ userId: user.userId, familyId: `fam-g${i}` }));
+    const writes = [...tokens.map((t) => store.addRefreshToken(t)), ...Array.from({ length: 40 }, (_v, i) => store.recordAudit(event(i)))];
+    expect(store.db.prepare('SELECT count(*) AS n FROM audit_events').get()).toEqual({ n: 0 });
+    await Promise.all(writes);
+    const together = frames();
+    expect(store.db.prepare('SELECT count(*) AS n FROM audit_events').get()).toEqual({ n: 40 });
+
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    for (let i = 0; i < 10; i++) await store.recordAudit(event(i));
+    // Ten commits, one after the other, write at least a frame each; sixty writes in one commit wrote fewer than that.
+    expect(frames()).toBeGreaterThanOrEqual(10);
+    expect(together).toBeLessThan(10);
+  });
+
   it('keeps a bounded number of statements, each mode (plain, pluck) apart', () => {
     const db = new Database(':memory:');
     try {
