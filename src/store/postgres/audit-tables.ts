@@ -21,6 +21,14 @@ const INSERT = {
            WITH ORDINALITY AS e (${COLUMNS}, n) ORDER BY n`,
 };
 
+/** A batch of one (what a quiet gateway writes): plain VALUES, which PostgreSQL plans more cheaply than unnest. */
+const INSERT_ONE = {
+  name: 'mgw_audit_insert_one',
+  text: `INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+};
+
+const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
+
 const columns = (events: AuditEvent[]) => [
   events.map((e) => e.at),
   events.map((e) => e.event),
@@ -43,7 +51,7 @@ export function auditTables({ db }: PostgresContext): AuditTables {
   // A batch refused for what it held (not for the database being unavailable) is written again caller by caller.
   const batches = createAuditBatches(
     async (events) => {
-      await db.query(INSERT, columns(events));
+      await (events.length === 1 ? db.query(INSERT_ONE, values(events[0])) : db.query(INSERT, columns(events)));
     },
     { alone: (err) => !(err instanceof StoreUnavailable) },
   );
