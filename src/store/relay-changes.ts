@@ -5,6 +5,7 @@
  * not when a sibling next polls the store (SQLite, ~0.5 s) or hears a NOTIFY (PostgreSQL).
  */
 import { Store, StoreTopic } from './store';
+import { wrapMethods } from './wrap-methods';
 
 export interface Siblings {
   /** Resolves once every sibling has applied changes of these topics (or was stopped for not doing so). */
@@ -51,16 +52,10 @@ export function relayChanges(store: Store, siblings: Pick<Siblings, 'announce'>)
     latest = Promise.all([earlier, told]).then(() => undefined);
   });
 
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function' || property === 'onChange' || property === 'close') return value;
-      return (...args: unknown[]) => {
-        const before = changes;
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (!(result instanceof Promise)) return result;
-        return result.then((answer) => (changes === before ? answer : latest.then(() => answer)));
-      };
-    },
+  return wrapMethods(store, (_property, method) => (...args) => {
+    const before = changes;
+    const result = method(...args);
+    if (!(result instanceof Promise)) return result;
+    return result.then((answer) => (changes === before ? answer : latest.then(() => answer)));
   });
 }

@@ -385,6 +385,26 @@ export function describeIdentityContract(current: () => Store): void {
       expect(await store.listAudit(10)).toEqual([...events].reverse());
       expect(await store.listAudit(2)).toEqual([events[2], events[1]]);
     });
+
+    it('keeps every event recorded at once, in the order recorded, text unchanged', async () => {
+      // More than one batch (MAX_AUDIT_BATCH), a group of several among them; text that array literals and SQL quote.
+      const odd = ['NULL', 'a "quoted", {braced} word', 'back\\slash', "it's", '', 'ünïcødé ✓', 'line\nbreak'];
+      const single = Array.from({ length: 600 }, (_v, i) => ({ ...auditEvent(1_750_000_000_000 + i, odd[i % odd.length]), username: i % 3 === 0 ? null : odd[i % odd.length] }));
+      const group = [auditEvent(1_760_000_000_000, 'group 1'), auditEvent(1_760_000_000_001, 'group 2')];
+      await Promise.all([...single.slice(0, 300).map((e) => store.recordAudit(e)), store.recordAudits(group), ...single.slice(300).map((e) => store.recordAudit(e))]);
+      expect(await store.listAudit(1000)).toEqual([...single.slice(0, 300), ...group, ...single.slice(300)].reverse());
+    });
+
+    it('refuses a bad event recorded together with good ones, and only its caller', async () => {
+      const bad = { ...auditEvent(1_750_000_000_002, 'no dialect'), dialect: null } as unknown as AuditEvent;
+      const results = await Promise.allSettled([
+        store.recordAudit(auditEvent(1_750_000_000_001, 'good')),
+        store.recordAudit(bad),
+        store.recordAudits([auditEvent(1_750_000_000_003, 'good too'), auditEvent(1_750_000_000_004, 'and this')]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await store.listAudit(10)).map((e) => e.detail)).toEqual(['and this', 'good too', 'good']);
+    });
   });
 
   describe('change events', () => {

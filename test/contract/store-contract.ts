@@ -2,7 +2,7 @@
  * The store contract: what every backend must do, tested through the Store interface only.
  * A backend's test file calls describeStoreContract with a function opening a fresh, empty store.
  */
-import { CertificateFilter, Store, StoreTopic } from '../../src/store/store';
+import { AuditEvent, CertificateFilter, Store, StoreTopic } from '../../src/store/store';
 import { describeChallengeContract } from './challenge-contract';
 import { describeIdentityContract } from './identity-contract';
 import { describeAuditPurgeContract } from './audit-purge-contract';
@@ -451,6 +451,21 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
       try {
         expect(await snapshot(again)).toEqual(before);
         expect(before.tenantIds).toEqual(['acme', 'administrator', 'globex']);
+      } finally {
+        await again.close();
+      }
+    });
+
+    it('writes the audit events recorded before close, and answers their callers', async () => {
+      if (!h.reopen) return;
+      const event = (i: number): AuditEvent => ({ at: 1_750_000_000_000 + i, event: 'refresh', outcome: 'success', dialect: 'datarhei', username: `u${i}`, tenantId: null, address: null, detail: null });
+      // Not awaited: close must write them first (group commit holds them for a moment).
+      const recorded = Promise.all(Array.from({ length: 40 }, (_v, i) => store.recordAudit(event(i))));
+      await store.close();
+      await expect(recorded).resolves.toBeDefined();
+      const again = await h.reopen();
+      try {
+        expect(await again.listAudit(100)).toEqual(Array.from({ length: 40 }, (_v, i) => event(39 - i)));
       } finally {
         await again.close();
       }

@@ -2,9 +2,10 @@
 import { Store } from '../../src/store/store';
 
 /**
- * A backend's store is a plain object of its parts' methods. The Proxies around it hand out a fresh
- * wrapper on every read, so jest.spyOn(store, …) would return a wrapper rather than the mock; but
- * they pass property descriptors through, so the method is replaced on the object inside them.
+ * A backend's store is a plain object of its parts' methods. The Proxies around it hand out a
+ * wrapper of the method (src/store/wrap-methods.ts), so jest.spyOn(store, …) would return a wrapper
+ * rather than the mock; but they pass property descriptors through, so the method is replaced on the
+ * object inside them (and the Proxies wrap the replacement).
  */
 export function spyOnStore<K extends keyof Store>(store: Store, method: K): jest.Mock {
   const own = Object.getOwnPropertyDescriptor(store, method);

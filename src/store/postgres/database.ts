@@ -15,7 +15,22 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-export type Query = <R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) => Promise<QueryResult<R>>;
+/**
+ * SQL text, or a named statement: parsed and planned once per connection, then only bound and run
+ * (the hot paths' point lookups and inserts). A name stands for one text only; named statements list
+ * their columns (no `*`), so a column added by a later migration does not break their cached plan.
+ */
+export type Sql = string | NamedStatement;
+
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export type Query = <R extends QueryResultRow = QueryResultRow>(sql: Sql, values?: unknown[]) => Promise<QueryResult<R>>;
+
+// A fresh config each call: pg writes the values into the object it is given.
+const queryConfig = (sql: Sql, values?: unknown[]) => (typeof sql === 'string' ? { text: sql, values } : { name: sql.name, text: sql.text, values });
 
 const INT8_OID = 20;
 // BIGINT columns hold Unix seconds/ms and counts, all far below 2^53; serials are NUMERIC and stay strings.
@@ -88,16 +103,16 @@ export function createDatabase(url: string, options: PostgresStoreOptions = {}):
     target,
     timeoutMs,
     clientConfig,
-    async query(text, values) {
+    async query(sql, values) {
       try {
-        return await pool.query(text, values);
+        return await pool.query(queryConfig(sql, values));
       } catch (err) {
         throw wrap(err);
       }
     },
     tx: (fn, notify) =>
       use(async (client) => {
-        const result = await fn((text, values) => client.query(text, values));
+        const result = await fn((sql, values) => client.query(queryConfig(sql, values)));
         for (const payload of notify?.payloads ?? []) await client.query('SELECT pg_notify($1, $2)', [notify?.channel, payload]);
         await client.query('COMMIT');
         return result;

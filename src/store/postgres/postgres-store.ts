@@ -45,6 +45,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     });
     let open: ChangeListener | undefined = listener;
     const context: PostgresContext = { db, write: changes.write };
+    const audit = auditTables(context);
     return {
       kind: 'postgres',
       ...tenantTables(context),
@@ -56,7 +57,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       ...lockoutTables(context),
       ...identityPurgeTables(context),
       ...challengeTables(context),
-      ...auditTables(context),
+      ...audit.store,
       ...presenceTables(context),
       onChange: changes.onChange,
       async ping() {
@@ -65,6 +66,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       async close() {
         const closing = open;
         open = undefined;
+        // Events already recorded are written before the pool ends (their callers still wait).
+        await audit.drain();
         await closing?.close();
         await db.close();
       },

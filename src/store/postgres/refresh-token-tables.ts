@@ -5,35 +5,43 @@ import { RefreshTokenRecord, RefreshTokenStore } from '../store';
 import { PostgresContext } from './postgres-context';
 import { onViolation } from './store-error';
 
+/** The refresh path's statements, named: prepared once per connection. */
+const ADD = {
+  name: 'mgw_refresh_token_add',
+  text: `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+};
+const FIND = {
+  name: 'mgw_refresh_token_find',
+  text: `SELECT t.token_hash, t.family_id, t.user_id, t.dialect, t.rotating, t.issued_at, t.expires_at, t.used_at,
+                COALESCE(t.revoked_at, f.revoked_at) AS revoked_at
+         FROM refresh_tokens t LEFT JOIN revoked_refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = $1`,
+};
+// A concurrent spend waits for this row's lock, then finds used_at set and matches nothing.
+const SPEND = {
+  name: 'mgw_refresh_token_spend',
+  text: `UPDATE refresh_tokens t SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM revoked_refresh_families f WHERE f.family_id = t.family_id)`,
+};
+
 export function refreshTokenTables({ db, write }: PostgresContext): RefreshTokenStore {
   return {
     async addRefreshToken(t: RefreshTokenRecord) {
       await db
         .query(
-          `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          ADD,
           [t.tokenHash, t.familyId, t.userId, t.dialect, t.rotating, t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt],
         )
         .catch(onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) }));
     },
 
     async findRefreshToken(tokenHash: string) {
-      const { rows } = await db.query<RefreshTokenRow>(
-        `SELECT t.token_hash, t.family_id, t.user_id, t.dialect, t.rotating, t.issued_at, t.expires_at, t.used_at,
-                COALESCE(t.revoked_at, f.revoked_at) AS revoked_at
-         FROM refresh_tokens t LEFT JOIN revoked_refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = $1`,
-        [tokenHash],
-      );
+      const { rows } = await db.query<RefreshTokenRow>(FIND, [tokenHash]);
       return rows[0] && toRefreshToken(rows[0]);
     },
 
     async spendRefreshToken(tokenHash: string, at: number) {
-      // A concurrent spend waits for this row's lock, then finds used_at set and matches nothing.
-      const r = await db.query(
-        `UPDATE refresh_tokens t SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM revoked_refresh_families f WHERE f.family_id = t.family_id)`,
-        [at, tokenHash],
-      );
+      const r = await db.query(SPEND, [at, tokenHash]);
       return r.rowCount === 1;
     },
 

@@ -3,6 +3,9 @@ import { RevokedTokenRow, toRevokedToken } from '../rows';
 import { RevokedToken, RevocationStore } from '../store';
 import { PostgresContext } from './postgres-context';
 
+/** Asked for every token an instance has not checked yet: a named statement, prepared once per connection. */
+const IS_REVOKED = { name: 'mgw_token_revoked', text: 'SELECT 1 FROM revoked_tokens WHERE jti = $1' };
+
 export function revocationTables({ db, write }: PostgresContext): RevocationStore {
   return {
     async revokeToken(token: RevokedToken): Promise<void> {
@@ -12,7 +15,7 @@ export function revocationTables({ db, write }: PostgresContext): RevocationStor
     },
 
     async isTokenRevoked(jti: string): Promise<boolean> {
-      const { rows } = await db.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti]);
+      const { rows } = await db.query(IS_REVOKED, [jti]);
       return rows.length > 0;
     },
 

@@ -10,6 +10,11 @@ import { onViolation } from './store-error';
 
 const roleMissing = (role: string) => () => new RoleNotFound(`role ${role} does not exist`);
 
+const USER_COLUMNS = 'user_id, username, tenant_id, role, password_hash, email, first_name, last_name, disabled, must_change_password, created_at, updated_at';
+/** Every refresh and login reads a user: named statements, prepared once per connection. */
+const USER_BY_ID = { name: 'mgw_user_by_id', text: `SELECT ${USER_COLUMNS} FROM users WHERE user_id = $1` };
+const USER_BY_NAME = { name: 'mgw_user_by_name', text: `SELECT ${USER_COLUMNS} FROM users WHERE username = $1` };
+
 export function userTables({ db, write }: PostgresContext): UserStore {
   return {
     async addUser(u: UserRecord) {
@@ -28,12 +33,12 @@ export function userTables({ db, write }: PostgresContext): UserStore {
     },
 
     async findUserByName(username: string) {
-      const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username]);
+      const { rows } = await db.query<UserRow>(USER_BY_NAME, [username]);
       return rows[0] && toUser(rows[0]);
     },
 
     async findUser(userId: string) {
-      const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE user_id = $1', [userId]);
+      const { rows } = await db.query<UserRow>(USER_BY_ID, [userId]);
       return rows[0] && toUser(rows[0]);
     },
 

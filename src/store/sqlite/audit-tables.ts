@@ -9,43 +9,42 @@ const SQLITE_AUDIT: AuditSyntax = { param: () => '?', contains: (column, param) 
 const INSERT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
 
-export function auditTables({ db, write }: SqliteContext): AuditStore {
+export function auditTables({ sql, write }: SqliteContext): AuditStore {
   return {
+    // Through write, like every change: committed with the other writes of this turn of the event
+    // loop (group-commit.ts), and a write into deleted database files is noticed.
     async recordAudit(e: AuditEvent) {
-      // Through write, like every change, so a write into deleted database files is noticed.
       await write([], () => {
-        db.prepare(INSERT).run(...values(e));
+        sql(INSERT).run(...values(e));
       });
     },
 
     async recordAudits(events: AuditEvent[]) {
       if (events.length === 0) return;
       await write([], () => {
-        const insert = db.prepare(INSERT);
+        const insert = sql(INSERT);
         for (const e of events) insert.run(...values(e));
       });
     },
 
     async purgeAudit(before: number, limit: number) {
       return write([], () =>
-        db
-          .prepare(
-            `DELETE FROM audit_events WHERE id IN (
-               SELECT id FROM audit_events
-               WHERE id < coalesce((SELECT id FROM audit_events WHERE at >= ? ORDER BY id LIMIT 1), 9223372036854775807) AND at < ?
-               ORDER BY id LIMIT ?)`,
-          )
-          .run(before, before, limit).changes,
+        sql(
+          `DELETE FROM audit_events WHERE id IN (
+             SELECT id FROM audit_events
+             WHERE id < coalesce((SELECT id FROM audit_events WHERE at >= ? ORDER BY id LIMIT 1), 9223372036854775807) AND at < ?
+             ORDER BY id LIMIT ?)`,
+        ).run(before, before, limit).changes,
       );
     },
 
     async listAudit(limit: number) {
-      return (db.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[]).map(toAuditEvent);
+      return (sql('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[]).map(toAuditEvent);
     },
 
     async queryAudit(q: AuditQuery) {
       const { clause, params } = auditWhere(q, SQLITE_AUDIT);
-      const rows = db.prepare(`SELECT * FROM audit_events ${clause} ORDER BY id DESC LIMIT ?`).all(...params, q.limit) as (AuditRow & { id: number })[];
+      const rows = sql(`SELECT * FROM audit_events ${clause} ORDER BY id DESC LIMIT ?`).all(...params, q.limit) as (AuditRow & { id: number })[];
       return rows.map(toStoredAuditEvent);
     },
   };

@@ -11,21 +11,19 @@ const SQLITE_FILTER: FilterSyntax = {
   list: (values) => JSON.stringify(values),
 };
 
-export function certificateTables({ db, write }: SqliteContext): CertificateStore {
+export function certificateTables({ sql, write }: SqliteContext): CertificateStore {
   const selectCertificates = (where: string, params: unknown[]): CertificateRecord[] => {
-    const rows = db
-      .prepare(
-        `SELECT c.*, (b.serial IS NOT NULL) AS blacklisted FROM certificates c
-         LEFT JOIN blacklist b ON b.serial = c.serial ${where} ORDER BY c.issued_at, c.serial`,
-      )
-      .all(...params) as CertRow[];
+    const rows = sql(
+      `SELECT c.*, (b.serial IS NOT NULL) AS blacklisted FROM certificates c
+       LEFT JOIN blacklist b ON b.serial = c.serial ${where} ORDER BY c.issued_at, c.serial`,
+    ).all(...params) as CertRow[];
     return rows.map(toCertificate);
   };
 
   return {
     async recordCertificate(record) {
       await write(['certificates'], () => {
-        db.prepare(
+        sql(
           `INSERT INTO certificates (serial, kind, tenant_id, gateway_id, subject, issued_at, expires_at, fingerprint)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
@@ -52,20 +50,20 @@ export function certificateTables({ db, write }: SqliteContext): CertificateStor
 
     async listBlacklist(filter = {}) {
       const { clause, params } = filterClause('b', filter, SQLITE_FILTER);
-      const rows = db.prepare(`SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`).all(...params) as BlacklistRow[];
+      const rows = sql(`SELECT * FROM blacklist b ${clause} ORDER BY b.added_at, b.serial`).all(...params) as BlacklistRow[];
       return rows.map(toBlacklistEntry);
     },
 
     async addBlacklist(entries) {
       await write(['blacklist'], () => {
-        const insert = db.prepare('INSERT INTO blacklist (serial, tenant_id, gateway_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+        const insert = sql('INSERT INTO blacklist (serial, tenant_id, gateway_id, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
         for (const e of entries) insert.run(e.serial.toString(), e.tenantId, e.gatewayId, e.addedAt);
       });
     },
 
     async removeBlacklist(serials) {
       await write(['blacklist'], () => {
-        const remove = db.prepare('DELETE FROM blacklist WHERE serial = ?');
+        const remove = sql('DELETE FROM blacklist WHERE serial = ?');
         for (const s of serials) remove.run(s.toString());
       });
     },

@@ -2,9 +2,9 @@
 import { ChallengeStore } from '../store';
 import { SqliteContext } from './sqlite-context';
 
-export function challengeTables({ db, write }: SqliteContext): ChallengeStore {
-  const forget = db.prepare('DELETE FROM spent_challenges WHERE expires_at < ?');
-  const spend = db.prepare('INSERT INTO spent_challenges (session_id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+export function challengeTables({ sql, write }: SqliteContext): ChallengeStore {
+  const forget = sql('DELETE FROM spent_challenges WHERE expires_at < ?');
+  const spend = sql('INSERT INTO spent_challenges (session_id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   return {
     // IMMEDIATE (through write): the write lock first, so processes on the same file spend one after the other.
     async spendChallenge(sessionId: string, expiresAt: number, forgetBefore: number) {

@@ -8,10 +8,13 @@ import { createChangeEmitter } from '../change-emitter';
 import { ChangeFeed, STORE_TOPICS } from '../store';
 import { Write } from '../transaction';
 import { DatabaseGuard } from './database-guard';
+import { createGroupCommit } from './group-commit';
 
 export interface SqliteChangeFeed extends ChangeFeed {
-  /** IMMEDIATE transaction, then the files checked, then the topics announced. */
+  /** IMMEDIATE transaction (shared by the writes of one turn of the event loop), then the files checked, then the topics announced. */
   write: Write<Database.Database>;
+  /** Commits the writes waiting for the next turn now (before the connection closes). */
+  flush(): void;
   /** Stops looking for other processes' commits. */
   stop(): void;
 }
@@ -50,18 +53,17 @@ export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, po
     'INSERT INTO change_versions (topic, version) VALUES (?, 1) ON CONFLICT (topic) DO UPDATE SET version = version + 1 RETURNING version',
   );
 
-  // Async for the one signature of every backend; the transaction itself runs at once, synchronously.
+  // Committed into a file that is no longer the database is lost: not acknowledged.
+  const commits = createGroupCommit(db, () => guard.checkFiles());
+
+  // The transaction is shared with the other writes of this turn of the event loop (group-commit.ts).
   const write: Write<Database.Database> = async (topics, fn) => {
     const bumped = new Map<string, number>();
-    const result = db
-      .transaction(() => {
-        const value = fn(db);
-        for (const topic of topics) bumped.set(topic, (bump.get(topic) as { version: number }).version);
-        return value;
-      })
-      .immediate();
-    // Committed into a file that is no longer the database is lost: not acknowledged.
-    guard.checkFiles();
+    const result = await commits.run(() => {
+      const value = fn(db);
+      for (const topic of topics) bumped.set(topic, (bump.get(topic) as { version: number }).version);
+      return value;
+    });
     // Our own bumps are known here; other processes' show up at the next poll.
     for (const [topic, version] of bumped) topicVersions.set(topic, version);
     for (const topic of topics) emitter.emit(topic, false);
@@ -71,6 +73,7 @@ export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, po
   return {
     write,
     onChange: emitter.onChange,
+    flush: commits.flush,
     stop: () => {
       if (timer) clearInterval(timer);
     },

@@ -6,8 +6,8 @@ import { CounterRow, toCounter } from '../rows';
 import { FailureCounter, LockFor, LockoutStore } from '../store';
 import { SqliteContext } from './sqlite-context';
 
-export function lockoutTables({ db, write }: SqliteContext): LockoutStore {
-  const failure = db.prepare('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?');
+export function lockoutTables({ sql, write }: SqliteContext): LockoutStore {
+  const failure = sql('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?');
 
   /** Inside the caller's transaction. */
   function countOne(key: string, at: number, windowStart: number, lockFor: LockFor): FailureCounter {
@@ -15,7 +15,7 @@ export function lockoutTables({ db, write }: SqliteContext): LockoutStore {
     const failures = (prev && prev.last_failure_at >= windowStart ? prev.failures : 0) + 1;
     const lock = lockFor(failures, key);
     const lockedUntil = lock > 0 ? at + lock : 0;
-    db.prepare(
+    sql(
       `INSERT INTO failure_counters (key, failures, locked_until, last_failure_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, last_failure_at = excluded.last_failure_at`,
     ).run(key, failures, lockedUntil, at);
@@ -41,7 +41,7 @@ export function lockoutTables({ db, write }: SqliteContext): LockoutStore {
 
     async lockFailures(keys: string[], at: number, lockFor: LockFor) {
       return write([], () => {
-        const update = db.prepare('UPDATE failure_counters SET locked_until = ? WHERE key = ?');
+        const update = sql('UPDATE failure_counters SET locked_until = ? WHERE key = ?');
         return keys.flatMap((key) => {
           const r = failure.get(key) as CounterRow | undefined;
           if (!r) return [];
@@ -55,7 +55,7 @@ export function lockoutTables({ db, write }: SqliteContext): LockoutStore {
 
     async forgiveFailures(keys: string[]) {
       await write([], () => {
-        const forgive = db.prepare('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');
+        const forgive = sql('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');
         for (const key of keys) forgive.run(key);
       });
     },
@@ -69,7 +69,7 @@ export function lockoutTables({ db, write }: SqliteContext): LockoutStore {
 
     async clearFailures(keys: string[]) {
       await write([], () => {
-        const del = db.prepare('DELETE FROM failure_counters WHERE key = ?');
+        const del = sql('DELETE FROM failure_counters WHERE key = ?');
         for (const key of keys) del.run(key);
       });
     },

@@ -3,8 +3,8 @@ import { RefreshTokenRow, toRefreshToken } from '../rows';
 import { RefreshTokenRecord, RefreshTokenStore } from '../store';
 import { SqliteContext, sqlValue } from './sqlite-context';
 
-export function refreshTokenTables({ db, write }: SqliteContext): RefreshTokenStore {
-  const token = db.prepare(
+export function refreshTokenTables({ pluck, sql, write }: SqliteContext): RefreshTokenStore {
+  const token = sql(
     `SELECT t.token_hash, t.family_id, t.user_id, t.dialect, t.rotating, t.issued_at, t.expires_at, t.used_at,
             COALESCE(t.revoked_at, f.revoked_at) AS revoked_at
      FROM refresh_tokens t LEFT JOIN revoked_refresh_families f ON f.family_id = t.family_id WHERE t.token_hash = ?`,
@@ -12,7 +12,7 @@ export function refreshTokenTables({ db, write }: SqliteContext): RefreshTokenSt
   return {
     async addRefreshToken(t: RefreshTokenRecord) {
       await write([], () => {
-        db.prepare(
+        sql(
           `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(t.tokenHash, t.familyId, t.userId, t.dialect, sqlValue(t.rotating), t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt);
@@ -26,36 +26,33 @@ export function refreshTokenTables({ db, write }: SqliteContext): RefreshTokenSt
 
     async spendRefreshToken(tokenHash: string, at: number) {
       return write([], () =>
-        db
-          .prepare(
-            `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL
-             AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)`,
-          )
-          .run(at, tokenHash).changes === 1,
+        sql(
+          `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL
+           AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)`,
+        ).run(at, tokenHash).changes === 1,
       );
     },
 
     async revokeRefreshFamily(familyId: string, at: number) {
       return write(['users'], () => {
-        db.prepare('INSERT INTO revoked_refresh_families (family_id, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, at);
-        return db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId).changes;
+        sql('INSERT INTO revoked_refresh_families (family_id, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(familyId, at);
+        return sql('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId).changes;
       });
     },
 
     async revokeUserRefreshTokens(userId: string, at: number) {
       return write(['users'], () => {
-        db.prepare(
+        sql(
           'INSERT INTO revoked_refresh_families (family_id, revoked_at) SELECT DISTINCT family_id, ? FROM refresh_tokens WHERE user_id = ? ON CONFLICT DO NOTHING',
         ).run(at, userId);
-        return db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(at, userId).changes;
+        return sql('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(at, userId).changes;
       });
     },
 
     async countLiveRefreshTokens(now: number) {
-      return db
-        .prepare('SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > ? AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)')
-        .pluck()
-        .get(now) as number;
+      return pluck(
+        'SELECT COUNT(*) FROM refresh_tokens WHERE revoked_at IS NULL AND expires_at > ? AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)',
+      ).get(now) as number;
     },
   };
 }

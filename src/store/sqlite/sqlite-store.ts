@@ -1,7 +1,8 @@
 /**
  * The embedded store: SQLite through better-sqlite3, one file in the data directory. One file per
  * part of the Store (tenant-tables.ts, certificate-tables.ts, …), composed here. Every write runs in
- * one IMMEDIATE transaction (change-feed.ts), so a crash leaves the old state or the new one. WAL with
+ * one IMMEDIATE transaction (change-feed.ts; the writes of one turn of the event loop share it,
+ * each in a savepoint: group-commit.ts), so a crash leaves the old state or the new one. WAL with
  * synchronous=NORMAL: a process crash loses nothing committed; a power cut may lose the last commits
  * (an fsync per commit blocked the event loop on every login; see README).
  */
@@ -25,6 +26,7 @@ import { refreshTokenTables } from './refresh-token-tables';
 import { revocationTables } from './revocation-tables';
 import { signingKeyTables } from './signing-key-tables';
 import { SqliteContext } from './sqlite-context';
+import { createStatements } from './statements';
 import { tenantTables } from './tenant-tables';
 import { reportUnavailable } from './unavailable';
 import { userTables } from './user-tables';
@@ -67,7 +69,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   }
   const guard = createDatabaseGuard(file, options);
   const changes = createChangeFeed(db, guard, options.pollMs ?? 500);
-  const context: SqliteContext = { db, write: changes.write };
+  const context: SqliteContext = { db, write: changes.write, ...createStatements(db) };
   const store: SqliteStore = {
     kind: 'sqlite',
     db,
@@ -84,10 +86,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ...presenceTables(context),
     onChange: changes.onChange,
     async ping() {
-      db.prepare('SELECT 1').get();
+      context.sql('SELECT 1').get();
     },
     async close() {
       changes.stop();
+      // Writes already asked for are committed before the connection goes (their callers still wait).
+      if (db.open) changes.flush();
       if (db.open) db.close();
     },
   };

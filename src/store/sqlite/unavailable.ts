@@ -1,5 +1,6 @@
 import { GatewayError, StoreUnavailable } from '../../errors';
 import { Store } from '../store';
+import { wrapMethods } from '../wrap-methods';
 import { DatabaseGuard } from './database-guard';
 
 /** SQLite failures that mean "the database cannot serve now", not "the request was wrong". */
@@ -24,20 +25,14 @@ function translate(err: unknown, guard?: DatabaseGuard): unknown {
  * probe) also fails while writes recently failed for want of disk.
  */
 export function reportUnavailable<S extends Store>(store: S, guard?: DatabaseGuard): S {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function' || property === 'onChange' || property === 'close') return value;
-      return (...args: unknown[]) => {
-        try {
-          if (property === 'ping') guard?.checkHealth();
-          else if (guard?.lost) guard.checkFiles();
-          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-          return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(translate(err, guard))) : result;
-        } catch (err) {
-          return Promise.reject(translate(err, guard));
-        }
-      };
-    },
+  return wrapMethods(store, (property, method) => (...args) => {
+    try {
+      if (property === 'ping') guard?.checkHealth();
+      else if (guard?.lost) guard.checkFiles();
+      const result = method(...args);
+      return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(translate(err, guard))) : result;
+    } catch (err) {
+      return Promise.reject(translate(err, guard));
+    }
   });
 }

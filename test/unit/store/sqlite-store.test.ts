@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import { createStatements } from '../../../src/store/sqlite/statements';
 import { Store } from '../../../src/store/store';
+import { tokenRecord, userRecord } from '../../contract/identity-contract';
 import { describeStoreContract } from '../../contract/store-contract';
 import { certRecord, keyRecord, nextTopic, snapshot } from '../../contract/store-fixtures';
 
@@ -65,6 +67,77 @@ describe('SQLite store specifics', () => {
     const second = open(file);
     expect(await second.listTenants()).toEqual([]);
     expect(dumpTables(file).schema_migrations).toEqual(applied);
+  });
+
+  it('prepares the statements of a refresh, a rotation and an audit event once, not on every call', async () => {
+    const store = openSqliteStore(freshFile(), { pollMs: 0 });
+    stores.push(store);
+    await store.addTenants([{ tenantId: 'acme', gatewayIds: [] }]);
+    const user = userRecord({ tenantId: 'acme' });
+    await store.addUser(user);
+    const at = 1_750_000_000;
+    const calls = async (n: number) => {
+      const token = tokenRecord({ userId: user.userId, familyId: `fam-${n}` });
+      await store.addRefreshToken(token);
+      await store.findRefreshToken(token.tokenHash);
+      await store.spendRefreshToken(token.tokenHash, at);
+      await store.findUser(user.userId);
+      await store.findUserByName(user.username);
+      await store.isTokenRevoked(`jti-${n}`);
+      await store.recordAudit({ at, event: 'refresh', outcome: 'success', dialect: 'datarhei', username: user.username, tenantId: 'acme', address: null, detail: null });
+    };
+    await calls(0);
+    const prepare = jest.spyOn(store.db, 'prepare');
+    try {
+      for (let n = 1; n <= 3; n++) await calls(n);
+      expect(prepare).not.toHaveBeenCalled();
+    } finally {
+      prepare.mockRestore();
+    }
+  });
+
+  it('commits the writes asked for in one turn of the event loop together, each answered after the commit', async () => {
+    const store = openSqliteStore(freshFile(), { pollMs: 0 });
+    stores.push(store);
+    await store.addTenants([{ tenantId: 'acme', gatewayIds: [] }]);
+    const user = userRecord({ tenantId: 'acme' });
+    await store.addUser(user);
+    // Commits are counted as WAL frames (each commit writes its pages anew): no checkpoint may empty the WAL meanwhile.
+    store.db.pragma('wal_autocheckpoint = 0');
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const frames = () => (store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0].log;
+    const at = 1_750_000_000;
+    const event = (i: number) => ({ at, event: 'refresh' as const, outcome: 'success' as const, dialect: 'datarhei', username: `u${i}`, tenantId: 'acme', address: null, detail: null });
+    const tokens = Array.from({ length: 20 }, (_v, i) => tokenRecord({ userId: user.userId, familyId: `fam-g${i}` }));
+    const writes = [...tokens.map((t) => store.addRefreshToken(t)), ...Array.from({ length: 40 }, (_v, i) => store.recordAudit(event(i)))];
+    expect(store.db.prepare('SELECT count(*) AS n FROM audit_events').get()).toEqual({ n: 0 });
+    await Promise.all(writes);
+    const together = frames();
+    expect(store.db.prepare('SELECT count(*) AS n FROM audit_events').get()).toEqual({ n: 40 });
+
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    for (let i = 0; i < 10; i++) await store.recordAudit(event(i));
+    // Ten commits, one after the other, write at least a frame each; sixty writes in one commit wrote fewer than that.
+    expect(frames()).toBeGreaterThanOrEqual(10);
+    expect(together).toBeLessThan(10);
+  });
+
+  it('keeps a bounded number of statements, each mode (plain, pluck) apart', () => {
+    const db = new Database(':memory:');
+    try {
+      const prepare = jest.spyOn(db, 'prepare');
+      const { sql, pluck } = createStatements(db, 2);
+      expect(sql('SELECT 1 AS one').get()).toEqual({ one: 1 });
+      expect(pluck('SELECT 1 AS one').get()).toBe(1);
+      expect(sql('SELECT 1 AS one').get()).toEqual({ one: 1 });
+      expect(prepare).toHaveBeenCalledTimes(2);
+      sql('SELECT 2');
+      sql('SELECT 3'); // past the bound: the oldest plain one goes
+      sql('SELECT 1 AS one');
+      expect(prepare).toHaveBeenCalledTimes(5);
+    } finally {
+      db.close();
+    }
   });
 
   it('reports a file it cannot open as ERR_STORE_UNAVAILABLE', () => {
