@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { auditSelect, PURGE_AUDIT } from '../../../src/store/postgres/audit-tables';
 import { MIGRATIONS } from '../../../src/store/postgres/migrations';
 import { openPostgresStore, PostgresStoreOptions } from '../../../src/store/postgres/postgres-store';
+import { readPostgresSchema } from '../../../src/store/postgres/schema-state';
 import { AuditQuery, Store, StoreTopic } from '../../../src/store/store';
 import { describeStoreContract } from '../../contract/store-contract';
 import { nextTopic } from '../../contract/store-fixtures';
@@ -252,6 +253,29 @@ describePostgres('PostgreSQL store', () => {
       } finally {
         await db.end();
       }
+    });
+
+    it('reads the schema version of an older schema without migrating it (doctor), and of an empty one without creating anything', async () => {
+      const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+      const schema = await schemas.fresh();
+      expect(await readPostgresSchema(urlWithSchema(schema))).toEqual({ version: 0, latest });
+      expect((await schemas.admin().query('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [schema])).rows[0].n).toBe(0);
+
+      const db = new Pool({ connectionString: urlWithSchema(schema), max: 1 });
+      try {
+        await db.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+        for (const m of MIGRATIONS.filter((m) => m.version <= 7)) {
+          await db.query(m.sql);
+          await db.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [m.version, m.name]);
+        }
+      } finally {
+        await db.end();
+      }
+      expect(await readPostgresSchema(urlWithSchema(schema))).toEqual({ version: 7, latest, tenants: 1 });
+      const { rows } = await schemas.admin().query(`SELECT max(version) AS v FROM ${schema}.schema_migrations`);
+      expect(rows[0].v).toBe(7);
+      const audit = await schemas.admin().query('SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [schema, 'audit_events_by_time']);
+      expect(audit.rows[0].n).toBe(0);
     });
 
     it('close() ends the pool and the listener', async () => {
