@@ -2,9 +2,10 @@
  * The first thing every call meets, before its handler and before its message is parsed:
  * - stamps the call with its connection's address pair (CONNECTION_KEY), overwriting whatever a
  *   client sent, so handlers find the connection's certificate;
- * - lets only Login and LoginAdmin through on a connection whose certificate is not in standing
- *   (expired, not yet valid, blacklisted since it connected, or naming no client), health and
- *   reflection included: such a certificate completes the handshake only so Login can say why;
+ * - lets only Login, LoginAdmin and Logout through on a connection whose certificate is not in
+ *   standing (expired, not yet valid, blacklisted since it connected, or naming no client), health
+ *   and reflection included: such a certificate completes the handshake only so Login can say why;
+ *   the three check the certificate themselves, and their refusals are audited (login-audit.ts);
  * - ends a call whose request was too large for its method (see message-limits) with
  *   RESOURCE_EXHAUSTED;
  * - at debug level, logs one line per call as its status is sent, or as the client cancels it
@@ -20,8 +21,12 @@ import { toStatus } from './call';
 import { OVERSIZED, requestLimit } from './message-limits';
 import { CONNECTION_KEY, connectionKey, PeerRegistry } from './peer-registry';
 
-/** The calls whose handlers check the certificate themselves and report why it is refused. */
-const LOGIN_METHODS = new Set(['/gsdk.login.Login/Login', '/gsdk.login.Login/LoginAdmin', '/login.Login/Login', '/login.Login/LoginAdmin']);
+/**
+ * The calls whose handlers check the certificate themselves, report why it is refused and audit the
+ * refusal (the issue's "Login, LoginAdmin and Logout, success and refusal"). Logout checks it with
+ * its token (auth.logout), so it needs no pass here either.
+ */
+const LOGIN_METHODS = new Set(['Login', 'LoginAdmin', 'Logout'].flatMap((m) => [`/gsdk.login.Login/${m}`, `/login.Login/${m}`]));
 
 export function createDoorInterceptor(peers: PeerRegistry, auth: Auth, log: Logger): ServerInterceptor {
   return (method, call) => {

@@ -93,3 +93,15 @@ it('a call the client cancels gets its one debug line, with status CANCELLED', a
   await new Promise((res) => setTimeout(res, 50));
   expect(watchLines()).toEqual([expect.objectContaining({ level: 20, status: 'CANCELLED', ms: expect.any(Number), serial: expect.any(String), tenant: 'acme' })]);
 });
+
+it('a Logout refused for its connection (the certificate blacklisted since it connected) is audited as a refused logout, not only logged', async () => {
+  const pair = gw.pki.tenant('acme');
+  const client = loginClient(gw.address, gw.pki.caPem, pair);
+  const { jwtToken } = await unary<LoginResponse>(client, 'login', { tenantCert: pair.certPem });
+  await gw.gateway.core.certificates.blacklistSerial(pair.serial, { tenantId: 'acme', gatewayId: null });
+  expect((await codeOf(unary(client, 'logout', {}, metadataWith(jwtToken)))).code).toBe(grpc.status.UNAUTHENTICATED);
+  const refused = async () => (await gw.gateway.core.store.queryAudit({ kind: 'logout', outcome: 'refused', actor: pair.serial.toString(), limit: 5 }));
+  // gRPC login events are written in batches (every 250 ms).
+  for (let i = 0; i < 100 && (await refused()).length === 0; i++) await new Promise((res) => setTimeout(res, 25));
+  expect(await refused()).toEqual([expect.objectContaining({ event: 'logout', outcome: 'failure', dialect: 'grpc', tenantId: 'acme', detail: 'ERR_CERT_BLACKLISTED' })]);
+});
