@@ -87,6 +87,8 @@ export class GrpcJsIncompatible extends define('ERR_GRPC_JS_INCOMPATIBLE') {}
 export class ListenFailed extends define('ERR_LISTEN_FAILED') {}
 /** The gateway is shutting down: a stream it ends for that reason is retried elsewhere, not taken for done. */
 export class ShuttingDown extends define('ERR_SHUTTING_DOWN') {}
+/** New TLS files refused at a reload (src/tls-reload.ts): the files in force stay served. A log code, never a wire answer. */
+export class TlsReloadRefused extends define('ERR_TLS_RELOAD_REFUSED') {}
 
 /** Every stable error code. Each door maps them to its wire form in one table of its own (gRPC: src/grpc/status.ts). */
 export const ERROR_CODES = [
@@ -132,7 +134,15 @@ export const ERROR_CODES = [
   'ERR_GRPC_JS_INCOMPATIBLE',
   'ERR_LISTEN_FAILED',
   'ERR_SHUTTING_DOWN',
+  'ERR_TLS_RELOAD_REFUSED',
 ] as const;
+
+/** Stable codes of log warnings that refuse nothing (an operator alerts on them): no error class, no wire form. */
+export const WARNING_CODES = ['CERT_EXPIRES_SOON'] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+/** Every `code` a log line may carry (test/build/log-codes.test.ts holds src/ and the README to it). */
+export const LOG_CODES: readonly (ErrorCode | WarningCode)[] = [...ERROR_CODES, ...WARNING_CODES];
 
 /** What a client may see of any thrown value: our errors keep their message, anything else is generic. */
 export function toPublic(err: unknown): { code: ErrorCode; message: string } {

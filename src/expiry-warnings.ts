@@ -6,11 +6,12 @@
 import { X509Certificate } from 'node:crypto';
 import { Logger } from 'pino';
 import { Clock } from './core/clock';
+import { WarningCode } from './errors';
 import { daysLeft, EXPIRY_WARNING_DAYS, expiresSoon } from './pki/expiry';
 import { serialOf } from './pki/read-certificate';
 
 /** The log line's stable code. */
-export const CERT_EXPIRES_SOON = 'CERT_EXPIRES_SOON';
+export const CERT_EXPIRES_SOON = 'CERT_EXPIRES_SOON' satisfies WarningCode;
 const DAY_MS = 86_400_000;
 
 export interface WatchedCertificate {

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { Logger } from 'pino';
 import { Config } from './config';
+import { ErrorCode } from './errors';
 import { Clock } from './core/clock';
 import { HttpTls, loadHttpTls } from './http/http-tls';
 import { Authority, fingerprintHex, loadAuthority } from './pki/authority';
@@ -19,7 +20,7 @@ import { serialOf } from './pki/read-certificate';
 import { loadTlsMaterial, ServerTls } from './tls-material';
 
 /** The refusal's stable code in the log. */
-export const TLS_RELOAD_REFUSED = 'ERR_TLS_RELOAD_REFUSED';
+export const TLS_RELOAD_REFUSED = 'ERR_TLS_RELOAD_REFUSED' satisfies ErrorCode;
 /** Files are replaced by rename, a key and its certificate one after the other: one read after the burst. */
 export const RELOAD_DEBOUNCE_MS = 250;
 

@@ -50,7 +50,7 @@ export function runPrimary({ workers, log, graceMs }: ClusterOptions): Promise<n
       // A worker ended itself with an error before any worker served: the same failure (a taken port, a
       // bad certificate) would repeat in each restart, so the whole process ends instead of running
       // half-started. A worker killed by a signal is restarted as usual (its SERVING message may be in flight).
-      log.error({ workerPid: worker.process.pid, code, signal }, 'a worker failed to start (its error is above): stopping');
+      log.error({ workerPid: worker.process.pid, exitCode: code, signal }, 'a worker failed to start (its error is above): stopping');
       failedStart(code || 1);
       return;
     }
@@ -59,7 +59,7 @@ export function runPrimary({ workers, log, graceMs }: ClusterOptions): Promise<n
     while (restarts.length && restarts[0] < now - 60_000) restarts.shift();
     // A worker that keeps dying at start would spin; back off when that happens.
     const delay = restarts.length > workers * 3 ? 5000 : 100;
-    log.error({ pid: worker.process.pid, code, signal, delayMs: delay }, 'worker died; starting another');
+    log.error({ pid: worker.process.pid, exitCode: code, signal, delayMs: delay }, 'worker died; starting another');
     setTimeout(() => {
       if (!stopping) fork();
     }, delay).unref();

@@ -50,7 +50,7 @@ export interface Auth {
    */
   admissionRefusal(certificate: ClientCertificate): GatewayError | undefined;
   /**
-   * What every call except Login and LoginAdmin needs of its connection (health and reflection
+   * What every call except Login, LoginAdmin and Logout needs of its connection (health and reflection
    * included): a client certificate that names a client and is in standing. An expired certificate
    * reaches Login only.
    */

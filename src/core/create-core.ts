@@ -91,16 +91,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const auth = auditLogins(createAuth({ clock, directory, tokens, store, metrics: options.metrics }), loginAudit);
   const hub = createStatusHub(clock, { subscribersPerTenant: options.statusSubscribersPerTenant });
   const sessions = createSessions();
-  /** Device gateways whose registration or certificate is gone lose their session and channel at once. */
-  const pruneDeviceGateways = () => {
-    const cut = new Set<string>();
-    sessions.drop((s) => {
-      if (directory.gatewayOwner(s.gatewayId) === s.tenantId && !directory.isBlacklisted(s.peer.serial)) return false;
-      cut.add(s.gatewayId);
-      return true;
-    });
-    hub.kick(cut);
-  };
+  /** Device gateways whose registration or certificate is gone lose their session and channels at once. */
+  const pruneDeviceGateways = () => devices.recheckAll();
   const { tenants, certificates, roles } = createAdmin({
     store,
     clock,
@@ -111,7 +103,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     onCutOff: pruneDeviceGateways,
   });
   const gateways = createGateways(directory, hub, tenants, certificates);
-  const devices = createDeviceGateways(auth, directory, sessions, hub);
+  const devices = createDeviceGateways(auth, directory, sessions, hub, log);
   const identity = await createIdentity({
     store,
     clock,

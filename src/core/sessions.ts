@@ -23,6 +23,8 @@ export interface Sessions {
   drop(match: (session: Session) => boolean): void;
   /** Open sessions: device gateways connected to this process (for /metrics). */
   count(): number;
+  /** Every open session (a copy). */
+  list(): Session[];
 }
 
 export function createSessions(): Sessions {
@@ -61,5 +63,6 @@ export function createSessions(): Sessions {
       for (const s of [...byId.values()]) if (match(s)) remove(s);
     },
     count: () => byId.size,
+    list: () => [...byId.values()],
   };
 }

@@ -71,7 +71,7 @@ export interface StatusHub {
   setDeviceReachable(gatewayId: string, tenantId: string, deviceId: number, reachable: boolean): void;
   /** Shutdown: ends every subscriber stream and channel with ShuttingDown (UNAVAILABLE: retry elsewhere). */
   close(): void;
-  /** Ends every channel of these gateways (deleted, blacklisted) and forgets their devices. */
+  /** Forgets these gateways and their devices (no session left: deleted, cut off); a channel still open ends with OK. */
   kick(gatewayIds: Iterable<string>): void;
   /** Throws ResourceExhausted when `tenantId` already holds its most subscribers. */
   subscribe(accept: (event: StatusChangeEvent) => boolean, queueSize: number, sink: StatusSink, tenantId: string): () => void;

@@ -1,7 +1,7 @@
 /**
  * gsdk.master.Master's InitLogChan and InitDeviceStatusChan: a subscribed device gateway streams its
  * devices' realtime events and connection changes; the master answers once the gateway ends the
- * stream (or ends it for the gateway: deleted or blacklisted = OK, shutdown = UNAVAILABLE).
+ * stream (or ends it for the gateway: cut off = UNAUTHENTICATED or PERMISSION_DENIED, shutdown = UNAVAILABLE).
  */
 import { handleClientStreamingCall, ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import { Logger } from 'pino';

@@ -141,6 +141,8 @@ export async function startGrpcServer(
     setTls(next) {
       // Trust first: a client that completes a handshake under the new CA must find it trusted.
       peers.setTrust(next.cas);
+      // A device gateway whose CA left ca.crt loses its channels now, not at its next call.
+      core.devices.recheckAll();
       listener.setSecureContext(next);
     },
     drain(graceMs) {

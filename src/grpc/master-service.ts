@@ -11,7 +11,8 @@ export function createMasterService(deps: GrpcDeps, core: Core): MasterServer {
   const initCommandChan: handleBidiStreamingCall<CommandResponse, CommandRequest> = (call) => {
     const ctx = contextOf(deps, call, 'Master.InitCommandChan');
     try {
-      // Ended for the gateway: deleted or blacklisted = OK, shutdown = UNAVAILABLE (retry elsewhere).
+      // Ended for the gateway with the reason's status: cut off (blacklisted, CA removed: UNAUTHENTICATED;
+      // deleted: PERMISSION_DENIED), shutdown (UNAVAILABLE: retry elsewhere).
       const { session, release } = devices.openChannel(ctx.peer, (reason) => (reason ? failStream(call, reason, ctx.log) : call.end()));
       const log = ctx.log.child({ gateway: session.gatewayId, tenant: session.tenantId });
       log.info('device gateway connected');

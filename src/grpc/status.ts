@@ -45,4 +45,5 @@ export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
   ERR_GRPC_JS_INCOMPATIBLE: status.INTERNAL,
   ERR_LISTEN_FAILED: status.INTERNAL,
   ERR_SHUTTING_DOWN: status.UNAVAILABLE,
+  ERR_TLS_RELOAD_REFUSED: status.INTERNAL,
 };

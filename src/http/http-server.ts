@@ -14,6 +14,7 @@ import { registerAccessLog } from './access-log';
 import { Answers, createDialectContext, HttpDoorDeps, HttpMetrics } from './dialect';
 import { HttpTls } from './http-tls';
 import { createNodeServer } from './node-server';
+import { registerDrainAnswers } from './drain-answers';
 import { retryAfter } from './request';
 import { DIALECTS } from './dialects';
 import { useFormBodies } from './bodies';
@@ -75,7 +76,8 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     logger: false,
-    return503OnClosing: true,
+    // Our own drain answer goes through the hooks (request id, access line): see drain-answers.ts.
+    return503OnClosing: false,
     // Route schemas validate bodies as written: no coercion (5 is not "5"), no defaults added, extra
     // fields kept (and ignored). allErrors lets a dialect name the first listed field that fails, as its
     // hand validation did; the schemas are small and pattern-free and bodies at most 64 KiB.
@@ -99,6 +101,7 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
   // The root scope: the token endpoints and every path outside the dialects' prefixes.
   useAnswers(app, BRIDGE_ANSWERS, log);
   useFormBodies(app);
+  registerDrainAnswers(app);
   registerFailureLimit(app, createAddressLimiter(ctx.clock, log, config.httpFailuresPerMinute));
   registerTokenEndpoints(app, ctx);
   // Each dialect is its own encapsulated plugin: routes, error and not-found handlers under its prefix.

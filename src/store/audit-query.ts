@@ -1,4 +1,8 @@
-/** The WHERE clause of an audit query, shared by the backends: they differ only in how a parameter is written. */
+/**
+ * The WHERE and ORDER BY of an audit query, shared by the backends: they differ only in how a parameter
+ * is written. Newest first by (at, id), the order of the time index (audit_events_by_time), so a page
+ * walks the index from its end or from `since` and stops after `limit` matches, however old the trail.
+ */
 import { AuditQuery } from './store';
 
 /** `param(n)` writes the n-th (1-based) parameter: `?` for SQLite, `$n` for PostgreSQL; `contains` a substring test. */
@@ -7,6 +11,8 @@ export interface AuditSyntax {
   contains(column: string, param: string): string;
 }
 
+export const AUDIT_ORDER = 'ORDER BY at DESC, id DESC';
+
 export function auditWhere(q: AuditQuery, syntax: AuditSyntax): { clause: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -14,7 +20,8 @@ export function auditWhere(q: AuditQuery, syntax: AuditSyntax): { clause: string
     params.push(value);
     return syntax.param(params.length);
   };
-  if (q.beforeId !== undefined) parts.push(`id < ${p(q.beforeId)}`);
+  // The cursor is an id; the row comparison needs its time too (a purged cursor matches nothing).
+  if (q.beforeId !== undefined) parts.push(`(at, id) < ((SELECT at FROM audit_events WHERE id = ${p(q.beforeId)}), ${p(q.beforeId)})`);
   if (q.since !== undefined) parts.push(`at >= ${p(q.since)}`);
   if (q.tenantId !== undefined) parts.push(`tenant_id = ${p(q.tenantId)}`);
   if (q.kind !== undefined) parts.push(`event = ${p(q.kind)}`);

@@ -1,6 +1,6 @@
 /**
- * queryAudit and recordAudits, part of the store contract: newest first, each filter, paging by the
- * id of the last event seen. Run by describeStoreContract; `current()` is the fresh store of the running test.
+ * queryAudit and recordAudits, part of the store contract: newest first by time, each filter, paging
+ * by the id of the last event seen. Run by describeStoreContract; `current()` is the fresh store of the running test.
  */
 import { AuditEvent, Store } from '../../src/store/store';
 
@@ -65,6 +65,22 @@ export function describeAuditQueryContract(current: () => Store): void {
     const third = await store.queryAudit({ limit: 2, beforeId: second[1].id });
     expect(third.map((e) => e.at - T)).toEqual([0]);
     expect(await query({ beforeId: second[1].id, tenantId: 'acme' })).toEqual([0]);
+  });
+
+  it('lists by time, not by the order recorded (a batch of logins written after a later change), and pages through ties of one millisecond exactly once', async () => {
+    // A batch of gRPC logins lands after an administrative change made while it waited: ids out of time order.
+    await store.recordAudit({ ...events[2], at: T + 20, detail: 'change' });
+    await store.recordAudits([grpcLogin(T + 10, 'success', 'late', 'cert:1', 'a'), grpcLogin(T + 15, 'success', 'late', 'cert:1', 'b'), grpcLogin(T + 15, 'success', 'late', 'cert:1', 'c')]);
+    expect(await query({ since: T + 10 })).toEqual([20, 15, 15, 10]);
+    const seen: (string | null)[] = [];
+    let beforeId: number | undefined;
+    for (;;) {
+      const page = await store.queryAudit({ limit: 1, since: T + 3, ...(beforeId !== undefined ? { beforeId } : {}) });
+      if (page.length === 0) break;
+      seen.push(page[0].detail);
+      beforeId = page[0].id;
+    }
+    expect(seen).toEqual(['change', 'c', 'b', 'a', null, 'ERR_ACCOUNT_LOCKED']);
   });
 
   it('records an empty batch as nothing', async () => {

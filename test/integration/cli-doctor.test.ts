@@ -1,11 +1,13 @@
 /** `doctor` on real deployments in a temp dir: real files and modes, real certificates, a real store, real ports. */
-import { X509Certificate } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { createHash, X509Certificate } from 'node:crypto';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Finding } from '../../src/cli/doctor/finding';
 import { runDoctor } from '../../src/cli/doctor/run-doctor';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations';
 import { cli, serve } from '../support/cli';
 
 let root: string;
@@ -126,4 +128,32 @@ it('no store in the data directory and a configuration that does not load: said,
   expect(r.status).toBe(1);
   const bad = doctor({ GATEWAY_GRPC_PORT: 'many' });
   expect(bad).toMatchObject({ status: 1, ok: false, findings: [{ area: 'config', ok: false, detail: expect.stringMatching(/GATEWAY_GRPC_PORT/) }] });
+});
+
+it('a store at an older schema version: reported with the version the gateway will migrate it to, and left as it was', () => {
+  const old = join(root, 'old-data');
+  mkdirSync(old, { mode: 0o700 });
+  const file = join(old, 'gateway.db');
+  closeSync(openSync(file, 'a', 0o600));
+  const db = new Database(file);
+  for (const m of MIGRATIONS.filter((m) => m.version <= 8)) {
+    db.exec(m.sql);
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
+  }
+  db.close();
+  const digest = () => createHash('sha256').update(readFileSync(file)).digest('hex');
+  const before = digest();
+  const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+
+  const r = doctor({ GATEWAY_DATA_DIR: old });
+  expect(problems(r.findings)).toEqual([]);
+  expect(r.findings).toContainEqual({ area: 'store', subject: file, ok: true, detail: `answers (1 tenant); schema at version 8, the gateway will migrate it to ${latest} on start` });
+  expect(r.status).toBe(0);
+  // Nothing migrated: the same bytes, and no journal left beside them.
+  expect(digest()).toBe(before);
+  expect(readdirSync(old)).toEqual(['gateway.db']);
+  const after = new Database(file, { readonly: true });
+  expect(after.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 8 });
+  after.close();
 });

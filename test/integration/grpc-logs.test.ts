@@ -77,3 +77,31 @@ it('a blacklisted certificate refused at the handshake: one warn line with its s
     expect.objectContaining({ level: 40, msg: 'TLS client refused', code: 'ERR_CERT_BLACKLISTED', serial: serial.toString(), tenant: 'acme' }),
   ]);
 });
+
+it('a call the client cancels gets its one debug line, with status CANCELLED', async () => {
+  const acme = gw.pki.tenant('acme');
+  const client = makeClient(healthService as grpc.ServiceDefinition, gw.address, gw.pki.caPem, acme);
+  const before = gw.logs.length;
+  const stream = (client.Watch as (r: unknown) => grpc.ClientReadableStream<unknown>)({ service: '' });
+  stream.on('error', () => undefined);
+  // The server answers a Watch with the current status at once: then it is surely running.
+  await new Promise((resolve) => stream.once('data', resolve));
+  stream.cancel();
+  const watchLines = () => lines().slice(before).filter((l) => l.msg === 'gRPC call' && l.method === '/grpc.health.v1.Health/Watch');
+  for (let i = 0; i < 200 && watchLines().length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+  // Anything grpc-js reports after the cancel does not add a second line.
+  await new Promise((res) => setTimeout(res, 50));
+  expect(watchLines()).toEqual([expect.objectContaining({ level: 20, status: 'CANCELLED', ms: expect.any(Number), serial: expect.any(String), tenant: 'acme' })]);
+});
+
+it('a Logout refused for its connection (the certificate blacklisted since it connected) is audited as a refused logout, not only logged', async () => {
+  const pair = gw.pki.tenant('acme');
+  const client = loginClient(gw.address, gw.pki.caPem, pair);
+  const { jwtToken } = await unary<LoginResponse>(client, 'login', { tenantCert: pair.certPem });
+  await gw.gateway.core.certificates.blacklistSerial(pair.serial, { tenantId: 'acme', gatewayId: null });
+  expect((await codeOf(unary(client, 'logout', {}, metadataWith(jwtToken)))).code).toBe(grpc.status.UNAUTHENTICATED);
+  const refused = async () => (await gw.gateway.core.store.queryAudit({ kind: 'logout', outcome: 'refused', actor: pair.serial.toString(), limit: 5 }));
+  // gRPC login events are written in batches (every 250 ms).
+  for (let i = 0; i < 100 && (await refused()).length === 0; i++) await new Promise((res) => setTimeout(res, 25));
+  expect(await refused()).toEqual([expect.objectContaining({ event: 'logout', outcome: 'failure', dialect: 'grpc', tenantId: 'acme', detail: 'ERR_CERT_BLACKLISTED' })]);
+});

@@ -68,7 +68,7 @@ export interface AuditQuery {
   actor?: string;
   kind?: string;
   outcome?: 'ok' | 'refused';
-  /** Only events before this one (the `id` of the last event of the previous page). */
+  /** Only events before this one in the listing's order (the `id` of the last event of the previous page; none once it was purged). */
   beforeId?: number;
   limit: number;
 }
@@ -79,12 +79,11 @@ export interface AuditStore {
   recordAudits(events: AuditEvent[]): Promise<void>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEvent[]>;
-  /** Newest first (in the order recorded), filtered; at most `limit`. */
+  /** Newest first by time (`at`, then `id` for events of one millisecond), filtered; at most `limit`. */
   queryAudit(query: AuditQuery): Promise<StoredAuditEvent[]>;
   /**
    * Drops at most `limit` audit events recorded before `before` (Unix ms), oldest first, and says how
-   * many went. Events are taken in the order they were recorded, up to the first one at or after
-   * `before` (no index on time needed: a run costs about the rows it drops).
+   * many went. The time index finds them: a run costs about the rows it drops.
    */
   purgeAudit(before: number, limit: number): Promise<number>;
 }

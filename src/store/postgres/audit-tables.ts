@@ -1,7 +1,7 @@
 /** The audit trail in PostgreSQL. */
 import { StoreUnavailable } from '../../errors';
 import { createAuditBatches } from '../audit-batches';
-import { auditWhere, AuditSyntax } from '../audit-query';
+import { AUDIT_ORDER, auditWhere, AuditSyntax } from '../audit-query';
 import { AuditRow, toAuditEvent, toStoredAuditEvent } from '../rows';
 import { AuditEvent, AuditQuery, AuditStore } from '../store';
 import { PostgresContext } from './postgres-context';
@@ -41,6 +41,13 @@ const columns = (events: AuditEvent[]) => [
   events.map((e) => e.actor ?? null),
 ];
 
+/** The statements that read and purge by time, exported so a test can hold them to the time index (EXPLAIN). */
+export const PURGE_AUDIT = 'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 ORDER BY at, id LIMIT $2)';
+export function auditSelect(q: AuditQuery): { sql: string; params: unknown[] } {
+  const { clause, params } = auditWhere(q, POSTGRES_AUDIT);
+  return { sql: `SELECT id, ${COLUMNS} FROM audit_events ${clause} ${AUDIT_ORDER} LIMIT $${params.length + 1}`, params: [...params, q.limit] };
+}
+
 export interface AuditTables {
   store: AuditStore;
   /** Resolves once every event recorded so far was written (or refused): close waits for it. */
@@ -63,13 +70,7 @@ export function auditTables({ db }: PostgresContext): AuditTables {
     },
 
     async purgeAudit(before: number, limit: number) {
-      const { rowCount } = await db.query(
-        `DELETE FROM audit_events WHERE id IN (
-           SELECT id FROM audit_events
-           WHERE id < coalesce((SELECT id FROM audit_events WHERE at >= $1 ORDER BY id LIMIT 1), 9223372036854775807) AND at < $1
-           ORDER BY id LIMIT $2)`,
-        [before, limit],
-      );
+      const { rowCount } = await db.query(PURGE_AUDIT, [before, limit]);
       return rowCount ?? 0;
     },
 
@@ -79,11 +80,8 @@ export function auditTables({ db }: PostgresContext): AuditTables {
     },
 
     async queryAudit(q: AuditQuery) {
-      const { clause, params } = auditWhere(q, POSTGRES_AUDIT);
-      const { rows } = await db.query<AuditRow & { id: string }>(`SELECT id, ${COLUMNS} FROM audit_events ${clause} ORDER BY id DESC LIMIT $${params.length + 1}`, [
-        ...params,
-        q.limit,
-      ]);
+      const { sql, params } = auditSelect(q);
+      const { rows } = await db.query<AuditRow & { id: string }>(sql, params);
       return rows.map(toStoredAuditEvent);
     },
   };

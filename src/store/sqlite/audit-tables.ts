@@ -1,5 +1,5 @@
 /** The audit trail in the embedded database. */
-import { auditWhere, AuditSyntax } from '../audit-query';
+import { AUDIT_ORDER, auditWhere, AuditSyntax } from '../audit-query';
 import { AuditRow, toAuditEvent, toStoredAuditEvent } from '../rows';
 import { AuditEvent, AuditQuery, AuditStore } from '../store';
 import { SqliteContext } from './sqlite-context';
@@ -8,6 +8,13 @@ const SQLITE_AUDIT: AuditSyntax = { param: () => '?', contains: (column, param) 
 
 const INSERT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
+
+/** The statements that read and purge by time, exported so a test can hold them to the time index (EXPLAIN QUERY PLAN). */
+export const PURGE_AUDIT = 'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? ORDER BY at, id LIMIT ?)';
+export function auditSelect(q: AuditQuery): { sql: string; params: unknown[] } {
+  const { clause, params } = auditWhere(q, SQLITE_AUDIT);
+  return { sql: `SELECT * FROM audit_events ${clause} ${AUDIT_ORDER} LIMIT ?`, params: [...params, q.limit] };
+}
 
 export function auditTables({ sql, write }: SqliteContext): AuditStore {
   return {
@@ -29,12 +36,7 @@ export function auditTables({ sql, write }: SqliteContext): AuditStore {
 
     async purgeAudit(before: number, limit: number) {
       return write([], () =>
-        sql(
-          `DELETE FROM audit_events WHERE id IN (
-             SELECT id FROM audit_events
-             WHERE id < coalesce((SELECT id FROM audit_events WHERE at >= ? ORDER BY id LIMIT 1), 9223372036854775807) AND at < ?
-             ORDER BY id LIMIT ?)`,
-        ).run(before, before, limit).changes,
+        sql(PURGE_AUDIT).run(before, limit).changes,
       );
     },
 
@@ -43,8 +45,8 @@ export function auditTables({ sql, write }: SqliteContext): AuditStore {
     },
 
     async queryAudit(q: AuditQuery) {
-      const { clause, params } = auditWhere(q, SQLITE_AUDIT);
-      const rows = sql(`SELECT * FROM audit_events ${clause} ORDER BY id DESC LIMIT ?`).all(...params, q.limit) as (AuditRow & { id: number })[];
+      const select = auditSelect(q);
+      const rows = sql(select.sql).all(...select.params) as (AuditRow & { id: number })[];
       return rows.map(toStoredAuditEvent);
     },
   };

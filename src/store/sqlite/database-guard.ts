@@ -93,7 +93,7 @@ export function createDatabaseGuard(file: string, options: GuardOptions = {}): D
     writeFailed(code) {
       if (failedAt === undefined || clock() >= failedAt + FAILED_WRITE_HOLD_MS) {
         options.log?.error(
-          { code, file, holdMs: FAILED_WRITE_HOLD_MS },
+          { sqliteCode: code, file, holdMs: FAILED_WRITE_HOLD_MS },
           'the embedded database could not write (disk full or failing?): health is NOT_SERVING until no write has failed for holdMs',
         );
       }

@@ -193,4 +193,13 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE audit_events ADD COLUMN actor TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'audit time index',
+    // audit list reads newest first by (at, id) and the retention purge takes the oldest `at`: both walk
+    // this index instead of the table. The rowid (id) is part of every SQLite index, so (at) orders as (at, id).
+    sql: `
+      CREATE INDEX audit_events_by_time ON audit_events (at);
+    `,
+  },
 ];

@@ -3,9 +3,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations';
+import { auditSelect, PURGE_AUDIT } from '../../../src/store/sqlite/audit-tables';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { createStatements } from '../../../src/store/sqlite/statements';
-import { Store } from '../../../src/store/store';
+import { AuditQuery, Store } from '../../../src/store/store';
 import { tokenRecord, userRecord } from '../../contract/identity-contract';
 import { describeStoreContract } from '../../contract/store-contract';
 import { certRecord, keyRecord, nextTopic, snapshot } from '../../contract/store-fixtures';
@@ -174,6 +175,32 @@ describe('SQLite store specifics', () => {
     await expect(batch(store)).rejects.toMatchObject({ code });
     expect(await snapshot(store)).toEqual(before.listed);
     expect(dumpTables(file)).toEqual(before.rows);
+  });
+
+  it('answers audit list (each filter, each page) and the retention purge from the time index: no table scan, no sort', async () => {
+    const file = freshFile();
+    const store = open(file);
+    const T = 1_750_000_000_000;
+    await store.recordAudits(Array.from({ length: 2000 }, (_v, i) => ({ at: T + i * 1000, event: 'login', outcome: 'success', dialect: 'grpc', username: null, tenantId: `t${i % 20}`, address: null, detail: null, actor: 'cert:1' })));
+    const db = new Database(file, { readonly: true });
+    try {
+      const plan = (sql: string, params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+      const queries: AuditQuery[] = [
+        { limit: 51 },
+        { limit: 51, since: T + 1_990_000 },
+        { limit: 51, since: T },
+        { limit: 51, since: T + 1_990_000, tenantId: 't1', kind: 'login', outcome: 'refused', actor: 'cert' },
+        { limit: 51, beforeId: 1000 },
+        { limit: 51, beforeId: 1000, since: T + 900_000, tenantId: 't1' },
+      ];
+      const plans = [...queries.map((q) => auditSelect(q)).map(({ sql, params }) => plan(sql, params)), plan(PURGE_AUDIT, [T + 500_000, 1000])];
+      for (const p of plans) {
+        expect(p.join(' | ')).toMatch(/USING (COVERING )?INDEX audit_events_by_time/);
+        expect(p.filter((line) => /TEMP B-TREE|^SCAN audit_events$/.test(line))).toEqual([]);
+      }
+    } finally {
+      db.close();
+    }
   });
 
   describe('files deleted or replaced under an open store', () => {
