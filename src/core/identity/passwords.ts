@@ -34,10 +34,11 @@ function costOf(phc: string): PasswordCost | undefined {
 
 /**
  * At most `width` hashes run at once. One per core: a login is almost all hashing, so fewer would
- * leave cores idle while logins queue (one core of two kept free cost 40 % of the login rate), and
- * the event loop still gets a core when it wakes (the scheduler favours a thread that slept over
- * busy hashing threads). More would only wait on libuv's thread pool (4 threads unless
- * UV_THREADPOOL_SIZE says otherwise), which file and DNS work share.
+ * leave cores idle while logins queue (one core of two kept free cost 40 % of the login rate). The
+ * event loop then shares the cores with hashing threads; the scheduler favours a thread that slept,
+ * so it waits a few milliseconds longer at worst (bench/identity watches its p99). More would only
+ * wait on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which file and
+ * DNS work share.
  */
 function limiter(width: number) {
   let running = 0;
