@@ -11,16 +11,19 @@ import { clientAddress } from './request';
 const REFUSED = Symbol('refused by the failure limit');
 
 export function registerFailureLimit(app: FastifyInstance, limiter: AddressLimiter): void {
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback hooks, not async ones: no promise per request.
+  app.addHook('onRequest', (req, reply, done) => {
     const address = clientAddress(req);
     const wait = limiter.refuse(address);
-    if (wait === 0) return;
+    if (wait === 0) return done();
     // A refused request counts too: an address that keeps sending faster than the refill never gets through.
     limiter.failed(address);
     (req as unknown as Record<symbol, boolean>)[REFUSED] = true;
-    return req.server.answers.tooMany(reply, wait);
+    // Answered here: done is not called, so no later hook or handler runs.
+    req.server.answers.tooMany(reply, wait);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     if (reply.statusCode >= 400 && reply.statusCode < 500 && !(req as unknown as Record<symbol, boolean>)[REFUSED]) limiter.failed(clientAddress(req));
+    done();
   });
 }

@@ -87,15 +87,19 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
   registerAccessLog(app, log);
   if (tls) {
     // onSend sees every answer: routes, not-found and error handlers alike.
-    app.addHook('onSend', async (_req, reply, payload) => {
+    app.addHook('onSend', (_req, reply, payload, done) => {
       reply.header('strict-transport-security', HSTS);
-      return payload;
+      done(null, payload);
     });
   }
   const countAnswer = deps.metrics ? countAnswers(app, deps.metrics) : undefined;
   // Response schemas document the answers; JSON.stringify writes them as the handlers made them
-  // (fastify's schema serializer would reorder, coerce and drop fields).
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // (fastify's schema serializer would reorder, coerce and drop fields). The reply serializer takes
+  // precedence over the schemas' for every answer, so fastify does not look one up per answer
+  // (parsing the content type each time); the compiler is still asked for one per documented answer.
+  const serialize = (data: unknown) => JSON.stringify(data);
+  app.setSerializerCompiler(() => serialize);
+  app.setReplySerializer(serialize);
   await registerOpenApi(app);
 
   // The root scope: the token endpoints and every path outside the dialects' prefixes.

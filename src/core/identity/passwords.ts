@@ -33,8 +33,12 @@ function costOf(phc: string): PasswordCost | undefined {
 }
 
 /**
- * At most `width` hashes run at once, so a core stays free for the event loop: with every core
- * hashing, the main thread waits for CPU and request latency (not just logins) suffers.
+ * At most `width` hashes run at once. One per core: a login is almost all hashing, so fewer would
+ * leave cores idle while logins queue (one core of two kept free cost 40 % of the login rate). The
+ * event loop then shares the cores with hashing threads; the scheduler favours a thread that slept,
+ * so it waits a few milliseconds longer at worst (bench/identity watches its p99). More would only
+ * wait on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which file and
+ * DNS work share.
  */
 function limiter(width: number) {
   let running = 0;
@@ -51,7 +55,7 @@ function limiter(width: number) {
   };
 }
 
-export const DEFAULT_HASH_WIDTH = Math.max(1, availableParallelism() - 1);
+export const DEFAULT_HASH_WIDTH = availableParallelism();
 
 export async function createPasswords(cost: PasswordCost = DEFAULT_PASSWORD_COST, width = DEFAULT_HASH_WIDTH): Promise<Passwords> {
   const options = { memoryCost: cost.memoryKib, timeCost: cost.timeCost, parallelism: cost.parallelism, algorithm: ARGON2ID };
