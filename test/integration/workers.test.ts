@@ -8,6 +8,12 @@ import { closeAllClients, loginClient, unary } from '../support/clients';
 import { spawn } from 'node:child_process';
 
 let root: string;
+/** Clusters still running when a test ends (a failed wait): killed, so no worker outlives the suite. */
+const running = new Set<ReturnType<typeof spawn>>();
+afterEach(() => {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  running.clear();
+});
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'mgw-workers-'));
 });
@@ -21,14 +27,16 @@ function startCluster(workers: number) {
     env: { PATH: process.env.PATH, GATEWAY_DEV_PKI: 'true', GATEWAY_CERT_DIR: join(root, 'certs'), GATEWAY_DATA_DIR: join(root, 'data'), GATEWAY_GRPC_HOST: '127.0.0.1', GATEWAY_GRPC_PORT: '0', GATEWAY_HTTP_HOST: '127.0.0.1', GATEWAY_HTTP_PORT: '0', GATEWAY_OPS_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const lines = () => out.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } });
   const serving = () => lines().filter((l) => l.msg === 'master gateway serving');
+  // Up to 25 s: two workers each load the whole gateway, which took 13–15 s on a loaded 2-core host.
   const until = async (check: () => boolean, what: string) => {
-    for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 100));
     if (!check()) throw new Error(`timed out waiting for ${what}:\n${out}`);
   };
   return { child, exited, lines, serving, until, output: () => out };
