@@ -33,7 +33,7 @@ const path = require('node:path');
 const { analyseProfile } = require('./profile');
 const {
   ROOT, OUT, TENANT,
-  fail, log, have, ensureServerBuilt, parseOptions, freePort, sleep, canConnect, monoUs, median, medianInterval, fmt, cpuSeconds, childrenOf, httpsAgent, request, sh,
+  fail, log, have, ensureServerBuilt, parseOptions, freePort, sleep, canConnect, monoUs, median, medianInterval, fmt, runLoadgen, cpuSeconds, childrenOf, httpsAgent, request, sh,
 } = require('./lib');
 
 const WRK = '/usr/bin/wrk';
@@ -254,22 +254,6 @@ async function topUp(side, dialect, o) {
 
 // ---------------------------------------------------------------- wrk
 
-function runWrk(argv, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
 /** wrk's command line for one run of a phase (pinned to core 1 unless against the workers). */
 function wrkArgs(phase, seconds, o, side) {
   const g = phase === 'workers' ? side.cluster : side.one;
@@ -321,7 +305,7 @@ async function wrkOnce(phase, seconds, o, side) {
   const core0 = core0Ticks();
   const sched0 = mainThreadSched(g.pid);
   const from = monoUs();
-  const r = await runWrk(wrkArgs(phase, seconds, o, side), (seconds + 60) * 1000);
+  const r = await runLoadgen(wrkArgs(phase, seconds, o, side), (seconds + 60) * 1000);
   const to = monoUs();
   const cpu = pids.map(cpuSeconds).reduce((a, c, i) => a + (c - cpu0[i]), 0);
   const core1 = core0Ticks();

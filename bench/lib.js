@@ -155,7 +155,7 @@ function machineFacts() {
   };
 }
 
-/** Runs the load generator (argv[0] is the command: `taskset` to pin it, or the binary) and collects its output. */
+/** Runs a load generator (the C++ one or wrk; argv[0] is the command: `taskset` to pin it, or the binary) and collects its output. */
 function runLoadgen(argv, timeoutMs) {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
