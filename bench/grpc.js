@@ -147,7 +147,7 @@ async function runPhase(phase, round, o, ctx) {
   };
 }
 
-async function startServer(ctx, o) {
+async function startServer(ctx, o, extraEnv = {}) {
   const logFd = fs.openSync(ctx.serverLog, 'w');
   const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', ctx.profDir] : [];
   ctx.serverStartMono = monoUs();
@@ -161,6 +161,7 @@ async function startServer(ctx, o) {
       GATEWAY_GRPC_PORT: String(ctx.port),
       GATEWAY_HTTP_PORT: '-1', // the HTTP bridge has its own benchmark (bench/identity)
       GATEWAY_LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', logFd, logFd],
   });
@@ -772,7 +773,11 @@ async function main() {
   if (Object.values(by).some((p) => p.errors > 0)) process.exitCode = 1;
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench: ${err.stack ?? err}\n`);
-  process.exit(1);
-});
+module.exports = { PHASE_INFO, runPhase, startServer, prepareRunDir, serverBound };
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`bench: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
+}
