@@ -50,11 +50,28 @@ async function seed(store) {
 function phases(store, data) {
   let i = 0;
   const pick = (list) => list[i++ % list.length];
-  /** One rotation's writes: the next token added, the one presented spent. */
-  const rotation = async () => {
-    const t = { tokenHash: hex(), familyId: randomUUID(), userId: pick(data.users), dialect: 'monogoto', rotating: true, issuedAt: data.now, expiresAt: data.now + 3600, usedAt: null, revokedAt: null };
-    await store.addRefreshToken(t);
-    if (!(await store.spendRefreshToken(t.tokenHash, data.now))) throw new Error('spend failed');
+  /**
+   * One rotation's writes, as the build makes them: one rotateRefreshToken (the presented token
+   * spent, the next added, the audit row recorded in one transaction), or, in a build without it,
+   * the three writes one after the other (spend, audit row, next token). `slot`: each concurrent
+   * caller rotates a chain of its own.
+   */
+  const heads = [];
+  const token = (familyId) => ({ tokenHash: hex(), familyId, userId: pick(data.users), dialect: 'monogoto', rotating: true, issuedAt: data.now, expiresAt: data.now + 3600, usedAt: null, revokedAt: null });
+  const rotation = async (slot) => {
+    if (!heads[slot]) {
+      heads[slot] = token(randomUUID());
+      await store.addRefreshToken(heads[slot]);
+    }
+    const next = token(heads[slot].familyId);
+    if (store.rotateRefreshToken) {
+      if (!(await store.rotateRefreshToken(heads[slot].tokenHash, data.now, next, event(i++)))) throw new Error('rotation failed');
+    } else {
+      if (!(await store.spendRefreshToken(heads[slot].tokenHash, data.now))) throw new Error('spend failed');
+      await store.recordAudit(event(i++));
+      await store.addRefreshToken(next);
+    }
+    heads[slot] = next;
   };
   return {
     findRefreshToken: async () => (await store.findRefreshToken(pick(data.tokens)), 1),
@@ -65,9 +82,9 @@ function phases(store, data) {
       await Promise.all(Array.from({ length: CONCURRENT }, () => store.recordAudit(event(i++))));
       return CONCURRENT;
     },
-    'rotation (add + spend)': async () => (await rotation(), 1),
+    'rotation (spend, audit, next)': async () => (await rotation(0), 1),
     [`rotation x${CONCURRENT} concurrent`]: async () => {
-      await Promise.all(Array.from({ length: CONCURRENT }, rotation));
+      await Promise.all(Array.from({ length: CONCURRENT }, (_, n) => rotation(1 + n)));
       return CONCURRENT;
     },
   };

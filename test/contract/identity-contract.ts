@@ -275,6 +275,80 @@ export function describeIdentityContract(current: () => Store): void {
       expect(await store.countLiveRefreshTokens(1_750_000_000)).toBe(1);
     });
 
+    describe('rotateRefreshToken', () => {
+      const refreshed: AuditEvent = { at: 1_750_000_050_123, event: 'refresh', outcome: 'success', dialect: 'monogoto', username: 'ada', tenantId: 'acme', address: '192.0.2.7', detail: null };
+      const refreshes = async () => (await store.listAudit(100)).filter((e) => e.event === 'refresh');
+
+      it('spends the token, adds the next one of its family and records the audit event, together', async () => {
+        const spent = tokenRecord({ familyId: 'fam-r' });
+        const next = tokenRecord({ familyId: 'fam-r', issuedAt: 1_750_000_050, expiresAt: 1_750_086_450 });
+        await store.addRefreshToken(spent);
+        expect(await store.rotateRefreshToken(spent.tokenHash, 1_750_000_050, next, refreshed)).toBe(true);
+        expect((await store.findRefreshToken(spent.tokenHash))?.usedAt).toBe(1_750_000_050);
+        expect(await store.findRefreshToken(next.tokenHash)).toEqual(next);
+        expect(await refreshes()).toEqual([refreshed]);
+      });
+
+      it('a spent or unknown token: false, no next token and no audit row', async () => {
+        const spent = tokenRecord({ familyId: 'fam-r' });
+        await store.addRefreshToken(spent);
+        expect(await store.spendRefreshToken(spent.tokenHash, 1_750_000_040)).toBe(true);
+        const next = tokenRecord({ familyId: 'fam-r' });
+        expect(await store.rotateRefreshToken(spent.tokenHash, 1_750_000_050, next, refreshed)).toBe(false);
+        expect(await store.rotateRefreshToken('f'.repeat(64), 1_750_000_050, tokenRecord(), refreshed)).toBe(false);
+        expect(await store.findRefreshToken(next.tokenHash)).toBeUndefined();
+        expect((await store.findRefreshToken(spent.tokenHash))?.usedAt).toBe(1_750_000_040);
+        expect(await refreshes()).toEqual([]);
+        expect(await store.countLiveRefreshTokens(1_750_000_000)).toBe(1);
+      });
+
+      it('a token of a revoked family, or revoked itself: false, nothing spent or added', async () => {
+        const inRevoked = tokenRecord({ familyId: 'fam-gone' });
+        const revoked = tokenRecord({ familyId: 'fam-r', revokedAt: 1_750_000_010 });
+        await store.addRefreshToken(inRevoked);
+        await store.addRefreshToken(revoked);
+        await store.revokeRefreshFamily('fam-gone', 1_750_000_020);
+        const nexts = [tokenRecord({ familyId: 'fam-gone' }), tokenRecord({ familyId: 'fam-r' })];
+        expect(await store.rotateRefreshToken(inRevoked.tokenHash, 1_750_000_050, nexts[0], refreshed)).toBe(false);
+        expect(await store.rotateRefreshToken(revoked.tokenHash, 1_750_000_050, nexts[1], refreshed)).toBe(false);
+        for (const t of nexts) expect(await store.findRefreshToken(t.tokenHash)).toBeUndefined();
+        expect((await store.findRefreshToken(inRevoked.tokenHash))?.usedAt).toBeNull();
+        expect(await refreshes()).toEqual([]);
+      });
+
+      it('of concurrent rotations of one token exactly one wins: one next token, one audit row', async () => {
+        const spent = tokenRecord({ familyId: 'fam-r' });
+        await store.addRefreshToken(spent);
+        const nexts = Array.from({ length: 6 }, () => tokenRecord({ familyId: 'fam-r' }));
+        const results = await Promise.all(nexts.map((n, i) => store.rotateRefreshToken(spent.tokenHash, 1_750_000_050 + i, n, { ...refreshed, detail: `r${i}` })));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const won = results.indexOf(true);
+        const found = await Promise.all(nexts.map((n) => store.findRefreshToken(n.tokenHash)));
+        expect(found.map((f) => f !== undefined)).toEqual(results);
+        expect((await refreshes()).map((e) => e.detail)).toEqual([`r${won}`]);
+        expect((await store.findRefreshToken(spent.tokenHash))?.usedAt).toBe(1_750_000_050 + won);
+      });
+
+      it('a reuse after a rotation revokes the family: the next token added by the rotation is revoked too', async () => {
+        const spent = tokenRecord({ familyId: 'fam-r' });
+        const next = tokenRecord({ familyId: 'fam-r' });
+        await store.addRefreshToken(spent);
+        expect(await store.rotateRefreshToken(spent.tokenHash, 1_750_000_050, next, refreshed)).toBe(true);
+        expect(await store.rotateRefreshToken(spent.tokenHash, 1_750_000_060, tokenRecord({ familyId: 'fam-r' }), refreshed)).toBe(false);
+        expect(await store.revokeRefreshFamily('fam-r', 1_750_000_060)).toBe(2);
+        expect((await store.findRefreshToken(next.tokenHash))?.revokedAt).toBe(1_750_000_060);
+        expect(await store.rotateRefreshToken(next.tokenHash, 1_750_000_070, tokenRecord({ familyId: 'fam-r' }), refreshed)).toBe(false);
+      });
+
+      it('a next token of an unknown user is refused (the user went): nothing written, the presented token not spent', async () => {
+        const spent = tokenRecord({ familyId: 'fam-r' });
+        await store.addRefreshToken(spent);
+        await expect(store.rotateRefreshToken(spent.tokenHash, 1_750_000_050, tokenRecord({ userId: 'u-none' }), refreshed)).rejects.toThrow();
+        expect((await store.findRefreshToken(spent.tokenHash))?.usedAt).toBeNull();
+        expect(await refreshes()).toEqual([]);
+      });
+    });
+
     it('counts live tokens: neither revoked nor expired at `now`', async () => {
       await store.addRefreshToken(tokenRecord({ expiresAt: 2000 }));
       await store.addRefreshToken(tokenRecord({ expiresAt: 3000 }));

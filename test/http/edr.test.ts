@@ -293,6 +293,22 @@ describe('POST /mobile/v1/auth/refresh (our addition; rotating)', () => {
     expect(audit.some((e) => e.event === 'refresh_reuse' && e.username === username)).toBe(true);
   });
 
+  it('concurrent presentations of one refresh token: exactly one rotates (one refresh audited and logged), the others revoke the family', async () => {
+    const { username, password } = await freshUser();
+    const first = await login(username, password);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post('refresh', { refreshToken: first.refreshToken })));
+    const won = answers.filter((a) => a.status === 200);
+    expect(won).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 200)) expect(a.json).toEqual(INVALID_REFRESH());
+    // The winner's next token was added with the rotation; the reuse revoked it with its family.
+    expect((await post('refresh', { refreshToken: won[0].json.data.refreshToken })).json).toEqual(INVALID_REFRESH());
+    const audit = (await gw.gateway.core.store.listAudit(100)).filter((e) => e.username === username);
+    expect(audit.filter((e) => e.event === 'refresh')).toEqual([expect.objectContaining({ outcome: 'success', dialect: 'edr' })]);
+    expect(audit.filter((e) => e.event === 'refresh_reuse').length).toBeGreaterThanOrEqual(1);
+    const logged = gw.logs.join('').split('\n').filter((l) => l.includes('"audit":"refresh"') && l.includes(username));
+    expect(logged).toHaveLength(1);
+  });
+
   it('another login is another family, untouched by the reuse', async () => {
     const { username, password } = await freshUser();
     const a = await login(username, password);

@@ -8,7 +8,21 @@ import { createTokenBuckets } from '../token-buckets';
 export type AuditInput = Omit<AuditEvent, 'at' | 'username' | 'tenantId' | 'address' | 'detail'> &
   Partial<Pick<AuditEvent, 'username' | 'tenantId' | 'address' | 'detail'>>;
 
+/**
+ * An event to be recorded by a store write of its own (a rotation records its audit row in the
+ * same transaction: refresh-tokens.ts): `committed` logs its line and counts it once that write
+ * committed; nothing is logged or counted for one that did not.
+ */
+export interface PreparedAudit {
+  event: AuditEvent;
+  committed(): void;
+}
+
+/** Logs, counts and records an event (a failure to record it is logged, not thrown). */
 export type Audit = (event: AuditInput) => Promise<void>;
+
+/** The audit, and events prepared for a store write that records them itself. */
+export type AuditTrail = Audit & { prepare(event: AuditInput): PreparedAudit };
 
 /**
  * Failure lines logged per minute (at warn), in a burst of as many. Past that they are counted, and
@@ -17,7 +31,7 @@ export type Audit = (event: AuditInput) => Promise<void>;
  */
 export const AUDIT_WARN_LINES_PER_MINUTE = 600;
 
-export function createAudit(store: Store, clock: Clock, log: Logger, metrics: CoreMetrics = NO_METRICS): Audit {
+export function createAudit(store: Store, clock: Clock, log: Logger, metrics: CoreMetrics = NO_METRICS): AuditTrail {
   const budget = createTokenBuckets({ capacity: AUDIT_WARN_LINES_PER_MINUTE, periodMs: 60_000, clock });
   let unlogged = 0;
 
@@ -36,14 +50,24 @@ export function createAudit(store: Store, clock: Clock, log: Logger, metrics: Co
     log[level]({ audit: event.event, outcome: event.outcome, dialect: event.dialect, actor: event.actor, user: event.username, tenant: event.tenantId, address: event.address, detail: event.detail }, `audit ${event.event} ${event.outcome}`);
   };
 
-  return async (input) => {
-    const event: AuditEvent = { username: null, tenantId: null, address: null, detail: null, ...input, at: clock() };
+  const made = (input: AuditInput): AuditEvent => ({ username: null, tenantId: null, address: null, detail: null, ...input, at: clock() });
+  const told = (event: AuditEvent) => {
     logLine(event);
     metrics.identityEvent(event.event, event.outcome, event.dialect);
+  };
+
+  const record: Audit = async (input) => {
+    const event = made(input);
+    told(event);
     try {
       await store.recordAudit(event);
     } catch (err) {
       log.error({ err }, 'could not record an audit event');
     }
   };
+  const prepare = (input: AuditInput): PreparedAudit => {
+    const event = made(input);
+    return { event, committed: () => told(event) };
+  };
+  return Object.assign(record, { prepare });
 }

@@ -7,7 +7,7 @@ import { Directory } from '../directory';
 import { KeyRing } from '../key-ring';
 import { CoreMetrics } from '../metrics';
 import { AccessTokens, createAccessTokens } from './access-tokens';
-import { Audit, createAudit } from './audit';
+import { Audit, AuditTrail, createAudit } from './audit';
 import { createLockout, Lockout, LockoutPolicy, lockoutPolicy } from './lockout';
 import { createPasswords, PasswordCost, Passwords } from './passwords';
 import { DEFAULT_AUDIT_RETENTION_DAYS, purgeAudit } from './purge-audit';
@@ -55,7 +55,7 @@ export interface Accounts {
   users: Users;
   passwords: Passwords;
   lockout: Lockout;
-  audit: Audit;
+  audit: AuditTrail;
   policy: LockoutPolicy;
 }
 

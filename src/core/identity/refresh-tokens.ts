@@ -10,7 +10,7 @@ import { RefreshTokenRecord, Store, UserRecord } from '../../store/store';
 import { Clock, unixSeconds } from '../clock';
 import { Directory } from '../directory';
 import { createEpochMemory } from '../epoch-memory';
-import { Audit } from './audit';
+import { AuditTrail } from './audit';
 import { hashToken } from './token-hash';
 import { Users } from './users';
 
@@ -23,13 +23,30 @@ export interface IssueOptions {
   token?: string;
 }
 
+/** A presented token found in force (its dialect's, unexpired, unrevoked) with its user, active. */
+export interface Presented {
+  user: UserRecord;
+  record: RefreshTokenRecord;
+}
+
 export interface RefreshTokens {
   issue(user: UserRecord, dialect: string, options: IssueOptions): Promise<{ token: string; familyId: string; expiresAt: number }>;
   /**
    * The user and record of a good token; a rotating token is spent by this call. Throws TokenInvalid.
-   * `hash`: the token's hashToken, when the caller has it already.
+   * `hash`: the token's hashToken, when the caller has it already. (`check`, then `accept`.)
    */
-  use(token: string, dialect: string, address: string, hash?: string): Promise<{ user: UserRecord; record: RefreshTokenRecord }>;
+  use(token: string, dialect: string, address: string, hash?: string): Promise<Presented>;
+  /** A token in force, found but not used yet (neither spent nor audited). Throws TokenInvalid. */
+  check(token: string, dialect: string, hash?: string): Promise<Presented>;
+  /** Uses a checked token: spends it if it is rotating, and audits the refresh. Throws TokenInvalid if it was spent already. */
+  accept(presented: Presented, address: string): Promise<void>;
+  /**
+   * A refresh of a checked rotating token, in one store write: the token spent, the next one of its
+   * family (`next`, as `issue` takes it) added and the refresh audited, all or nothing. A token
+   * spent already (a reuse, or a concurrent rotation that won) revokes its family, is recorded as an
+   * incident, and throws TokenInvalid.
+   */
+  rotate(presented: Presented, address: string, next: Omit<IssueOptions, 'familyId'>): Promise<{ token: string; familyId: string; expiresAt: number }>;
   /**
    * Whether a token is one of ours and still in force (what `use` would honour, a spent rotating
    * token not), without using it: for introspection. Undefined when no such token was issued.
@@ -55,7 +72,7 @@ export const REUSABLE_TOKENS_REMEMBERED = 10_000;
  * stays put (every revocation of a refresh token, family or user moves it, here or elsewhere); a
  * rotating token's record changes when it is spent, so it is read from the store every time.
  */
-export function createRefreshTokens(store: Store, clock: Clock, users: Users, audit: Audit, directory?: Pick<Directory, 'usersEpoch' | 'noteUsersChanged'>): RefreshTokens {
+export function createRefreshTokens(store: Store, clock: Clock, users: Users, audit: AuditTrail, directory?: Pick<Directory, 'usersEpoch' | 'noteUsersChanged'>): RefreshTokens {
   const reusable = directory && createEpochMemory<string, RefreshTokenRecord>(REUSABLE_TOKENS_REMEMBERED, directory.usersEpoch);
 
   async function find(hash: string): Promise<RefreshTokenRecord | undefined> {
@@ -76,40 +93,73 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
     }
   }
 
-  return {
+  /** A token and its record, not stored yet. */
+  function made(user: UserRecord, dialect: string, options: IssueOptions): { token: string; record: RefreshTokenRecord } {
+    const token = options.token ?? randomBytes(32).toString('base64url');
+    const issuedAt = unixSeconds(clock);
+    const record: RefreshTokenRecord = {
+      tokenHash: hashToken(token),
+      familyId: options.familyId ?? randomUUID(),
+      userId: user.userId,
+      dialect,
+      rotating: options.rotating,
+      issuedAt,
+      expiresAt: issuedAt + options.ttlSeconds,
+      usedAt: null,
+      revokedAt: null,
+    };
+    return { token, record };
+  }
+
+  const invalid = () => new TokenInvalid('refresh token is invalid, expired or revoked');
+
+  /** A spent rotating token presented again: its family is revoked and the incident recorded. */
+  async function reused({ user, record }: Presented, address: string, now: number): Promise<never> {
+    const revoked = await revokeFamily(record.familyId, now);
+    await audit({ event: 'refresh_reuse', outcome: 'incident', dialect: record.dialect, username: user.username, tenantId: user.tenantId, address, detail: `spent refresh token presented again; family revoked (${revoked} live tokens)` });
+    throw invalid();
+  }
+
+  const refreshed = ({ user, record }: Presented, address: string) =>
+    ({ event: 'refresh', outcome: 'success', dialect: record.dialect, username: user.username, tenantId: user.tenantId, address }) as const;
+
+  const tokens: RefreshTokens = {
     async issue(user, dialect, options) {
-      const token = options.token ?? randomBytes(32).toString('base64url');
-      const issuedAt = unixSeconds(clock);
-      const record: RefreshTokenRecord = {
-        tokenHash: hashToken(token),
-        familyId: options.familyId ?? randomUUID(),
-        userId: user.userId,
-        dialect,
-        rotating: options.rotating,
-        issuedAt,
-        expiresAt: issuedAt + options.ttlSeconds,
-        usedAt: null,
-        revokedAt: null,
-      };
+      const { token, record } = made(user, dialect, options);
       await store.addRefreshToken(record);
       return { token, familyId: record.familyId, expiresAt: record.expiresAt };
     },
 
     async use(token, dialect, address, hash) {
-      const invalid = () => new TokenInvalid('refresh token is invalid, expired or revoked');
+      const presented = await tokens.check(token, dialect, hash);
+      await tokens.accept(presented, address);
+      return presented;
+    },
+
+    async check(token, dialect, hash) {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid();
       const record = await find(hash ?? hashToken(token));
-      const now = unixSeconds(clock);
-      if (!record || record.dialect !== dialect || !inForce(record, now)) throw invalid();
+      if (!record || record.dialect !== dialect || !inForce(record, unixSeconds(clock))) throw invalid();
       const user = await users.active(record.userId);
       if (!user) throw invalid();
-      if (record.rotating && !(await store.spendRefreshToken(record.tokenHash, now))) {
-        const revoked = await revokeFamily(record.familyId, now);
-        await audit({ event: 'refresh_reuse', outcome: 'incident', dialect, username: user.username, tenantId: user.tenantId, address, detail: `spent refresh token presented again; family revoked (${revoked} live tokens)` });
-        throw invalid();
-      }
-      await audit({ event: 'refresh', outcome: 'success', dialect, username: user.username, tenantId: user.tenantId, address });
       return { user, record };
+    },
+
+    async accept(presented, address) {
+      const now = unixSeconds(clock);
+      if (presented.record.rotating && !(await store.spendRefreshToken(presented.record.tokenHash, now))) await reused(presented, address, now);
+      await audit(refreshed(presented, address));
+    },
+
+    async rotate(presented, address, options) {
+      const now = unixSeconds(clock);
+      const next = made(presented.user, presented.record.dialect, { ...options, familyId: presented.record.familyId });
+      const event = audit.prepare(refreshed(presented, address));
+      // The audit row is in the rotation's transaction: acknowledged (logged, counted, answered) only
+      // once committed, so no acknowledged audit event is lost.
+      if (!(await store.rotateRefreshToken(presented.record.tokenHash, now, next.record, event.event))) await reused(presented, address, now);
+      event.committed();
+      return { token: next.token, familyId: next.record.familyId, expiresAt: next.record.expiresAt };
     },
 
     async inspect(token, hash) {
@@ -127,4 +177,5 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
       return true;
     },
   };
+  return tokens;
 }

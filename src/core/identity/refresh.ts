@@ -1,7 +1,9 @@
 /**
  * A refresh of any dialect: the token checked (a JWT one as a JWT first: signature, expiry, key still
- * in the ring), used (refresh-tokens.ts: a rotating one is spent, and a spent one presented again
- * revokes its family), and new access tokens; a rotating token's next one continues its family.
+ * in the ring, then its record: in force, its user active), and new access tokens. A reusable token
+ * is then used (audited); a rotating one is rotated once everything is signed: spent, its family's
+ * next token added and the refresh audited in one store write (refresh-tokens.ts), and a spent one
+ * presented again revokes its family.
  */
 import { TokenInvalid } from '../../errors';
 import { AccessTokens } from './access-tokens';
@@ -28,8 +30,11 @@ export function createRefresh({ access, refresh, issue }: RefreshDeps) {
       if (!claims) throw new TokenInvalid('refresh token is invalid, expired or revoked');
       subject = claims.sub;
     }
-    const { user, record } = await refresh.use(token, profile.dialect, address, hash);
+    const presented = await refresh.check(token, profile.dialect, hash);
+    const { user, record } = presented;
     const session = { user, subject: subject ?? user.username, authTime: record.issuedAt };
-    return issue(profile, session, profile.refresh.rotating ? { familyId: record.familyId } : 'none');
+    if (profile.refresh.rotating) return issue(profile, session, { rotate: presented, address });
+    await refresh.accept(presented, address);
+    return issue(profile, session, 'none');
   };
 }

@@ -8,7 +8,8 @@ import { PostgresContext } from './postgres-context';
 
 const POSTGRES_AUDIT: AuditSyntax = { param: (n) => `$${n}`, contains: (column, param) => `strpos(${column}, ${param}) > 0` };
 
-const COLUMNS = 'at, event, outcome, dialect, username, tenant_id, address, detail, actor';
+/** An event's columns and values, in order (exported for a part that records an event in its own statement: refresh-token-tables.ts). */
+export const AUDIT_COLUMNS = 'at, event, outcome, dialect, username, tenant_id, address, detail, actor';
 
 /**
  * A batch of any size in one statement (so one transaction) of fixed text, prepared once per
@@ -16,18 +17,18 @@ const COLUMNS = 'at, event, outcome, dialect, username, tenant_id, address, deta
  */
 const INSERT = {
   name: 'mgw_audit_insert',
-  text: `INSERT INTO audit_events (${COLUMNS})
-         SELECT ${COLUMNS} FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[])
-           WITH ORDINALITY AS e (${COLUMNS}, n) ORDER BY n`,
+  text: `INSERT INTO audit_events (${AUDIT_COLUMNS})
+         SELECT ${AUDIT_COLUMNS} FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[])
+           WITH ORDINALITY AS e (${AUDIT_COLUMNS}, n) ORDER BY n`,
 };
 
 /** A batch of one (what a quiet gateway writes): plain VALUES, which PostgreSQL plans more cheaply than unnest. */
 const INSERT_ONE = {
   name: 'mgw_audit_insert_one',
-  text: `INSERT INTO audit_events (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  text: `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 };
 
-const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
+export const auditValues = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
 
 const columns = (events: AuditEvent[]) => [
   events.map((e) => e.at),
@@ -45,7 +46,7 @@ const columns = (events: AuditEvent[]) => [
 export const PURGE_AUDIT = 'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 ORDER BY at, id LIMIT $2)';
 export function auditSelect(q: AuditQuery): { sql: string; params: unknown[] } {
   const { clause, params } = auditWhere(q, POSTGRES_AUDIT);
-  return { sql: `SELECT id, ${COLUMNS} FROM audit_events ${clause} ${AUDIT_ORDER} LIMIT $${params.length + 1}`, params: [...params, q.limit] };
+  return { sql: `SELECT id, ${AUDIT_COLUMNS} FROM audit_events ${clause} ${AUDIT_ORDER} LIMIT $${params.length + 1}`, params: [...params, q.limit] };
 }
 
 export interface AuditTables {
@@ -58,7 +59,7 @@ export function auditTables({ db }: PostgresContext): AuditTables {
   // A batch refused for what it held (not for the database being unavailable) is written again caller by caller.
   const batches = createAuditBatches(
     async (events) => {
-      await (events.length === 1 ? db.query(INSERT_ONE, values(events[0])) : db.query(INSERT, columns(events)));
+      await (events.length === 1 ? db.query(INSERT_ONE, auditValues(events[0])) : db.query(INSERT, columns(events)));
     },
     { alone: (err) => !(err instanceof StoreUnavailable) },
   );
@@ -75,7 +76,7 @@ export function auditTables({ db }: PostgresContext): AuditTables {
     },
 
     async listAudit(limit: number) {
-      const { rows } = await db.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_events ORDER BY id DESC LIMIT $1`, [limit]);
+      const { rows } = await db.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events ORDER BY id DESC LIMIT $1`, [limit]);
       return rows.map(toAuditEvent);
     },
 

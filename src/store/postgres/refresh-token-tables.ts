@@ -1,7 +1,8 @@
 /** Refresh tokens and revoked token families in PostgreSQL. */
 import { UserNotFound } from '../../errors';
 import { RefreshTokenRow, toRefreshToken } from '../rows';
-import { RefreshTokenRecord, RefreshTokenStore } from '../store';
+import { AuditEvent, RefreshTokenRecord, RefreshTokenStore } from '../store';
+import { AUDIT_COLUMNS, auditValues } from './audit-tables';
 import { PostgresContext } from './postgres-context';
 import { onViolation } from './store-error';
 
@@ -24,15 +25,34 @@ const SPEND = {
          AND NOT EXISTS (SELECT 1 FROM revoked_refresh_families f WHERE f.family_id = t.family_id)`,
 };
 
+/**
+ * A rotation as one statement (one round trip, atomic): SPEND's update; the next token and the
+ * audit row are inserted once per row it spent, so none when it spent nothing. A concurrent
+ * rotation or spend of the same token waits for the row lock, then matches nothing.
+ */
+const ROTATE = {
+  name: 'mgw_refresh_token_rotate',
+  text: `WITH spent AS (
+           UPDATE refresh_tokens t SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM revoked_refresh_families f WHERE f.family_id = t.family_id)
+           RETURNING 1
+         ), added AS (
+           INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
+           SELECT $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::BOOLEAN, $8::BIGINT, $9::BIGINT, $10::BIGINT, $11::BIGINT FROM spent
+         ), recorded AS (
+           INSERT INTO audit_events (${AUDIT_COLUMNS})
+           SELECT $12::BIGINT, $13::TEXT, $14::TEXT, $15::TEXT, $16::TEXT, $17::TEXT, $18::TEXT, $19::TEXT, $20::TEXT FROM spent
+         )
+         SELECT count(*)::INTEGER AS n FROM spent`,
+};
+
+const addValues = (t: RefreshTokenRecord) => [t.tokenHash, t.familyId, t.userId, t.dialect, t.rotating, t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt];
+const userMissing = (t: RefreshTokenRecord) => onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) });
+
 export function refreshTokenTables({ db, write }: PostgresContext): RefreshTokenStore {
   return {
     async addRefreshToken(t: RefreshTokenRecord) {
-      await db
-        .query(
-          ADD,
-          [t.tokenHash, t.familyId, t.userId, t.dialect, t.rotating, t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt],
-        )
-        .catch(onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) }));
+      await db.query(ADD, addValues(t)).catch(userMissing(t));
     },
 
     async findRefreshToken(tokenHash: string) {
@@ -43,6 +63,11 @@ export function refreshTokenTables({ db, write }: PostgresContext): RefreshToken
     async spendRefreshToken(tokenHash: string, at: number) {
       const r = await db.query(SPEND, [at, tokenHash]);
       return r.rowCount === 1;
+    },
+
+    async rotateRefreshToken(spentHash: string, at: number, next: RefreshTokenRecord, audit: AuditEvent) {
+      const { rows } = await db.query<{ n: number }>(ROTATE, [at, spentHash, ...addValues(next), ...auditValues(audit)]).catch(userMissing(next));
+      return rows[0].n === 1;
     },
 
     async revokeRefreshFamily(familyId: string, at: number) {

@@ -6,8 +6,9 @@ import { SqliteContext } from './sqlite-context';
 
 const SQLITE_AUDIT: AuditSyntax = { param: () => '?', contains: (column, param) => `instr(${column}, ${param}) > 0` };
 
-const INSERT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const values = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
+/** One event's row (exported for a part that records an event in its own write: refresh-token-tables.ts). */
+export const INSERT_AUDIT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const auditValues = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
 
 /** The statements that read and purge by time, exported so a test can hold them to the time index (EXPLAIN QUERY PLAN). */
 export const PURGE_AUDIT = 'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? ORDER BY at, id LIMIT ?)';
@@ -22,15 +23,15 @@ export function auditTables({ sql, write }: SqliteContext): AuditStore {
     // loop (group-commit.ts), and a write into deleted database files is noticed.
     async recordAudit(e: AuditEvent) {
       await write([], () => {
-        sql(INSERT).run(...values(e));
+        sql(INSERT_AUDIT).run(...auditValues(e));
       });
     },
 
     async recordAudits(events: AuditEvent[]) {
       if (events.length === 0) return;
       await write([], () => {
-        const insert = sql(INSERT);
-        for (const e of events) insert.run(...values(e));
+        const insert = sql(INSERT_AUDIT);
+        for (const e of events) insert.run(...auditValues(e));
       });
     },
 

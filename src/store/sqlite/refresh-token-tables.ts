@@ -1,7 +1,14 @@
 /** Refresh tokens and revoked token families in the embedded database. */
 import { RefreshTokenRow, toRefreshToken } from '../rows';
-import { RefreshTokenRecord, RefreshTokenStore } from '../store';
+import { AuditEvent, RefreshTokenRecord, RefreshTokenStore } from '../store';
+import { auditValues, INSERT_AUDIT } from './audit-tables';
 import { SqliteContext, sqlValue } from './sqlite-context';
+
+const ADD = `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const SPEND = `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL
+               AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)`;
+const addValues = (t: RefreshTokenRecord) => [t.tokenHash, t.familyId, t.userId, t.dialect, sqlValue(t.rotating), t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt];
 
 export function refreshTokenTables({ pluck, sql, write }: SqliteContext): RefreshTokenStore {
   const token = sql(
@@ -12,10 +19,7 @@ export function refreshTokenTables({ pluck, sql, write }: SqliteContext): Refres
   return {
     async addRefreshToken(t: RefreshTokenRecord) {
       await write([], () => {
-        sql(
-          `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(t.tokenHash, t.familyId, t.userId, t.dialect, sqlValue(t.rotating), t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt);
+        sql(ADD).run(...addValues(t));
       });
     },
 
@@ -25,12 +29,18 @@ export function refreshTokenTables({ pluck, sql, write }: SqliteContext): Refres
     },
 
     async spendRefreshToken(tokenHash: string, at: number) {
-      return write([], () =>
-        sql(
-          `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL
-           AND family_id NOT IN (SELECT family_id FROM revoked_refresh_families)`,
-        ).run(at, tokenHash).changes === 1,
-      );
+      return write([], () => sql(SPEND).run(at, tokenHash).changes === 1);
+    },
+
+    // One savepoint of this turn's transaction (group-commit.ts): the spend, the next token and the
+    // audit row commit together or not at all.
+    async rotateRefreshToken(spentHash: string, at: number, next: RefreshTokenRecord, audit: AuditEvent) {
+      return write([], () => {
+        if (sql(SPEND).run(at, spentHash).changes !== 1) return false;
+        sql(ADD).run(...addValues(next));
+        sql(INSERT_AUDIT).run(...auditValues(audit));
+        return true;
+      });
     },
 
     async revokeRefreshFamily(familyId: string, at: number) {
