@@ -76,6 +76,13 @@ export function lockoutTables({ db, write }: PostgresContext): LockoutStore {
       await db.query('UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($1::text[])', [keys]);
     },
 
+    async attemptSucceeded(clear: string[], forgive: string[]) {
+      await write([], async (q) => {
+        await q('DELETE FROM failure_counters WHERE key = ANY($1::text[])', [clear]);
+        await q('UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($1::text[])', [forgive]);
+      });
+    },
+
     async getFailures(keys: string[]) {
       const { rows } = await db.query<CounterRow>('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[])', [keys]);
       const byKey = new Map(rows.map((r) => [r.key, toCounter(r)]));
