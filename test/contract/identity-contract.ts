@@ -378,6 +378,9 @@ export function describeIdentityContract(current: () => Store): void {
         ['addr:y', 1],
       ]);
       await store.attemptSucceeded([], []);
+      // A key named in both lists is cleared.
+      await store.attemptSucceeded(['addr:y'], ['addr:y']);
+      expect(await store.getFailures(['addr:y'])).toEqual([]);
     });
 
     it('clearFailures removes only the keys named', async () => {

@@ -77,10 +77,12 @@ export function lockoutTables({ db, write }: PostgresContext): LockoutStore {
     },
 
     async attemptSucceeded(clear: string[], forgive: string[]) {
-      await write([], async (q) => {
-        await q('DELETE FROM failure_counters WHERE key = ANY($1::text[])', [clear]);
-        await q('UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($1::text[])', [forgive]);
-      });
+      // One statement (one round trip, atomic). A key in both lists is cleared: the UPDATE leaves it to the DELETE.
+      await db.query(
+        `WITH cleared AS (DELETE FROM failure_counters WHERE key = ANY($1::text[]))
+         UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($2::text[]) AND NOT (key = ANY($1::text[]))`,
+        [clear, forgive],
+      );
     },
 
     async getFailures(keys: string[]) {
