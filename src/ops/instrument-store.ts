@@ -34,7 +34,7 @@ export const STORE_AREAS: Readonly<Record<string, string>> = {
   ...area('signing_keys', 'listSigningKeys addSigningKey replaceSigningKey retireSigningKey'),
   ...area('users', 'addUser findUserByName findUser listUsers updateUser deleteUser putRole listRoles findRole deleteRole'),
   ...area('refresh_tokens', 'addRefreshToken findRefreshToken spendRefreshToken rotateRefreshToken revokeRefreshFamily revokeUserRefreshTokens countLiveRefreshTokens'),
-  ...area('lockout', 'recordFailures countAttempt lockFailures forgiveFailures getFailures clearFailures'),
+  ...area('lockout', 'recordFailures countAttempt lockFailures forgiveFailures attemptSucceeded getFailures clearFailures'),
   ...area('identity_purge', 'purgeIdentityRows'),
   ...area('challenges', 'spendChallenge'),
   ...area('audit', 'recordAudit recordAudits listAudit queryAudit purgeAudit'),

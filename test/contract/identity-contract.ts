@@ -443,6 +443,20 @@ export function describeIdentityContract(current: () => Store): void {
       expect((await store.getFailures(['acct:ada', 'addr:x'])).map((c) => c.failures)).toEqual([n, n]);
     });
 
+    it('attemptSucceeded clears the first keys and takes one failure back from the others, in one call', async () => {
+      await store.recordFailures(['acct:ada', 'acct:bob', 'addr:y'], T, T - 1, noLock);
+      await store.recordFailures(['addr:y'], T, T - 1, noLock);
+      await store.attemptSucceeded(['acct:ada', 'acct:none'], ['addr:y', 'addr:none']);
+      expect((await store.getFailures(['acct:ada', 'acct:bob', 'addr:y', 'addr:none'])).map((c) => [c.key, c.failures])).toEqual([
+        ['acct:bob', 1],
+        ['addr:y', 1],
+      ]);
+      await store.attemptSucceeded([], []);
+      // A key named in both lists is cleared.
+      await store.attemptSucceeded(['addr:y'], ['addr:y']);
+      expect(await store.getFailures(['addr:y'])).toEqual([]);
+    });
+
     it('clearFailures removes only the keys named', async () => {
       await store.recordFailures(['acct:ada', 'acct:bob'], T, T - 1, noLock);
       await store.clearFailures(['acct:ada', 'acct:none']);

@@ -92,9 +92,8 @@ export function createLockout(store: Store, clock: Clock, policy: LockoutPolicy 
           return { lockedOut: counters.some((c) => c.failures >= thresholdOf(c.key) && c.lockedUntil > at) };
         },
         async succeeded() {
-          // The account starts over; the address keeps its other failures but not this attempt.
-          await store.clearFailures([account]);
-          await store.forgiveFailures([byAddress]);
+          // The account starts over; the address keeps its other failures but not this attempt. One write.
+          await store.attemptSucceeded([account], [byAddress]);
         },
       };
     },

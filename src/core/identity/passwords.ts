@@ -66,10 +66,11 @@ export async function createPasswords(cost: PasswordCost = DEFAULT_PASSWORD_COST
   return {
     hash: hashPassword,
     async verify(stored, password) {
-      const target = stored && costOf(stored) ? stored : decoy;
+      // Parsed once: `ok` implies the stored hash was the target, so `current` is its cost.
+      const current = stored ? costOf(stored) : undefined;
+      const target = stored && current ? stored : decoy;
       const ok = (await limit(() => verify(target, password.slice(0, MAX_PASSWORD_LENGTH)))) && target === stored;
-      const current = costOf(target);
-      const needsRehash = ok && (!current || current.memoryKib !== cost.memoryKib || current.timeCost !== cost.timeCost || current.parallelism !== cost.parallelism);
+      const needsRehash = ok && !!current && (current.memoryKib !== cost.memoryKib || current.timeCost !== cost.timeCost || current.parallelism !== cost.parallelism);
       return { ok, needsRehash };
     },
   };

@@ -31,6 +31,11 @@ export interface LockoutStore {
   lockFailures(keys: string[], at: number, lockFor: LockFor): Promise<FailureCounter[]>;
   /** Takes back one counted failure of each key (an attempt that succeeded). */
   forgiveFailures(keys: string[]): Promise<void>;
+  /**
+   * An attempt counted by countAttempt succeeded, in one write: the `clear` keys' counters removed
+   * (as clearFailures), one failure taken back from each `forgive` key (as forgiveFailures). Atomic.
+   */
+  attemptSucceeded(clear: string[], forgive: string[]): Promise<void>;
   getFailures(keys: string[]): Promise<FailureCounter[]>;
   clearFailures(keys: string[]): Promise<void>;
 }

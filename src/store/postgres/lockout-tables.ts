@@ -76,6 +76,15 @@ export function lockoutTables({ db, write }: PostgresContext): LockoutStore {
       await db.query('UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($1::text[])', [keys]);
     },
 
+    async attemptSucceeded(clear: string[], forgive: string[]) {
+      // One statement (one round trip, atomic). A key in both lists is cleared: the UPDATE leaves it to the DELETE.
+      await db.query(
+        `WITH cleared AS (DELETE FROM failure_counters WHERE key = ANY($1::text[]))
+         UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($2::text[]) AND NOT (key = ANY($1::text[]))`,
+        [clear, forgive],
+      );
+    },
+
     async getFailures(keys: string[]) {
       const { rows } = await db.query<CounterRow>('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ANY($1::text[])', [keys]);
       const byKey = new Map(rows.map((r) => [r.key, toCounter(r)]));

@@ -9,7 +9,17 @@ import { SqliteContext } from './sqlite-context';
 export function lockoutTables({ sql, write }: SqliteContext): LockoutStore {
   const failure = sql('SELECT key, failures, locked_until, last_failure_at FROM failure_counters WHERE key = ?');
 
-  /** Inside the caller's transaction. */
+  /** Inside the caller's transaction, as the two below. */
+  function clearKeys(keys: string[]): void {
+    const del = sql('DELETE FROM failure_counters WHERE key = ?');
+    for (const key of keys) del.run(key);
+  }
+
+  function forgiveKeys(keys: string[]): void {
+    const forgive = sql('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');
+    for (const key of keys) forgive.run(key);
+  }
+
   function countOne(key: string, at: number, windowStart: number, lockFor: LockFor): FailureCounter {
     const prev = failure.get(key) as { failures: number; last_failure_at: number } | undefined;
     const failures = (prev && prev.last_failure_at >= windowStart ? prev.failures : 0) + 1;
@@ -54,9 +64,13 @@ export function lockoutTables({ sql, write }: SqliteContext): LockoutStore {
     },
 
     async forgiveFailures(keys: string[]) {
+      await write([], () => forgiveKeys(keys));
+    },
+
+    async attemptSucceeded(clear: string[], forgive: string[]) {
       await write([], () => {
-        const forgive = sql('UPDATE failure_counters SET failures = MAX(failures - 1, 0) WHERE key = ?');
-        for (const key of keys) forgive.run(key);
+        clearKeys(clear);
+        forgiveKeys(forgive);
       });
     },
 
@@ -68,10 +82,7 @@ export function lockoutTables({ sql, write }: SqliteContext): LockoutStore {
     },
 
     async clearFailures(keys: string[]) {
-      await write([], () => {
-        const del = sql('DELETE FROM failure_counters WHERE key = ?');
-        for (const key of keys) del.run(key);
-      });
+      await write([], () => clearKeys(keys));
     },
   };
 }
