@@ -2,14 +2,6 @@ import pino, { DestinationStream, Logger } from 'pino';
 
 /** Log bytes waiting for stdout beyond this are dropped, not held: a reader that stalls must not stall the gateway or fill its memory. */
 export const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
-/**
- * stdout is written once this much is waiting, or every LOG_FLUSH_MS: one write per line or two (a
- * busy bridge logs two per refresh) cost the event loop more than the lines did (a write's fixed cost
- * in the thread pool and waking it), ~16 lines a write costs ~30 % less CPU a line. A line waits for
- * its write at most LOG_FLUSH_MS.
- */
-export const LOG_BATCH_BYTES = 4096;
-export const LOG_FLUSH_MS = 100;
 
 export const REDACTED = '[redacted]';
 /** Fields that never reach the log: at the top of a line, or one level down (`{ body: { password } }`). */
@@ -60,7 +52,7 @@ const serializeError = (err: Error) => {
  * one level down) are written as REDACTED.
  *
  * Without a destination it writes stdout off the event loop (pino's default, made explicit): lines
- * gather (see LOG_BATCH_BYTES) and go out together. pino writes what is buffered synchronously
+ * gather while a write is in flight and go out together. pino writes what is buffered synchronously
  * when the process exits (process.exit, an uncaught exception, a signal the gateway handles); only
  * an end no handler sees (SIGKILL, a crash of the runtime) loses the lines still buffered. A
  * synchronous write per line would block the event loop whenever the disk or the log reader is
@@ -68,9 +60,7 @@ const serializeError = (err: Error) => {
  * caught up.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const stdout = destination
-    ? undefined
-    : pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  const stdout = destination ? undefined : pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES });
   const log = pino(
     {
       level,
