@@ -16,8 +16,10 @@ export function registerDrainAnswers(app: FastifyInstance): void {
     closing = true;
     done();
   });
-  app.addHook('onRequest', async (req, reply) => {
-    if (!closing) return;
-    return req.server.answers.fallback(retryAfter(reply, 1), 503);
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!closing) return done();
+    // Answered here: done is not called, so no later hook or handler runs.
+    req.server.answers.fallback(retryAfter(reply, 1), 503);
   });
 }
