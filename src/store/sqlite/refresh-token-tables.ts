@@ -1,4 +1,5 @@
 /** Refresh tokens and revoked token families in the embedded database. */
+import { UserNotFound } from '../../errors';
 import { RefreshTokenRow, toRefreshToken } from '../rows';
 import { AuditEvent, RefreshTokenRecord, RefreshTokenStore } from '../store';
 import { auditValues, INSERT_AUDIT } from './audit-tables';
@@ -37,7 +38,13 @@ export function refreshTokenTables({ pluck, sql, write }: SqliteContext): Refres
     async rotateRefreshToken(spentHash: string, at: number, next: RefreshTokenRecord, audit: AuditEvent) {
       return write([], () => {
         if (sql(SPEND).run(at, spentHash).changes !== 1) return false;
-        sql(ADD).run(...addValues(next));
+        try {
+          sql(ADD).run(...addValues(next));
+        } catch (err) {
+          // The user went meanwhile: the same typed error as PostgreSQL's (the savepoint undoes the spend).
+          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new UserNotFound(`user ${next.userId} does not exist`);
+          throw err;
+        }
         sql(INSERT_AUDIT).run(...auditValues(audit));
         return true;
       });
