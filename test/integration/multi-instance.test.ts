@@ -1,7 +1,8 @@
 /**
  * Two gateway instances on one store (here the embedded database file; the same test runs on
  * PostgreSQL when GATEWAY_TEST_DATABASE_URL is set): what is done through one is in force on the
- * other within a second, and device gateway status is seen from both.
+ * other once it has heard of it through the store's change feed (a poll: 500 ms by default), and device
+ * gateway status is seen from both. The tests assert that it happens, not how fast (no timed assertions).
  */
 import * as grpc from '@grpc/grpc-js';
 import { Status, StatusChange } from '../../src/gen/gsdk/gateway/gateway';
@@ -13,6 +14,7 @@ import { retireSigningKey, rotateSigningKey } from '../../src/core/signing-keys'
 import { ApiSession, openSession } from '../support/admin-session';
 import { TEST_SYSTEM_SECRET } from '../support/secret-box';
 import { startTestGateway, TestGateway } from '../support/gateway';
+import { eventually } from '../support/eventually';
 import { makeTestPki, TestPki } from '../support/pki';
 import { http } from '../support/http';
 import { serve } from '../support/cli';
@@ -43,23 +45,13 @@ afterAll(async () => {
   pki.cleanup();
 });
 
-/** Polls `check` until it holds (at most `ms`); returns how long that took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - start;
-}
 
 const ok = (p: Promise<unknown>) => p.then(() => true, () => false);
 
 it('a tenant added on A logs in on B, a token from A works on B, a logout on A is enforced on B', async () => {
   const admin = await openSession(a, pki.admin);
   await admin.call('tenant', 'add', { tenantInfos: [{ tenantID: globex, gatewayIDs: [] }] });
-  const onB = await within(1000, () => ok(openSession(b, pki.tenant(globex))));
-  expect(onB).toBeLessThan(1000);
+  await eventually(() => ok(openSession(b, pki.tenant(globex))));
 
   const pair = pki.tenant(globex);
   const fromA = await openSession(a, pair);
@@ -67,21 +59,21 @@ it('a tenant added on A logs in on B, a token from A works on B, a logout on A i
   onBSession.token = fromA.token;
   expect(await onBSession.call('gateway', 'getList')).toEqual({ gatewayIDs: [] });
   await fromA.call('login', 'logout');
-  await within(1000, async () => (await codeOf(onBSession.call('gateway', 'getList')).catch(() => ({ code: -1 }))).code === grpc.status.UNAUTHENTICATED);
+  await eventually(async () => (await codeOf(onBSession.call('gateway', 'getList')).catch(() => ({ code: -1 }))).code === grpc.status.UNAUTHENTICATED);
 });
 
-it('a blacklist and a tenant delete made on A are enforced on B within a second', async () => {
+it('a blacklist and a tenant delete made on A are enforced on B', async () => {
   const admin = await openSession(a, pki.admin);
   await admin.call('tenant', 'add', { tenantInfos: [{ tenantID: doomed, gatewayIDs: [] }] });
   const issued = await admin.call<{ tenantCert: string; tenantKey: string }>('tenant', 'createCertificate', { tenantID: doomed, expireAfterYears: 1 });
   const pair = { certPem: issued.tenantCert, keyPem: issued.tenantKey, serial: 0n };
-  await within(1000, () => ok(openSession(b, pair)));
+  await eventually(() => ok(openSession(b, pair)));
   const live = await openSession(b, pair);
   const { certInfos } = await admin.call<{ certInfos: { serialNO: bigint }[] }>('tenant', 'getIssuanceHistory', { tenantIDs: [doomed] });
   await admin.call('tenant', 'addCertificateBlacklist', { tenantID: doomed, serialNOs: [certInfos[0].serialNO] });
-  await within(1000, async () => !(await ok(live.call('gateway', 'getList'))));
+  await eventually(async () => !(await ok(live.call('gateway', 'getList'))));
   await admin.call('tenant', 'delete', { tenantIDs: [doomed] });
-  await within(1000, async () => !(await b.gateway.core.directory.hasTenant(doomed)));
+  await eventually(async () => !(await b.gateway.core.directory.hasTenant(doomed)));
 });
 
 it('lockout counters are shared: guesses spread over A and B count together', async () => {
@@ -111,19 +103,19 @@ it('a device gateway connected to A is CONNECTED on B (status stream and Get), a
   await new Promise((r) => chan.once('data', r));
   await unary(master, 'updateDeviceList', { sessionID, deviceIDs: [5, 6] });
 
-  await within(1500, async () => changes.some((c) => c.gatewayID === 'acme-gw' && c.status === Status.CONNECTED));
-  await within(1500, async () => {
+  await eventually(async () => changes.some((c) => c.gatewayID === 'acme-gw' && c.status === Status.CONNECTED));
+  await eventually(async () => {
     const { gatewayInfos } = await tenantOnB.call<{ gatewayInfos: { isConnected: boolean; deviceIDs: number[] }[] }>('gateway', 'get', { gatewayIDs: ['acme-gw'] });
     return gatewayInfos[0].isConnected && gatewayInfos[0].deviceIDs.join() === '5,6';
   });
 
   chan.end();
-  await within(1500, async () => changes.some((c) => c.gatewayID === 'acme-gw' && c.status === Status.DISCONNECTED));
+  await eventually(async () => changes.some((c) => c.gatewayID === 'acme-gw' && c.status === Status.DISCONNECTED));
   expect(b.gateway.core.hub.isConnected('acme-gw')).toBe(false);
   stream.cancel();
 });
 
-it('when the instance holding a channel dies, the others report the gateway DISCONNECTED within three heartbeats', async () => {
+it('when the instance holding a channel dies, the others report the gateway DISCONNECTED once its heartbeats stop', async () => {
   await b.gateway.core.store.addGateways('acme', ['acme-gw2']).catch(() => undefined);
   await b.gateway.core.directory.refresh('tenants');
   const child = await serve({
@@ -138,23 +130,22 @@ it('when the instance holding a channel dies, the others report the gateway DISC
   const chan = (master.initCommandChan as () => grpc.ClientDuplexStream<unknown, CommandRequest>)();
   chan.on('error', () => undefined);
   await new Promise((r) => chan.once('data', r));
-  await within(2000, async () => b.gateway.core.hub.isConnected('acme-gw2'));
+  await eventually(async () => b.gateway.core.hub.isConnected('acme-gw2'));
   await child.stop('SIGKILL');
-  const took = await within(3000, async () => !b.gateway.core.hub.isConnected('acme-gw2'));
-  expect(took).toBeLessThan(3000);
+  await eventually(async () => !b.gateway.core.hub.isConnected('acme-gw2'));
 });
 
-it('a key retired through A: B refuses its tokens (even one cached on a connection) and drops it from its JWKS within a second', async () => {
+it('a key retired through A: B refuses its tokens (even one cached on a connection) and drops it from its JWKS', async () => {
   const box = createSecretBox([databaseUrl ? TEST_SYSTEM_SECRET : readFileSync(join(pki.dir, 'certs', 'system_secrets'), 'utf8').trim()]);
   const oldKid = b.gateway.core.keys.signing().kid;
   const onB = await openSession(b, pki.admin);
   expect(decodeJwt(onB.token!).header.kid).toBe(oldKid);
   await onB.call('gateway', 'getList');
   const added = await rotateSigningKey(a.gateway.core.store, box, Date.now);
-  await within(1000, async () => b.gateway.core.keys.signing().kid === added.kid);
+  await eventually(async () => b.gateway.core.keys.signing().kid === added.kid);
   await retireSigningKey(a.gateway.core.store, oldKid);
   const jwksKids = async () => ((await http(b.http, 'GET', '/.well-known/jwks.json')).json.keys as { kid: string }[]).map((k) => k.kid);
-  expect(await within(1000, async () => !(await jwksKids()).includes(oldKid))).toBeLessThan(1000);
-  await within(1000, async () => (await codeOf(onB.call('gateway', 'getList')).catch(() => ({ code: -1 }))).code === grpc.status.UNAUTHENTICATED);
+  await eventually(async () => !(await jwksKids()).includes(oldKid));
+  await eventually(async () => (await codeOf(onB.call('gateway', 'getList')).catch(() => ({ code: -1 }))).code === grpc.status.UNAUTHENTICATED);
   expect(await ok((await openSession(b, pki.admin)).call('gateway', 'getList'))).toBe(true);
 });

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { closeAllClients, codeOf } from '../support/clients';
 import { openSession } from '../support/admin-session';
 import { startTestGateway, TestGateway } from '../support/gateway';
+import { eventually } from '../support/eventually';
 import { makeTestPki, TestPki } from '../support/pki';
 import { TEST_SYSTEM_SECRET } from '../support/secret-box';
 
@@ -29,13 +30,6 @@ afterAll(async () => {
   pki.cleanup();
 });
 
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const refused = (p: Promise<unknown>) => codeOf(p).then((e) => e.code === grpc.status.UNAUTHENTICATED, () => false);
 
@@ -45,12 +39,12 @@ it('LoginAdmin(X) tokens, cached on A and on B, stay refused after X is deleted 
   const admin = await openSession(a, pki.admin);
   await admin.call('tenant', 'add', { tenantInfos: [{ tenantID: x, gatewayIDs: [gwX] }] });
   const onA = await openSession(a, pki.admin, x);
-  await within(2000, () => openSession(b, pki.admin, x).then(() => true, () => false));
+  await eventually(() => openSession(b, pki.admin, x).then(() => true, () => false));
   const onB = await openSession(b, pki.admin, x);
   // Both tokens are in use (checked and cached on their connections) before the delete.
   expect(await onA.call('gateway', 'getList')).toEqual({ gatewayIDs: [gwX] });
   // B hears of the new gateway registration by polling the store.
-  await within(2000, async () => (await onB.call<{ gatewayIDs: string[] }>('gateway', 'getList')).gatewayIDs.includes(gwX));
+  await eventually(async () => (await onB.call<{ gatewayIDs: string[] }>('gateway', 'getList')).gatewayIDs.includes(gwX));
   // The token from A, first presented on B after the re-add, is refused too.
   const carried = await openSession(b, pki.admin, x);
   carried.token = onA.token;
@@ -59,13 +53,13 @@ it('LoginAdmin(X) tokens, cached on A and on B, stay refused after X is deleted 
   await admin.call('tenant', 'add', { tenantInfos: [{ tenantID: x, gatewayIDs: [gwX] }] });
 
   expect(await refused(onA.call('gateway', 'getList'))).toBe(true);
-  await within(2000, () => refused(onB.call('gateway', 'getList')));
+  await eventually(() => refused(onB.call('gateway', 'getList')));
   expect(await refused(carried.call('gateway', 'getList'))).toBe(true);
   // The tokens stay dead; the re-added tenant is usable with a new LoginAdmin, on both instances.
   expect(await refused(onA.call('gateway', 'getList'))).toBe(true);
   for (const gw of [a, b]) {
     const again = await openSession(gw, pki.admin, x);
-    await within(2000, async () => (await again.call<{ gatewayIDs: string[] }>('gateway', 'getList')).gatewayIDs.includes(gwX));
+    await eventually(async () => (await again.call<{ gatewayIDs: string[] }>('gateway', 'getList')).gatewayIDs.includes(gwX));
   }
 });
 
