@@ -56,8 +56,8 @@ export function createGroupCommit(db: Database.Database, afterCommit: () => void
   }).immediate;
 
   // The connection's busy timeout, read when first needed (it is set after the connection opens). Set
-  // through db.pragma each time: SQLite applies `PRAGMA busy_timeout = N` when the statement is
-  // prepared, not when a prepared one runs again.
+  // with db.exec each time: SQLite applies `PRAGMA busy_timeout = N` when the statement is prepared,
+  // not when a prepared one runs again; exec costs ~1 µs, db.pragma ~5.
   let busyTimeoutMs: number | undefined;
   const busyTimeout = () => (busyTimeoutMs ??= Number(db.pragma('busy_timeout', { simple: true })) || 0);
 
@@ -67,10 +67,10 @@ export function createGroupCommit(db: Database.Database, afterCommit: () => void
       batch(writes, outcomes, undefined);
       return undefined;
     }
-    const restore = () => db.pragma(`busy_timeout = ${busyTimeout()}`);
+    const restore = () => db.exec(`PRAGMA busy_timeout = ${busyTimeout()}`);
     let begun = false;
     busyTimeout();
-    db.pragma('busy_timeout = 0');
+    db.exec('PRAGMA busy_timeout = 0');
     try {
       // The first thing inside the transaction: the lock is ours, and the rest waits as it always did.
       batch(writes, outcomes, () => {
