@@ -15,12 +15,15 @@ export interface SqliteChangeFeed extends ChangeFeed {
   write: Write<Database.Database>;
   /** Commits the writes waiting for the next turn now (before the connection closes). */
   flush(): void;
+  /** Holds the writes (they queue) while a checkpoint runs in another thread (wal-checkpointer.ts). */
+  pauseWrites(): void;
+  resumeWrites(): void;
   /** Stops looking for other processes' commits. */
   stop(): void;
 }
 
-/** `pollMs`: how often to look for commits made by other processes (0 = never). */
-export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, pollMs: number): SqliteChangeFeed {
+/** `pollMs`: how often to look for commits made by other processes (0 = never); `committed`: after each commit passed the file check. */
+export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, pollMs: number, committed?: () => void): SqliteChangeFeed {
   const emitter = createChangeEmitter();
   const readDataVersion = () => db.pragma('data_version', { simple: true }) as number;
   const readTopicVersions = () => {
@@ -54,7 +57,10 @@ export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, po
   );
 
   // Committed into a file that is no longer the database is lost: not acknowledged.
-  const commits = createGroupCommit(db, () => guard.checkFiles());
+  const commits = createGroupCommit(db, () => {
+    guard.checkFiles();
+    committed?.();
+  });
 
   // The transaction is shared with the other writes of this turn of the event loop (group-commit.ts).
   const write: Write<Database.Database> = async (topics, fn) => {
@@ -74,6 +80,8 @@ export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, po
     write,
     onChange: emitter.onChange,
     flush: commits.flush,
+    pauseWrites: commits.pause,
+    resumeWrites: commits.resume,
     stop: () => {
       if (timer) clearInterval(timer);
     },

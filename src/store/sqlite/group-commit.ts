@@ -14,8 +14,12 @@ export const MAX_WRITES_PER_COMMIT = 256;
 export interface GroupCommit {
   /** Runs `fn` (synchronous) in the next batch; resolves with its value once that batch committed. */
   run<T>(fn: () => T): Promise<T>;
-  /** Runs the queued writes now (before the connection closes). */
+  /** Runs the queued writes now (before the connection closes), paused or not. */
   flush(): void;
+  /** Holds the next batches (they queue; the event loop keeps running) until `resume`: a checkpoint in another thread is under way. */
+  pause(): void;
+  /** Lets the held batches commit, in the next turn. */
+  resume(): void;
 }
 
 interface Queued {
@@ -30,6 +34,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export function createGroupCommit(db: Database.Database, afterCommit: () => void, max = MAX_WRITES_PER_COMMIT): GroupCommit {
   let queue: Queued[] = [];
   let scheduled = false;
+  let paused = false;
 
   // Made once each: better-sqlite3 builds four wrappers per transaction function. Called inside a
   // transaction, a transaction function runs in a savepoint.
@@ -46,9 +51,10 @@ export function createGroupCommit(db: Database.Database, afterCommit: () => void
     }
   }).immediate;
 
-  function flush(): void {
+  // `force`: before the connection closes, held or not.
+  function flush(force = false): void {
     scheduled = false;
-    while (queue.length > 0) {
+    while (queue.length > 0 && (force || !paused)) {
       const writes = queue.length <= max ? queue : queue.slice(0, max);
       queue = queue.length <= max ? [] : queue.slice(max);
       const outcomes: Outcome[] = [];
@@ -67,17 +73,27 @@ export function createGroupCommit(db: Database.Database, afterCommit: () => void
     }
   }
 
+  const schedule = () => {
+    if (scheduled || paused || queue.length === 0) return;
+    scheduled = true;
+    // After the poll phase: every request read in this turn of the loop has asked by then.
+    setImmediate(flush);
+  };
+
   return {
     run<T>(fn: () => T) {
       return new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-        if (!scheduled) {
-          scheduled = true;
-          // After the poll phase: every request read in this turn of the loop has asked by then.
-          setImmediate(flush);
-        }
+        schedule();
       });
     },
-    flush,
+    flush: () => flush(true),
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      schedule();
+    },
   };
 }

@@ -60,4 +60,31 @@ describe('SQLite group commit', () => {
     expect(rows()).toEqual([1, 2, 3, 4, 5]);
     await expect(writes).resolves.toEqual([1, 1, 1, 1, 1]);
   });
+  it('holds the writes while paused (the caller waits, nothing is written) and commits them once resumed', async () => {
+    const commits = createGroupCommit(db, () => undefined);
+    commits.pause();
+    let answered = false;
+    const first = commits.run(insert(1)).then(() => (answered = true));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    expect(rows()).toEqual([]);
+    commits.resume();
+    await first;
+    expect(rows()).toEqual([1]);
+  });
+
+  it('pausing from the check after a commit stops before the next batch; flush commits even while paused', async () => {
+    let commitsSeen = 0;
+    const commits = createGroupCommit(db, () => {
+      commitsSeen++;
+      commits.pause();
+    }, 2);
+    const writes = [1, 2, 3, 4, 5].map((v) => commits.run(insert(v)));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(commitsSeen).toBe(1);
+    expect(rows()).toEqual([1, 2]);
+    commits.flush();
+    await Promise.all(writes);
+    expect(rows()).toEqual([1, 2, 3, 4, 5]);
+  });
 });

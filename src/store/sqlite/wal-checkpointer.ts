@@ -1,0 +1,157 @@
+/**
+ * WAL checkpoints off the event loop. SQLite's own auto-checkpoint runs inside the commit that
+ * passes 1,000 WAL pages: it copies the pages into the database file and fsyncs the WAL and the
+ * database, on the event loop (8-9 % of the server's main thread in the rotating-refresh bench, single
+ * fsyncs up to 257 ms). Here a worker thread with its own connection to the same file does the
+ * checkpoint instead, while the group commit holds the writes (they queue; the event loop keeps
+ * serving): with no write under way the checkpoint copies the whole WAL, so the next write starts
+ * the WAL over and journal_size_limit cuts the file back. Without that hold a checkpoint racing the
+ * commits would rarely catch up and the WAL would only grow.
+ *
+ * Fail safe: the main connection keeps an auto-checkpoint, at `hardPages` (4× later than SQLite's),
+ * for a worker that is slow (writes wait at most `holdMs` for it) or gone (then back to SQLite's
+ * 1,000 pages, in the committing call as before). Durability does not change: both connections run
+ * synchronous=NORMAL and a checkpoint fsyncs the WAL before copying and the database after, whoever runs it.
+ */
+import { Worker } from 'node:worker_threads';
+import { Logger } from 'pino';
+import Database from 'better-sqlite3';
+
+/** The WAL size (bytes) past which a checkpoint is asked for: about SQLite's 1,000 pages of 4 KiB. */
+export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
+/** The main connection's own auto-checkpoint (pages) while the worker runs: the bound if it falls behind. */
+export const HARD_WAL_PAGES = 4000;
+/** SQLite's default auto-checkpoint, back on the main connection once the worker is gone. */
+const SQLITE_DEFAULT_PAGES = 1000;
+/** How long writes wait for one checkpoint before going on without it (the hard bound then holds the WAL). */
+export const CHECKPOINT_HOLD_MS = 1000;
+
+export interface WalCheckpointerOptions {
+  /** WAL bytes past which the worker checkpoints (CHECKPOINT_WAL_BYTES). */
+  walBytes?: number;
+  /** The main connection's auto-checkpoint in pages while the worker runs (HARD_WAL_PAGES). */
+  hardPages?: number;
+  /** Longest hold of the writes for one checkpoint, in ms (CHECKPOINT_HOLD_MS). */
+  holdMs?: number;
+  log?: Logger;
+}
+
+/** What the checkpointer needs of the group commit. */
+export interface WriteHold {
+  pause(): void;
+  resume(): void;
+}
+
+export interface WalCheckpointer {
+  /** After each commit, with the -wal file's size then: asks for a checkpoint once it passed the limit. */
+  committed(walBytes: number): void;
+  /** Checkpoints done by the worker so far (tests, metrics). */
+  readonly checkpoints: number;
+  /** The worker thread (tests stop it to see the fail-safe). */
+  readonly worker: Worker;
+  /** Lets held writes go and closes the worker's connection (before the main one closes). */
+  close(): Promise<void>;
+}
+
+interface Reply {
+  ok: boolean;
+  message?: string;
+}
+
+// CommonJS, evaluated: the same code runs under ts-jest (src/) and from dist/. PASSIVE never waits
+// for readers; its fsyncs block this thread only.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('synchronous = NORMAL');
+db.pragma('wal_autocheckpoint = 0');
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ok: true });
+  } catch (err) {
+    parentPort.postMessage({ ok: false, message: String(err && err.message) });
+  }
+});
+`;
+
+/** Starts the worker on `file` (already open in WAL mode on `db`) and sets the main connection's pragmas for it. */
+export function startWalCheckpointer(db: Database.Database, file: string, hold: WriteHold, options: WalCheckpointerOptions = {}): WalCheckpointer {
+  const limit = options.walBytes ?? CHECKPOINT_WAL_BYTES;
+  const holdMs = options.holdMs ?? CHECKPOINT_HOLD_MS;
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3') } });
+  // Never what keeps the process alive: a store left open must not hang the CLI or a test.
+  worker.unref();
+  const hardPages = options.hardPages ?? HARD_WAL_PAGES;
+  db.pragma(`wal_autocheckpoint = ${hardPages}`);
+  // After the WAL starts over, its first commit cuts the file back to this: the file's size then says how far it grew.
+  db.pragma(`journal_size_limit = ${limit}`);
+
+  let gone = false;
+  let asked = false;
+  let holding: NodeJS.Timeout | undefined;
+  let nextAt = limit;
+  let checkpoints = 0;
+  let closed: Promise<void> | undefined;
+
+  const release = () => {
+    if (holding === undefined) return;
+    clearTimeout(holding);
+    holding = undefined;
+    hold.resume();
+  };
+  const fallBack = (why: string, err?: unknown) => {
+    if (gone) return;
+    gone = true;
+    asked = false;
+    release();
+    if (db.open) db.pragma(`wal_autocheckpoint = ${Math.min(hardPages, SQLITE_DEFAULT_PAGES)}`);
+    if (!closed) options.log?.error({ err }, `the WAL checkpoint worker ${why}: checkpoints run in the committing call again`);
+  };
+
+  worker.on('message', (reply: Reply) => {
+    asked = false;
+    if (reply.ok) checkpoints++;
+    else options.log?.warn({ reason: reply.message }, 'a WAL checkpoint failed; the next one retries');
+    release();
+  });
+  worker.on('error', (err) => fallBack('failed', err));
+  worker.on('exit', () => fallBack('stopped'));
+
+  return {
+    committed(walBytes) {
+      if (walBytes <= limit) {
+        nextAt = limit; // the WAL started over
+        return;
+      }
+      // Past the limit again and again (a reader in another process keeps the WAL from starting
+      // over): one more checkpoint per `limit` of growth, as SQLite's own would.
+      if (gone || asked || closed || walBytes <= nextAt) return;
+      nextAt = walBytes + limit;
+      asked = true;
+      hold.pause();
+      holding = setTimeout(release, holdMs);
+      holding.unref();
+      worker.postMessage('checkpoint');
+    },
+    get checkpoints() {
+      return checkpoints;
+    },
+    worker,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        release();
+        if (gone) return resolve();
+        worker.once('exit', () => resolve());
+        worker.postMessage('close');
+      });
+      return closed;
+    },
+  };
+}
