@@ -4,9 +4,9 @@
  * database, on the event loop (8-9 % of the server's main thread in the rotating-refresh bench, single
  * fsyncs up to 257 ms). Here a worker thread with its own connection to the same file does the
  * checkpoint instead, while the group commit holds the writes (they queue; the event loop keeps
- * serving): with no write under way the checkpoint copies the whole WAL, so the next write starts
- * the WAL over and journal_size_limit cuts the file back. Without that hold a checkpoint racing the
- * commits would rarely catch up and the WAL would only grow.
+ * serving): with no write under way the checkpoint copies the whole WAL, and the worker starts the
+ * WAL over (its header fsync) and journal_size_limit cuts the file back. Without that hold a
+ * checkpoint racing the commits would rarely catch up and the WAL would only grow.
  *
  * Fail safe: the main connection keeps an auto-checkpoint, at `hardPages` (4× later than SQLite's),
  * for a worker that is slow (writes wait at most `holdMs` for it) or gone (then back to SQLite's
@@ -59,13 +59,18 @@ interface Reply {
 }
 
 // CommonJS, evaluated: the same code runs under ts-jest (src/) and from dist/. PASSIVE never waits
-// for readers; its fsyncs block this thread only.
+// for readers; its fsyncs block this thread only. When it copied the whole WAL, a write of page 1
+// (user_version set to itself: no change) starts the WAL over here, so the WAL header's fsync and
+// the cut back to journal_size_limit happen in this thread too, not in the gateway's next write.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('synchronous = NORMAL');
 db.pragma('wal_autocheckpoint = 0');
+db.pragma('journal_size_limit = ' + workerData.walBytes);
+db.pragma('busy_timeout = ' + workerData.holdMs);
+const restart = db.transaction(() => db.pragma('user_version = ' + db.pragma('user_version', { simple: true })));
 parentPort.on('message', (m) => {
   if (m === 'close') {
     db.close();
@@ -73,7 +78,8 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (r.busy === 0 && r.log > 0 && r.log === r.checkpointed) restart.immediate();
     parentPort.postMessage({ ok: true });
   } catch (err) {
     parentPort.postMessage({ ok: false, message: String(err && err.message) });
@@ -85,7 +91,7 @@ parentPort.on('message', (m) => {
 export function startWalCheckpointer(db: Database.Database, file: string, hold: WriteHold, options: WalCheckpointerOptions = {}): WalCheckpointer {
   const limit = options.walBytes ?? CHECKPOINT_WAL_BYTES;
   const holdMs = options.holdMs ?? CHECKPOINT_HOLD_MS;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3') } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), walBytes: limit, holdMs } });
   // Never what keeps the process alive: a store left open must not hang the CLI or a test.
   worker.unref();
   const hardPages = options.hardPages ?? HARD_WAL_PAGES;
