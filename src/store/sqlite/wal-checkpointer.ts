@@ -58,6 +58,16 @@ interface Reply {
   message?: string;
 }
 
+/**
+ * One Int32 shared with the worker: who may act once a checkpoint is asked for. The worker starts
+ * the WAL over only while the gateway's writes are still held (HELD -> RESTARTING); the gateway
+ * stops waiting after holdMs only if the worker has not begun that (HELD -> FREE). So the gateway
+ * never meets the worker's write lock (its BEGIN IMMEDIATE would sleep in busy_timeout on the event loop).
+ */
+const FREE = 0;
+const HELD = 1;
+const RESTARTING = 2;
+
 // CommonJS, evaluated: the same code runs under ts-jest (src/) and from dist/. PASSIVE never waits
 // for readers; its fsyncs block this thread only. When it copied the whole WAL, a write of page 1
 // (user_version set to itself: no change) starts the WAL over here, so the WAL header's fsync and
@@ -70,6 +80,7 @@ db.pragma('synchronous = NORMAL');
 db.pragma('wal_autocheckpoint = 0');
 db.pragma('journal_size_limit = ' + workerData.walBytes);
 db.pragma('busy_timeout = ' + workerData.holdMs);
+const state = new Int32Array(workerData.state);
 const restart = db.transaction(() => db.pragma('user_version = ' + db.pragma('user_version', { simple: true })));
 parentPort.on('message', (m) => {
   if (m === 'close') {
@@ -79,7 +90,8 @@ parentPort.on('message', (m) => {
   }
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (r.busy === 0 && r.log > 0 && r.log === r.checkpointed) restart.immediate();
+    const whole = r.busy === 0 && r.log > 0 && r.log === r.checkpointed;
+    if (whole && Atomics.compareExchange(state, 0, ${HELD}, ${RESTARTING}) === ${HELD}) restart.immediate();
     parentPort.postMessage({ ok: true });
   } catch (err) {
     parentPort.postMessage({ ok: false, message: String(err && err.message) });
@@ -91,7 +103,8 @@ parentPort.on('message', (m) => {
 export function startWalCheckpointer(db: Database.Database, file: string, hold: WriteHold, options: WalCheckpointerOptions = {}): WalCheckpointer {
   const limit = options.walBytes ?? CHECKPOINT_WAL_BYTES;
   const holdMs = options.holdMs ?? CHECKPOINT_HOLD_MS;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), walBytes: limit, holdMs } });
+  const state = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), walBytes: limit, holdMs, state: state.buffer } });
   // Never what keeps the process alive: a store left open must not hang the CLI or a test.
   worker.unref();
   const hardPages = options.hardPages ?? HARD_WAL_PAGES;
@@ -107,10 +120,15 @@ export function startWalCheckpointer(db: Database.Database, file: string, hold: 
   let closed: Promise<void> | undefined;
 
   const release = () => {
+    Atomics.store(state, 0, FREE);
     if (holding === undefined) return;
     clearTimeout(holding);
     holding = undefined;
     hold.resume();
+  };
+  // Waited holdMs: the writes go on unless the worker is already starting the WAL over (then its answer releases them).
+  const giveUp = () => {
+    if (Atomics.compareExchange(state, 0, HELD, FREE) === HELD) release();
   };
   const fallBack = (why: string, err?: unknown) => {
     if (gone) return;
@@ -142,7 +160,8 @@ export function startWalCheckpointer(db: Database.Database, file: string, hold: 
       nextAt = walBytes + limit;
       asked = true;
       hold.pause();
-      holding = setTimeout(release, holdMs);
+      Atomics.store(state, 0, HELD);
+      holding = setTimeout(giveUp, holdMs);
       holding.unref();
       worker.postMessage('checkpoint');
     },
