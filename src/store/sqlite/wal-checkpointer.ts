@@ -3,10 +3,11 @@
  * passes 1,000 WAL pages: it copies the pages into the database file and fsyncs the WAL and the
  * database, on the event loop (8-9 % of the server's main thread in the rotating-refresh bench, single
  * fsyncs up to 257 ms). Here a worker thread with its own connection to the same file does the
- * checkpoint instead, while the group commit holds the writes (they queue; the event loop keeps
- * serving): with no write under way the checkpoint copies the whole WAL, and the worker starts the
- * WAL over (its header fsync) and journal_size_limit cuts the file back. Without that hold a
- * checkpoint racing the commits would rarely catch up and the WAL would only grow.
+ * checkpoint instead, in two passes: the first copies the WAL while the gateway writes on; for the
+ * second, which copies what was written meanwhile, the group commit holds the writes (they queue;
+ * the event loop keeps serving): with no write under way it copies the whole WAL, and the worker
+ * starts the WAL over (its header fsync) and journal_size_limit cuts the file back. Without that
+ * hold a checkpoint racing the commits would rarely catch up and the WAL would only grow.
  *
  * Fail safe: the main connection keeps an auto-checkpoint, at `hardPages` (4× later than SQLite's),
  * for a worker that is slow (writes wait at most `holdMs` for it) or gone (then back to SQLite's
@@ -47,6 +48,8 @@ export interface WalCheckpointer {
   committed(walBytes: number): void;
   /** Checkpoints done by the worker so far (tests, metrics). */
   readonly checkpoints: number;
+  /** Resolves once no checkpoint is under way (tests). */
+  settled(): Promise<void>;
   /** The worker thread (tests stop it to see the fail-safe). */
   readonly worker: Worker;
   /** Lets held writes go and closes the worker's connection (before the main one closes). */
@@ -55,6 +58,8 @@ export interface WalCheckpointer {
 
 interface Reply {
   ok: boolean;
+  /** The first pass ('copy', writes going on) is done: hold them for the second ('finish'). */
+  copied?: boolean;
   message?: string;
 }
 
@@ -90,6 +95,7 @@ parentPort.on('message', (m) => {
   }
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (m === 'copy') return parentPort.postMessage({ ok: true, copied: true });
     const whole = r.busy === 0 && r.log > 0 && r.log === r.checkpointed;
     if (whole && Atomics.compareExchange(state, 0, ${HELD}, ${RESTARTING}) === ${HELD}) restart.immediate();
     parentPort.postMessage({ ok: true });
@@ -118,6 +124,11 @@ export function startWalCheckpointer(db: Database.Database, file: string, hold: 
   let nextAt = limit;
   let checkpoints = 0;
   let closed: Promise<void> | undefined;
+  const waiting: (() => void)[] = [];
+  const done = () => {
+    asked = false;
+    for (const w of waiting.splice(0)) w();
+  };
 
   const release = () => {
     Atomics.store(state, 0, FREE);
@@ -133,17 +144,25 @@ export function startWalCheckpointer(db: Database.Database, file: string, hold: 
   const fallBack = (why: string, err?: unknown) => {
     if (gone) return;
     gone = true;
-    asked = false;
+    done();
     release();
     if (db.open) db.pragma(`wal_autocheckpoint = ${Math.min(hardPages, SQLITE_DEFAULT_PAGES)}`);
     if (!closed) options.log?.error({ err }, `the WAL checkpoint worker ${why}: checkpoints run in the committing call again`);
   };
 
   worker.on('message', (reply: Reply) => {
-    asked = false;
+    if (reply.copied && !gone && !closed) {
+      hold.pause();
+      Atomics.store(state, 0, HELD);
+      holding = setTimeout(giveUp, holdMs);
+      holding.unref();
+      worker.postMessage('finish');
+      return;
+    }
     if (reply.ok) checkpoints++;
     else options.log?.warn({ reason: reply.message }, 'a WAL checkpoint failed; the next one retries');
     release();
+    done();
   });
   worker.on('error', (err) => fallBack('failed', err));
   worker.on('exit', () => fallBack('stopped'));
@@ -159,14 +178,13 @@ export function startWalCheckpointer(db: Database.Database, file: string, hold: 
       if (gone || asked || closed || walBytes <= nextAt) return;
       nextAt = walBytes + limit;
       asked = true;
-      hold.pause();
-      Atomics.store(state, 0, HELD);
-      holding = setTimeout(giveUp, holdMs);
-      holding.unref();
-      worker.postMessage('checkpoint');
+      worker.postMessage('copy');
     },
     get checkpoints() {
       return checkpoints;
+    },
+    settled() {
+      return asked ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve();
     },
     worker,
     close() {
