@@ -192,6 +192,8 @@ export function startWalCheckpointer(db: Database.Database, file: string, hold: 
         release();
         if (gone) return resolve();
         worker.once('exit', () => resolve());
+        // Waited for now: unreferenced, the process could end under this await (a failed start's exit code lost).
+        worker.ref();
         worker.postMessage('close');
       });
       return closed;
