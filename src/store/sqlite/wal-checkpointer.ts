@@ -94,7 +94,9 @@ parentPort.on('message', (m) => {
 export function startWalCheckpointer(db: Database.Database, file: string, options: WalCheckpointerOptions = {}): WalCheckpointer {
   const limit = options.walBytes ?? CHECKPOINT_WAL_BYTES;
   const busyMs = options.busyMs ?? CHECKPOINT_BUSY_MS;
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), busyMs } });
+  // None of the process's Node options: under `node --cpu-prof` (bench/http.js --profile) an inherited profiler would
+  // sample this mostly idle thread a thousand times a second and write a second profile.
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { file, driver: require.resolve('better-sqlite3'), busyMs } });
   // Never what keeps the process alive: a store left open must not hang the CLI or a test.
   worker.unref();
   const hardPages = options.hardPages ?? HARD_WAL_PAGES;
