@@ -27,11 +27,12 @@ export const HARD_WAL_PAGES = 4000;
 /** SQLite's default auto-checkpoint, back on the main connection once the worker is gone. */
 const SQLITE_DEFAULT_PAGES = 1000;
 /**
- * How long the worker waits for the write lock, then (holding it) for readers still on the old WAL,
- * before its second pass gives up (the next one is asked for another CHECKPOINT_WAL_BYTES on). Well
- * under the gateway's busy timeout (5 s), past which its waiting writes would be refused.
+ * How long the worker waits for the write lock (other connections' commits take well under a
+ * millisecond to a few), then, holding it, for a reader that began after the first pass, before the
+ * second pass gives up (the next checkpoint is asked for another CHECKPOINT_WAL_BYTES on). The
+ * gateway's writes may wait that long: far under its busy timeout (5 s), past which they are refused.
  */
-export const CHECKPOINT_BUSY_MS = 1000;
+export const CHECKPOINT_BUSY_MS = 250;
 
 export interface WalCheckpointerOptions {
   /** WAL bytes past which the worker checkpoints (CHECKPOINT_WAL_BYTES). */
@@ -65,8 +66,9 @@ interface Reply {
 }
 
 // CommonJS, evaluated: the same code runs under ts-jest (src/) and from dist/. Its fsyncs block this
-// thread only. TRUNCATE answers busy = 1 (not an error) when it could not get the lock or the
-// readers within the busy timeout: then only the first pass counted.
+// thread only. The first pass copies every frame there was when it began unless a reader (a CLI
+// command reading on, say) still needs older pages. TRUNCATE answers busy = 1 (not an error) when it
+// could not get the lock or the readers within the busy timeout: then only the first pass counted.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -81,7 +83,12 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    let [first] = db.pragma('wal_checkpoint(PASSIVE)');
+    // Frames left behind: a commit was ending as the pass began (its read lock still held), or a
+    // reader's snapshot still needs them. Once more; still behind, or another checkpointer at work,
+    // the second pass would hold the write lock waiting for them: the WAL waits for the next checkpoint.
+    if (first.checkpointed < first.log) [first] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (first.busy !== 0 || first.checkpointed < first.log) return parentPort.postMessage({ ok: true, emptied: false });
     const [r] = db.pragma('wal_checkpoint(TRUNCATE)');
     parentPort.postMessage({ ok: true, emptied: r.busy === 0 });
   } catch (err) {
