@@ -70,6 +70,8 @@ describe('WAL checkpoints in a worker thread', () => {
     expect(walSize(file)).toBeLessThanOrEqual(LIMIT + 16 * PAGE);
     expect(statSync(file).size).toBeGreaterThan(dbBefore + 100 * 4096);
     expect(store.db.prepare('SELECT count(*) FROM audit_events').pluck().get()).toBe(2404);
+    // The worker starts the WAL over by writing user_version as it was: nothing changes.
+    expect(store.db.pragma('user_version', { simple: true })).toBe(0);
   });
 
   it('holds the WAL to the main connection\'s own auto-checkpoint once the worker is gone', async () => {
@@ -146,7 +148,8 @@ describe('WAL checkpoints in a worker thread', () => {
       store.checkpointer!.committed(HUGE * 3);
       await store.checkpointer!.settled();
       expect(store.checkpointer!.emptied).toBe(1);
-      expect(walSize(file)).toBe(0);
+      // Emptied, then started over by the worker's own commit: the header and a page.
+      expect(walSize(file)).toBeLessThanOrEqual(32 + PAGE);
     });
 
     it('gives up the second pass when the write lock stays taken past its busy timeout; the gateway\'s writes wait meanwhile without stopping the event loop, and land', async () => {
