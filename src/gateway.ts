@@ -72,7 +72,7 @@ export async function startGateway(config: Config, log: Logger, clock: Clock = s
   needsDevPki(config); // No CA and none to make: refuse before the store is opened (and made).
   checkPrivatePaths(privatePaths(config));
   const metrics = config.opsPort >= 0 ? createGatewayMetrics(clock) : undefined;
-  const opened = await openStore(config, { clock, log });
+  const opened = await openStore(config, { clock, log, checkpointInWorker: true });
   // Timed and counted at its boundary, under the relay: a wait for the siblings is no store time.
   const measured = metrics ? instrumentStore(opened, metrics.store) : opened;
   const store = siblings ? relayChanges(measured, siblings) : measured;

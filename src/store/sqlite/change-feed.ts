@@ -19,8 +19,8 @@ export interface SqliteChangeFeed extends ChangeFeed {
   stop(): void;
 }
 
-/** `pollMs`: how often to look for commits made by other processes (0 = never). */
-export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, pollMs: number): SqliteChangeFeed {
+/** `pollMs`: how often to look for commits made by other processes (0 = never); `committed`: after each commit passed the file check. */
+export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, pollMs: number, committed?: () => void): SqliteChangeFeed {
   const emitter = createChangeEmitter();
   const readDataVersion = () => db.pragma('data_version', { simple: true }) as number;
   const readTopicVersions = () => {
@@ -54,7 +54,10 @@ export function createChangeFeed(db: Database.Database, guard: DatabaseGuard, po
   );
 
   // Committed into a file that is no longer the database is lost: not acknowledged.
-  const commits = createGroupCommit(db, () => guard.checkFiles());
+  const commits = createGroupCommit(db, () => {
+    guard.checkFiles();
+    committed?.();
+  });
 
   // The transaction is shared with the other writes of this turn of the event loop (group-commit.ts).
   const write: Write<Database.Database> = async (topics, fn) => {

@@ -26,6 +26,8 @@ export interface DatabaseGuard {
   readonly lost: boolean;
   /** Throws StoreUnavailable when the files are no longer the ones opened. */
   checkFiles(): void;
+  /** The -wal file's size at the last checkFiles (0 if none): what decides a checkpoint (wal-checkpointer.ts), no extra stat. */
+  readonly walBytes: number;
   /** Throws StoreUnavailable when the files are gone or a write failed within FAILED_WRITE_HOLD_MS. */
   checkHealth(): void;
   /** Records a write that failed for want of disk (the SQLite code, for the message). */
@@ -54,10 +56,12 @@ function identify(path: string): Identity | undefined {
 /** The guard of the database at `file`, made right after SQLite opened it (and its side files). */
 export function createDatabaseGuard(file: string, options: GuardOptions = {}): DatabaseGuard {
   const clock = options.clock ?? systemClock;
+  const walFile = `${file}-wal`;
   const opened = file === ':memory:' ? [] : SIDE_FILES.map((suffix) => identify(file + suffix)).filter((i): i is Identity => i !== undefined);
   let lost: string | undefined;
   let failedAt: number | undefined;
   let failedCode = '';
+  let walBytes = 0;
 
   const unavailable = () =>
     new StoreUnavailable('the embedded database files were deleted or replaced while in use; the gateway refuses requests until restarted', {
@@ -68,11 +72,17 @@ export function createDatabaseGuard(file: string, options: GuardOptions = {}): D
     get lost() {
       return lost !== undefined;
     },
+    get walBytes() {
+      return walBytes;
+    },
     checkFiles() {
       if (lost === undefined) {
         for (const o of opened) {
           const now = statOf(o.path);
-          if (now && now.dev === o.dev && now.ino === o.ino) continue;
+          if (now && now.dev === o.dev && now.ino === o.ino) {
+            if (o.path === walFile) walBytes = Number(now.size);
+            continue;
+          }
           lost = o.path;
           options.log?.error(
             { file: o.path, found: now ? 'another file' : 'nothing' },

@@ -4,7 +4,8 @@
  * one IMMEDIATE transaction (change-feed.ts; the writes of one turn of the event loop share it,
  * each in a savepoint: group-commit.ts), so a crash leaves the old state or the new one. WAL with
  * synchronous=NORMAL: a process crash loses nothing committed; a power cut may lose the last commits
- * (an fsync per commit blocked the event loop on every login; see README).
+ * (an fsync per commit blocked the event loop on every login; see README). The server checkpoints
+ * the WAL from a worker thread (wal-checkpointer.ts), so no fsync runs on the event loop then.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { createStatements } from './statements';
 import { tenantTables } from './tenant-tables';
 import { reportUnavailable } from './unavailable';
 import { userTables } from './user-tables';
+import { startWalCheckpointer, WalCheckpointer, WalCheckpointerOptions } from './wal-checkpointer';
 
 export interface SqliteStoreOptions {
   /** How often to look for commits made by other processes, in ms (0 = never). */
@@ -40,11 +42,18 @@ export interface SqliteStoreOptions {
   log?: Logger;
   /** Open an existing database only (never make a new file or directory). */
   mustExist?: boolean;
+  /**
+   * Checkpoint the WAL from a worker thread, not in the committing call on the event loop
+   * (wal-checkpointer.ts): the server's store. Off for the short-lived CLI commands.
+   */
+  checkpointInWorker?: boolean | WalCheckpointerOptions;
 }
 
 /** The embedded store, with its connection for tests that must act on it (test/http/disk-full.test.ts caps it with a per-connection PRAGMA). */
 export interface SqliteStore extends Store {
   readonly db: Database.Database;
+  /** The WAL checkpoint worker, when `checkpointInWorker` (tests). */
+  readonly checkpointer?: WalCheckpointer;
 }
 
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -68,11 +77,17 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     throw new StoreUnavailable(`cannot open the embedded database ${file}`, { cause });
   }
   const guard = createDatabaseGuard(file, options);
-  const changes = createChangeFeed(db, guard, options.pollMs ?? 500);
+  let checkpointer: WalCheckpointer | undefined;
+  const changes = createChangeFeed(db, guard, options.pollMs ?? 500, () => checkpointer?.committed(guard.walBytes));
+  if (options.checkpointInWorker && file !== ':memory:') {
+    const settings = options.checkpointInWorker === true ? {} : options.checkpointInWorker;
+    checkpointer = startWalCheckpointer(db, file, { log: options.log, ...settings });
+  }
   const context: SqliteContext = { db, write: changes.write, ...createStatements(db) };
   const store: SqliteStore = {
     kind: 'sqlite',
     db,
+    checkpointer,
     ...tenantTables(context),
     ...certificateTables(context),
     ...revocationTables(context),
@@ -91,6 +106,9 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     async close() {
       changes.stop();
       // Writes already asked for are committed before the connection goes (their callers still wait).
+      if (db.open) changes.flush();
+      // The worker's connection first: closing the last one, SQLite checkpoints the whole WAL and deletes it.
+      await checkpointer?.close();
       if (db.open) changes.flush();
       if (db.open) db.close();
     },

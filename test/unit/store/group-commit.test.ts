@@ -60,4 +60,45 @@ describe('SQLite group commit', () => {
     expect(rows()).toEqual([1, 2, 3, 4, 5]);
     await expect(writes).resolves.toEqual([1, 1, 1, 1, 1]);
   });
+  describe('when another connection holds the write lock (another worker process on the same file)', () => {
+    let other: Database.Database;
+    beforeEach(() => {
+      db.pragma('busy_timeout = 5000');
+      other = new Database(db.name);
+      other.exec('BEGIN IMMEDIATE');
+    });
+    afterEach(() => {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+    });
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('keeps the event loop turning while it waits, takes the writes asked for meanwhile, and commits them once the lock is free', async () => {
+      const commits = createGroupCommit(db, () => undefined);
+      let settled = 0;
+      const first = commits.run(insert(1)).finally(() => settled++);
+      // SQLite's own busy handler would sleep inside BEGIN here, for up to 5 s, with no turn of the loop.
+      await turns(20);
+      const second = commits.run(insert(2)).finally(() => settled++);
+      await turns(20);
+      expect(settled).toBe(0);
+      expect(db.inTransaction).toBe(false);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      other.exec('COMMIT');
+      await expect(Promise.all([first, second])).resolves.toEqual([1, 1]);
+      expect(rows()).toEqual([1, 2]);
+    });
+
+    it('refuses the writes with SQLite\'s busy error once the busy timeout has passed, writing nothing', async () => {
+      db.pragma('busy_timeout = 30');
+      const commits = createGroupCommit(db, () => undefined);
+      await expect(commits.run(insert(1))).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      other.exec('COMMIT');
+      expect(rows()).toEqual([]);
+      await expect(commits.run(insert(2))).resolves.toBe(1);
+      expect(rows()).toEqual([2]);
+    });
+  });
 });
