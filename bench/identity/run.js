@@ -12,7 +12,7 @@
 // the idle one serves nothing while the other is loaded.
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir, cpus } = require('node:os');
 const { join } = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
@@ -30,6 +30,8 @@ const CLIENTS = 16;
 const USERS = 32;
 /** wrk threads (login.lua gives each its own USERS / WRK_THREADS users, more than its CLIENTS / WRK_THREADS connections). */
 const WRK_THREADS = 2;
+/** Hashes the gateway runs at once (passwords.ts: one per core). */
+const HASH_WIDTH = cpus().length;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
 
@@ -52,6 +54,39 @@ const cpuSince = (a) => {
 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Run and run-queue wait ns of each thread of this process (/proc/self/task/TID/schedstat). */
+function threadsNow() {
+  const threads = new Map();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      threads.set(tid, { run, wait });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return threads;
+}
+
+/**
+ * Where the hashing capacity (HASH_WIDTH threads × the window) went, %: running, runnable but waiting
+ * for a core (the host's other processes, the event loop, each other), and neither: no hash to run,
+ * the gap between one hash ending and the next starting, whatever the host's load. Summed over every
+ * thread but the event loop's (libuv's pool hands hashes to any of its threads; V8's few helper
+ * threads add a little to running and waiting alike).
+ */
+function hashingThreads(a, b, ms) {
+  let run = 0;
+  let wait = 0;
+  for (const [tid, t] of b) {
+    if (tid === String(process.pid) || !a.has(tid)) continue;
+    run += (t.run - a.get(tid).run) / 1e6;
+    wait += (t.wait - a.get(tid).wait) / 1e6;
+  }
+  const capacity = HASH_WIDTH * ms;
+  return { runPct: (100 * run) / capacity, waitPct: (100 * wait) / capacity, asleepPct: 100 - (100 * (run + wait)) / capacity };
+}
+
 /**
  * Runs a load generator child; while it runs, samples its CPU (/proc/PID/stat) and this process's
  * from 1 s after the start to 0.5 s before the end (the steady part, without start-up and TLS
@@ -66,12 +101,12 @@ function runChild(argv, seconds) {
     child.on('error', reject);
     (async () => {
       await sleep(1000);
-      const read = () => ({ at: performance.now(), load: ticks(readFileSync(`/proc/${child.pid}/stat`, 'utf8')), gateway: cpuNow().process });
+      const read = () => ({ at: performance.now(), load: ticks(readFileSync(`/proc/${child.pid}/stat`, 'utf8')), gateway: cpuNow().process, threads: threadsNow() });
       const a = read();
       await sleep((seconds - 1.5) * 1000);
       const b = read();
       const ms = b.at - a.at;
-      window = { loadPct: (100 * (b.load - a.load)) / ms, gatewayPct: (100 * (b.gateway - a.gateway)) / ms };
+      window = { loadPct: (100 * (b.load - a.load)) / ms, gatewayPct: (100 * (b.gateway - a.gateway)) / ms, hashing: hashingThreads(a.threads, b.threads, ms) };
     })().catch(() => {}); // a child that ended early has no window
     child.on('exit', (code) => (code === 0 ? resolve({ out, window }) : reject(new Error(`${argv[0]} exited ${code}: ${out}`))));
   });
@@ -167,7 +202,7 @@ async function main() {
   const pool = Number(process.env.UV_THREADPOOL_SIZE || 4);
   // Every login phase of a round: each build × each generator; the first is the headline.
   const arms = sides.flatMap((side) => generators.map((generator) => ({ side, generator, label: `${side.name === 'this' ? 'this build' : `against ${AGAINST}`}, ${generator === 'wrk' ? 'wrk + login.lua' : 'Node client (load.js)'}` })));
-  const blank = () => ({ login: [], ratio: [], p99: [], p50: [], loginLatencyP99: [], loginCpu: [], mainCpu: [], loadCpu: [], loginIdle: [], loadPct: [], gatewayPct: [] });
+  const blank = () => ({ login: [], ratio: [], p99: [], p50: [], loginLatencyP99: [], loginCpu: [], mainCpu: [], loadCpu: [], loginIdle: [], loadPct: [], gatewayPct: [], hashRun: [], hashWait: [], hashAsleep: [] });
   for (const arm of arms) arm.rows = blank();
 
   const rows = { raw: [], rawPool: [], rawCores: [], hashCpu: [], rawIdle: [], refresh: [], refreshLatencyP99: [] };
@@ -205,9 +240,12 @@ async function main() {
       r.loginIdle.push(used.idle / (result.seconds * 1000 * cpus().length));
       r.loadPct.push(result.window?.loadPct ?? NaN);
       r.gatewayPct.push(result.window?.gatewayPct ?? NaN);
+      r.hashRun.push(result.window?.hashing.runPct ?? NaN);
+      r.hashWait.push(result.window?.hashing.waitPct ?? NaN);
+      r.hashAsleep.push(result.window?.hashing.asleepPct ?? NaN);
       r.p99.push(delay.percentile(99) / 1e6);
       r.p50.push(delay.percentile(50) / 1e6);
-      process.stderr.write(`round ${round} ${arm.label}: raw ${raw.rate.toFixed(1)}/s, logins ${r.login.at(-1).toFixed(1)}/s (${r.ratio.at(-1).toFixed(3)}), loop p99 ${r.p99.at(-1).toFixed(1)} ms; per login CPU ms: gateway ${r.loginCpu.at(-1).toFixed(2)} (event loop ${r.mainCpu.at(-1).toFixed(2)}), load ${r.loadCpu.at(-1).toFixed(3)}; steady window: load ${r.loadPct.at(-1).toFixed(1)} % of a core, gateway ${r.gatewayPct.at(-1).toFixed(0)} %\n`);
+      process.stderr.write(`round ${round} ${arm.label}: raw ${raw.rate.toFixed(1)}/s, logins ${r.login.at(-1).toFixed(1)}/s (${r.ratio.at(-1).toFixed(3)}), loop p99 ${r.p99.at(-1).toFixed(1)} ms; per login CPU ms: gateway ${r.loginCpu.at(-1).toFixed(2)} (event loop ${r.mainCpu.at(-1).toFixed(2)}), load ${r.loadCpu.at(-1).toFixed(3)}; steady window: load ${r.loadPct.at(-1).toFixed(1)} % of a core, gateway ${r.gatewayPct.at(-1).toFixed(0)} %, hashing threads run/wait/asleep ${r.hashRun.at(-1).toFixed(0)}/${r.hashWait.at(-1).toFixed(0)}/${r.hashAsleep.at(-1).toFixed(1)} %\n`);
     }
     const refresh = await refreshes(sides[0], generators[0]);
     if (refresh.failed) throw new Error(`refreshes failed: ${JSON.stringify(refresh.statuses)}`);
@@ -242,6 +280,9 @@ async function main() {
       line('CPU ms per login: the load generator (its whole run)', r.loadCpu, 3),
       line('steady window: the load generator, % of one core', r.loadPct, 1),
       line('steady window: the gateway process, % of one core', r.gatewayPct, 0),
+      line(`steady window: the hashing capacity (${HASH_WIDTH} threads) running, %`, r.hashRun, 1),
+      line('… runnable, waiting for a core, %', r.hashWait, 1),
+      line('… **asleep with no hash to run** (the gap between hashes), %', r.hashAsleep, 1),
       `| **by CPU: raw hash / gateway per login** (hashing's share of a login's CPU) | **${f(byCpu(arm), 3)}** | ${rows.hashCpu.map((x, i) => f(x / r.loginCpu[i], 3)).join(', ')} |`,
       `| by CPU, the load generator counted too | ${f(median(rows.hashCpu) / (median(r.loginCpu) + median(r.loadCpu)), 3)} | ${rows.hashCpu.map((x, i) => f(x / (r.loginCpu[i] + r.loadCpu[i]), 3)).join(', ')} |`,
       line('machine idle share during logins (%)', r.loginIdle.map((x) => 100 * x)),
