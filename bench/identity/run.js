@@ -71,16 +71,20 @@ function threadsNow() {
 /**
  * Where the hashing capacity (HASH_WIDTH threads × the window) went, %: running, runnable but waiting
  * for a core (the host's other processes, the event loop, each other), and neither: no hash to run,
- * the gap between one hash ending and the next starting, whatever the host's load. Summed over every
- * thread but the event loop's (libuv's pool hands hashes to any of its threads; V8's few helper
- * threads add a little to running and waiting alike).
+ * the gap between one hash ending and the next starting, whatever the host's load. Summed over the
+ * threads but the event loop's that ran at least 5 % of the window (libuv's pool hands hashes to any
+ * of its threads); on a host with no core to spare, the waiting of the other threads can push the
+ * sum past the capacity, and the last figure below zero.
  */
 function hashingThreads(a, b, ms) {
   let run = 0;
   let wait = 0;
   for (const [tid, t] of b) {
     if (tid === String(process.pid) || !a.has(tid)) continue;
-    run += (t.run - a.get(tid).run) / 1e6;
+    const ran = (t.run - a.get(tid).run) / 1e6;
+    // A thread that ran under 5 % of the window hashed nothing (V8's helpers, idle pool threads).
+    if (ran < 0.05 * ms) continue;
+    run += ran;
     wait += (t.wait - a.get(tid).wait) / 1e6;
   }
   const capacity = HASH_WIDTH * ms;
@@ -193,6 +197,7 @@ function refreshes(side, generator) {
 
 async function main() {
   if (!['wrk', 'node', 'both'].includes(LOAD)) throw new Error(`BENCH_LOAD must be wrk, node or both, not ${LOAD}`);
+  if (LOAD !== 'node' && !require('node:fs').existsSync(WRK)) throw new Error(`the identity part needs wrk at ${WRK} (apt-get update && apt-get install -y wrk), or BENCH_LOAD=node for the Node client`);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const generators = LOAD === 'both' ? ['wrk', 'node'] : [LOAD];
   const sides = [await startSide(ROOT, 'this')];
