@@ -1,11 +1,10 @@
 /**
  * Password hashing on a few worker threads of its own, each running @node-rs/argon2's synchronous
  * calls one at a time: `width` hashes at once, never more. Each thread also holds the next job in
- * its queue, so it starts that hash the moment the last one ends, without waiting for the event
- * loop to come round (on libuv's pool the next hash could only start once the event loop had taken
- * the last result, and the call that queued it waited on the hashing threads' memory work: a
- * hashing core sat idle meanwhile). One set per process and width, made at the first hash; idle
- * threads do not keep the process alive.
+ * its queue, so it starts that hash the moment the last one ends (on libuv's pool the next hash
+ * could only start once the event loop had taken the last result and queued another: a hashing
+ * core sat idle meanwhile, the longer the busier the event loop). One set per process and width,
+ * made at the first hash; idle threads do not keep the process alive, busy ones do.
  */
 import { Worker } from 'node:worker_threads';
 
