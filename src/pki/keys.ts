@@ -29,8 +29,8 @@ let generating = false;
 const waiting: (() => void)[] = [];
 
 /**
- * One at a time, process-wide. libuv's pool has 4 threads, shared with argon2 (password logins):
- * 16 parallel RSA generations (~200 ms each) took every thread and logins waited 1–1.7 s behind them.
+ * One at a time, process-wide. libuv's pool has 4 threads, shared with file and DNS work: 16 parallel
+ * RSA generations (~200 ms each) took every thread, and password logins (then on that pool too) waited 1–1.7 s behind them.
  */
 async function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
   if (generating) {

@@ -1,10 +1,10 @@
 /**
- * Password hashing: argon2id (memory-hard) on libuv's thread pool, never on the event loop.
+ * Password hashing: argon2id (memory-hard) on hashing threads, never on the event loop.
  * Hashes are PHC strings, so a change of cost is visible in old hashes and they are rehashed at the
  * next successful login.
  */
-import { hash, verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
+import { hashThreads } from './hash-threads';
 
 export interface PasswordCost {
   /** KiB of memory per hash. */
@@ -33,34 +33,18 @@ function costOf(phc: string): PasswordCost | undefined {
 }
 
 /**
- * At most `width` hashes run at once. One per core: a login is almost all hashing, so fewer would
- * leave cores idle while logins queue (one core of two kept free cost 40 % of the login rate). The
- * event loop then shares the cores with hashing threads; the scheduler favours a thread that slept,
- * so it waits a few milliseconds longer at worst (bench/identity watches its p99). More would only
- * wait on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which file and
- * DNS work share.
+ * At most `width` hashes run at once, on threads of their own (hash-threads.ts). One per core: a
+ * login is almost all hashing, so fewer would leave cores idle while logins queue (one core of two
+ * kept free cost 40 % of the login rate). The event loop then shares the cores with hashing threads;
+ * the scheduler favours a thread that slept, so it waits a few milliseconds longer at worst
+ * (bench/identity watches its p99). More would only make hashes take turns on the same cores.
  */
-function limiter(width: number) {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= width) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 export const DEFAULT_HASH_WIDTH = availableParallelism();
 
 export async function createPasswords(cost: PasswordCost = DEFAULT_PASSWORD_COST, width = DEFAULT_HASH_WIDTH): Promise<Passwords> {
   const options = { memoryCost: cost.memoryKib, timeCost: cost.timeCost, parallelism: cost.parallelism, algorithm: ARGON2ID };
-  const limit = limiter(width);
-  const hashPassword = (password: string) => limit(() => hash(password, options));
+  const threads = hashThreads(width);
+  const hashPassword = (password: string) => threads.run({ op: 'hash', password, options });
   // Verified against when the user does not exist, so both paths do one argon2id run.
   const decoy = await hashPassword('decoy password that matches nothing');
   return {
@@ -69,7 +53,7 @@ export async function createPasswords(cost: PasswordCost = DEFAULT_PASSWORD_COST
       // Parsed once: `ok` implies the stored hash was the target, so `current` is its cost.
       const current = stored ? costOf(stored) : undefined;
       const target = stored && current ? stored : decoy;
-      const ok = (await limit(() => verify(target, password.slice(0, MAX_PASSWORD_LENGTH)))) && target === stored;
+      const ok = (await threads.run({ op: 'verify', stored: target, password: password.slice(0, MAX_PASSWORD_LENGTH) })) && target === stored;
       const needsRehash = ok && !!current && (current.memoryKib !== cost.memoryKib || current.timeCost !== cost.timeCost || current.parallelism !== cost.parallelism);
       return { ok, needsRehash };
     },
