@@ -64,7 +64,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     // in pages written anyway: no extra I/O.
     db.pragma('secure_delete = FAST');
     // Each write of a group commit runs in a savepoint (group-commit.ts), whose journal keeps the first
-    // copy of every page it touches: past 64 KiB SQLite spills that journal to a temporary file, ~9 pwrites
+    // copy of every page it touches: past 64 KiB SQLite spills that journal to a temporary file, ~7 pwrites
     // of 4 KiB a rotation. In memory (freed at each commit, at most MAX_WRITES_PER_COMMIT writes' pages) a
     // rotation costs ~16 % less CPU (bench/README.md, issue 13, "schema").
     db.pragma('temp_store = MEMORY');
