@@ -123,6 +123,13 @@ describe('SQLite store specifics', () => {
     expect(together).toBeLessThan(10);
   });
 
+  it('keeps the savepoint journal of each group-committed write in memory, not in a temporary file', () => {
+    const store = openSqliteStore(freshFile(), { pollMs: 0 });
+    stores.push(store);
+    // 2 = MEMORY: past 64 KiB the journal would spill to a file, ~7 pwrites a rotation (bench/README.md, issue 13, "schema").
+    expect(store.db.pragma('temp_store', { simple: true })).toBe(2);
+  });
+
   it('keeps a bounded number of statements, each mode (plain, pluck) apart', () => {
     const db = new Database(':memory:');
     try {
