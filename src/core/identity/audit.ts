@@ -31,6 +31,9 @@ export type AuditTrail = Audit & { prepare(event: AuditInput): PreparedAudit };
  */
 export const AUDIT_WARN_LINES_PER_MINUTE = 600;
 
+/** Child loggers kept for audit lines (one per kind, outcome and dialect seen). */
+const AUDIT_LINE_LOGGERS = 256;
+
 /** Events per store write of the audit's batches (the PostgreSQL store's own batch size). */
 export const AUDIT_EVENTS_PER_WRITE = 256;
 
@@ -80,6 +83,19 @@ export function createAudit(store: Store, clock: Clock, log: Logger, metrics: Co
   const budget = createTokenBuckets({ capacity: AUDIT_WARN_LINES_PER_MINUTE, periodMs: 60_000, clock });
   let unlogged = 0;
 
+  // A child logger per kind, outcome and dialect (a closed set, capped anyway): pino writes a child's
+  // fields pre-serialized, so a line costs ~0.3 µs and ~1 KB of garbage less; the line is the same.
+  const lines = new Map<string, { log: Logger; msg: string }>();
+  const lineOf = ({ event, outcome, dialect }: AuditEvent) => {
+    const key = `${event}\u0000${outcome}\u0000${dialect}`;
+    let line = lines.get(key);
+    if (line === undefined) {
+      line = { log: log.child({ audit: event, outcome, dialect }), msg: `audit ${event} ${outcome}` };
+      if (lines.size < AUDIT_LINE_LOGGERS) lines.set(key, line);
+    }
+    return line;
+  };
+
   const logLine = (event: AuditEvent) => {
     const level = event.outcome === 'success' ? 'info' : 'warn';
     if (level === 'warn') {
@@ -92,7 +108,8 @@ export function createAudit(store: Store, clock: Clock, log: Logger, metrics: Co
         unlogged = 0;
       }
     }
-    log[level]({ audit: event.event, outcome: event.outcome, dialect: event.dialect, actor: event.actor, user: event.username, tenant: event.tenantId, address: event.address, detail: event.detail }, `audit ${event.event} ${event.outcome}`);
+    const line = lineOf(event);
+    line.log[level]({ actor: event.actor, user: event.username, tenant: event.tenantId, address: event.address, detail: event.detail }, line.msg);
   };
 
   const made = (input: AuditInput): AuditEvent => ({

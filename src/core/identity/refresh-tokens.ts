@@ -98,13 +98,13 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
     }
   }
 
-  /** A token and its record, not stored yet. */
-  function made(user: UserRecord, dialect: string, options: IssueOptions): { token: string; record: RefreshTokenRecord } {
+  /** A token and its record, not stored yet (`familyId`: the family it continues, else options', else a new one). */
+  function made(user: UserRecord, dialect: string, options: IssueOptions, familyId = options.familyId): { token: string; record: RefreshTokenRecord } {
     const token = options.token ?? randomBytes(32).toString('base64url');
     const issuedAt = unixSeconds(clock);
     const record: RefreshTokenRecord = {
       tokenHash: hashToken(token),
-      familyId: options.familyId ?? randomUUID(),
+      familyId: familyId ?? randomUUID(),
       userId: user.userId,
       dialect,
       rotating: options.rotating,
@@ -160,7 +160,7 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
 
     async rotate(presented, address, options) {
       const now = unixSeconds(clock);
-      const next = made(presented.user, presented.record.dialect, { ...options, familyId: presented.record.familyId });
+      const next = made(presented.user, presented.record.dialect, options, presented.record.familyId);
       const event = audit.prepare(refreshed(presented, address));
       // The audit row is in the rotation's transaction: acknowledged (logged, counted, answered) only
       // once committed, so no acknowledged audit event is lost.
