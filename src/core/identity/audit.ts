@@ -129,10 +129,10 @@ export function createAudit(store: Store, clock: Clock, log: Logger, metrics: Co
   };
 
   const recorded = createAuditWrites(store, log);
-  const record: Audit = (input) => {
+  const record: Audit = async (input) => {
     const event = made(input);
     told(event);
-    return recorded(event);
+    await recorded(event);
   };
   const prepare = (input: AuditInput): PreparedAudit => {
     const event = made(input);
