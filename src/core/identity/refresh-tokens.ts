@@ -32,13 +32,18 @@ export interface Presented {
 export interface RefreshTokens {
   issue(user: UserRecord, dialect: string, options: IssueOptions): Promise<{ token: string; familyId: string; expiresAt: number }>;
   /**
-   * The user and record of a good token; a rotating token is spent by this call. Throws TokenInvalid.
-   * `hash`: the token's hashToken, when the caller has it already. (`check`, then `accept`.)
+   * A token in force, found but not used yet (neither spent nor audited), with its user, active.
+   * Throws TokenInvalid. `hash`: the token's hashToken, when the caller has it already. A reusable
+   * token is then used with `accept`, a rotating one with `rotate`.
    */
-  use(token: string, dialect: string, address: string, hash?: string): Promise<Presented>;
-  /** A token in force, found but not used yet (neither spent nor audited). Throws TokenInvalid. */
   check(token: string, dialect: string, hash?: string): Promise<Presented>;
-  /** Uses a checked token: spends it if it is rotating, and audits the refresh. Throws TokenInvalid if it was spent already. */
+  /**
+   * `check`'s answer from memory alone, without a promise: a reusable token of this dialect whose
+   * record and user are remembered (nothing changed since they were read) and which is unexpired.
+   * Undefined otherwise, and then `check` decides.
+   */
+  remembered(hash: string, dialect: string): Presented | undefined;
+  /** Uses a checked reusable token: audits the refresh. A rotating token is used only by `rotate` (an Error here). */
   accept(presented: Presented, address: string): Promise<void>;
   /**
    * A refresh of a checked rotating token, in one store write: the token spent, the next one of its
@@ -48,7 +53,7 @@ export interface RefreshTokens {
    */
   rotate(presented: Presented, address: string, next: Omit<IssueOptions, 'familyId'>): Promise<{ token: string; familyId: string; expiresAt: number }>;
   /**
-   * Whether a token is one of ours and still in force (what `use` would honour, a spent rotating
+   * Whether a token is one of ours and still in force (what a refresh would honour, a spent rotating
    * token not), without using it: for introspection. Undefined when no such token was issued.
    */
   inspect(token: string, hash?: string): Promise<{ live: false } | { live: true; user: UserRecord; record: RefreshTokenRecord } | undefined>;
@@ -61,7 +66,7 @@ export { hashToken };
 /** Longer is no token of ours: refused unread. */
 export const MAX_TOKEN_LENGTH = 4096;
 
-/** Not revoked, not expired: the rule `use` and `inspect` share (a spent rotating token is each one's own case). */
+/** Not revoked, not expired: the rule `check` and `inspect` share (a spent rotating token is `rotate`'s and `inspect`'s own case). */
 const inForce = (record: RefreshTokenRecord, now: number) => record.revokedAt === null && record.expiresAt > now;
 
 /** Reusable tokens' records remembered (least recently used forgotten first): memory flat in the number of tokens. */
@@ -93,13 +98,13 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
     }
   }
 
-  /** A token and its record, not stored yet. */
-  function made(user: UserRecord, dialect: string, options: IssueOptions): { token: string; record: RefreshTokenRecord } {
+  /** A token and its record, not stored yet (`familyId`: the family it continues, else options', else a new one). */
+  function made(user: UserRecord, dialect: string, options: IssueOptions, familyId = options.familyId): { token: string; record: RefreshTokenRecord } {
     const token = options.token ?? randomBytes(32).toString('base64url');
     const issuedAt = unixSeconds(clock);
     const record: RefreshTokenRecord = {
       tokenHash: hashToken(token),
-      familyId: options.familyId ?? randomUUID(),
+      familyId: familyId ?? randomUUID(),
       userId: user.userId,
       dialect,
       rotating: options.rotating,
@@ -130,12 +135,6 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
       return { token, familyId: record.familyId, expiresAt: record.expiresAt };
     },
 
-    async use(token, dialect, address, hash) {
-      const presented = await tokens.check(token, dialect, hash);
-      await tokens.accept(presented, address);
-      return presented;
-    },
-
     async check(token, dialect, hash) {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid();
       const record = await find(hash ?? hashToken(token));
@@ -145,15 +144,23 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
       return { user, record };
     },
 
-    async accept(presented, address) {
-      const now = unixSeconds(clock);
-      if (presented.record.rotating && !(await store.spendRefreshToken(presented.record.tokenHash, now))) await reused(presented, address, now);
-      await audit(refreshed(presented, address));
+    remembered(hash, dialect) {
+      // Only live reusable tokens' records are remembered (see find), so a spent one is never answered here.
+      const record = reusable?.get(hash);
+      if (record === undefined || record.dialect !== dialect || !inForce(record, unixSeconds(clock))) return undefined;
+      const user = users.remembered(record.userId);
+      return user && { user, record };
+    },
+
+    accept(presented, address) {
+      // A rotating token would need spending first, in the audit's transaction: that is rotate.
+      if (presented.record.rotating) return Promise.reject(new Error('a rotating refresh token is used by rotate, not accept'));
+      return audit(refreshed(presented, address));
     },
 
     async rotate(presented, address, options) {
       const now = unixSeconds(clock);
-      const next = made(presented.user, presented.record.dialect, { ...options, familyId: presented.record.familyId });
+      const next = made(presented.user, presented.record.dialect, options, presented.record.familyId);
       const event = audit.prepare(refreshed(presented, address));
       // The audit row is in the rotation's transaction: acknowledged (logged, counted, answered) only
       // once committed, so no acknowledged audit event is lost.

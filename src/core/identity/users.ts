@@ -49,6 +49,8 @@ export interface Users {
   authenticate(attempt: LoginAttempt): Promise<UserRecord>;
   /** A user whose tokens may still be honoured: exists, enabled, tenant registered. */
   active(userId: string): Promise<UserRecord | undefined>;
+  /** `active`'s answer from memory alone (nothing changed since it was read), without a promise; else undefined (then ask `active`). */
+  remembered(userId: string): UserRecord | undefined;
 }
 
 /** Active users remembered (least recently used forgotten first): memory flat in the number of users. */
@@ -171,6 +173,8 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
       await changing(() => store.updateUser(user.userId, { passwordHash: updated.passwordHash }, updated.updatedAt));
       return { ...user, ...updated };
     },
+
+    remembered: (userId) => activeUsers.get(userId),
 
     async active(userId) {
       const known = activeUsers.get(userId);

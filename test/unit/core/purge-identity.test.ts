@@ -55,9 +55,9 @@ it('keeps a failed login’s counters for the lockout window, in ms, and drops t
 it('keeps a refresh token family for the grace after its newest token expired, in seconds, and drops it after', async () => {
   const { user, refresh } = await identityParts();
   const first = await refresh.issue(user, 'monogoto', { rotating: true, ttlSeconds: 600 });
-  const { record } = await refresh.use(first.token, 'monogoto', '192.0.2.7');
+  const presented = await refresh.check(first.token, 'monogoto');
   now += 300_000;
-  const second = await refresh.issue(user, 'monogoto', { rotating: true, ttlSeconds: 600, familyId: record.familyId });
+  const second = await refresh.rotate(presented, '192.0.2.7', { rotating: true, ttlSeconds: 600 });
   await refresh.revoke(second.token);
   const lastExpiry = (second.expiresAt + REFRESH_GRACE_SECONDS) * 1000;
   expect((await purgeAt(lastExpiry)).refreshTokens).toBe(0);
