@@ -85,13 +85,17 @@ export async function startHttpServer(deps: HttpDoorDeps, host: string, port: nu
     serverFactory: (handler) => createNodeServer(handler, tls, limits, log),
   });
   registerAccessLog(app, log);
-  if (tls) {
-    // onSend sees every answer: routes, not-found and error handlers alike.
-    app.addHook('onSend', (_req, reply, payload, done) => {
-      reply.header('strict-transport-security', HSTS);
-      done(null, payload);
-    });
-  }
+  // onSend sees every answer: routes, not-found and error handlers alike. Answers carry tokens,
+  // introspection results and account state: no cache keeps them (RFC 6749 §5.1 asks it of token
+  // answers; Pragma for HTTP/1.0 caches), unless the route says otherwise (the JWKS is public).
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (!reply.hasHeader('cache-control')) {
+      reply.header('cache-control', 'no-store');
+      reply.header('pragma', 'no-cache');
+    }
+    if (tls) reply.header('strict-transport-security', HSTS);
+    done(null, payload);
+  });
   const countAnswer = deps.metrics ? countAnswers(app, deps.metrics) : undefined;
   // Response schemas document the answers; JSON.stringify writes them as the handlers made them
   // (fastify's schema serializer would reorder, coerce and drop fields). The reply serializer takes

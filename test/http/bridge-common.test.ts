@@ -179,6 +179,18 @@ describe('successful answers fit the document', () => {
     expect(refresh.status).toBe(200);
   });
 
+  it('no answer carrying a token or an introspection may be cached (RFC 6749 §5.1)', async () => {
+    const login = await json('/api/login', { username: user.username, password: user.password });
+    const refresh = await http(gw.http, 'GET', '/api/login/refresh', { headers: { authorization: `Bearer ${login.json.refresh_token}` } });
+    const monogoto = await json('/Auth', { UserName: user.username, Password: user.password });
+    const refused = await json('/Auth', { UserName: user.username, Password: 'not the password' });
+    const inspected = await introspect(login.json.access_token);
+    for (const r of [login, refresh, monogoto, refused, inspected]) {
+      expect([r.status < 500, r.headers.get('cache-control'), r.headers.get('pragma')]).toEqual([true, 'no-store', 'no-cache']);
+    }
+    expect([login.status, refresh.status, monogoto.status, inspected.status]).toEqual([200, 200, 200, 200]);
+  });
+
   it('the JWKS', async () => {
     expect(checkAgainstDoc('get', '/.well-known/jwks.json', await http(gw.http, 'GET', '/.well-known/jwks.json'))).toEqual([]);
   });

@@ -74,6 +74,9 @@ describe('HTTPS by default', () => {
     const notFound = await http(gw.http, 'GET', '/nothing/here');
     const badLogin = await http(gw.http, 'POST', '/api/login', { raw: '{', type: 'application/json' });
     for (const r of [ok, notFound, badLogin]) expect(r.headers.get('strict-transport-security')).toBe(HSTS);
+    // Nothing but the public JWKS may be cached (RFC 6749 §5.1 for token answers).
+    expect(ok.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+    for (const r of [notFound, badLogin]) expect([r.headers.get('cache-control'), r.headers.get('pragma')]).toEqual(['no-store', 'no-cache']);
     expect(notFound.status).toBe(404);
     expect(badLogin.json).toEqual({ code: 400, message: 'Bad Request', details: ['Missing authorization credentials'] });
   });
