@@ -1,5 +1,6 @@
 /** The audit trail: every login, refresh, failure, lockout, revocation and administrative change, in the store and the log, without secrets. */
 import { Logger } from 'pino';
+import { createAuditBatches, MAX_AUDIT_BATCH } from '../../store/audit-batches';
 import { AuditEvent, Store } from '../../store/store';
 import { Clock } from '../clock';
 import { CoreMetrics, NO_METRICS } from '../metrics';
@@ -34,48 +35,25 @@ export const AUDIT_WARN_LINES_PER_MINUTE = 600;
 /** Child loggers kept for audit lines (one per kind, outcome and dialect seen). */
 const AUDIT_LINE_LOGGERS = 256;
 
-/** Events per store write of the audit's batches (the PostgreSQL store's own batch size). */
-export const AUDIT_EVENTS_PER_WRITE = 256;
+/** Events per store write of the audit's batches (the stores' own batch size). */
+export const AUDIT_EVENTS_PER_WRITE = MAX_AUDIT_BATCH;
 
 /**
- * The events recorded in one turn of the event loop (every request read in it), written with one
- * recordAudits call after the poll phase (setImmediate), as the stores group their writes: a row per
- * event, but one write, savepoint and acknowledgement for the turn instead of one each (~2.3 µs of
- * CPU per event on the embedded store, measured). Each caller still resolves only once its event's
- * write committed (or failed, logged): no acknowledged event is lost. A batch the store refused is
- * written again event by event, so one bad event costs no other its row.
+ * The events recorded close together (one turn of the event loop, or while the write before them
+ * commits) go to the store in one recordAudits call: a row per event, but one write, savepoint and
+ * acknowledgement for the group instead of one each (~2.3 µs of CPU per event on the embedded store,
+ * measured). The group commit of audit-batches.ts: each caller still resolves only once its event's
+ * write committed (or failed, logged), so no acknowledged event is lost, and a group the store
+ * refused is written again event by event, so one bad event costs no other its row.
  */
 function createAuditWrites(store: Store, log: Logger) {
-  let open: { events: AuditEvent[]; written: Promise<void> } | undefined;
-
-  const alone = async (event: AuditEvent) => {
+  const batches = createAuditBatches((events) => store.recordAudits(events), { alone: () => true, max: AUDIT_EVENTS_PER_WRITE });
+  return async (event: AuditEvent): Promise<void> => {
     try {
-      await store.recordAudit(event);
+      await batches.add([event]);
     } catch (err) {
       log.error({ err }, 'could not record an audit event');
     }
-  };
-
-  async function write(events: AuditEvent[]): Promise<void> {
-    try {
-      await store.recordAudits(events);
-    } catch (err) {
-      if (events.length === 1) log.error({ err }, 'could not record an audit event');
-      else for (const event of events) await alone(event);
-    }
-  }
-
-  return (event: AuditEvent): Promise<void> => {
-    if (open === undefined || open.events.length >= AUDIT_EVENTS_PER_WRITE) {
-      const batch = { events: [] as AuditEvent[], written: Promise.resolve() };
-      batch.written = new Promise<void>((turnEnded) => setImmediate(turnEnded)).then(() => {
-        if (open === batch) open = undefined;
-        return write(batch.events);
-      });
-      open = batch;
-    }
-    open.events.push(event);
-    return open.written;
   };
 }
 
