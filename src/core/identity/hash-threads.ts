@@ -13,6 +13,8 @@ export type HashJob = { op: 'hash'; password: string; options: object } | { op: 
 export interface HashThreads {
   run(job: { op: 'hash'; password: string; options: object }): Promise<string>;
   run(job: { op: 'verify'; stored: string; password: string }): Promise<boolean>;
+  /** Threads running now: never more than the width, however many hashes wait (the jobs queue, not the threads). */
+  readonly threads: number;
 }
 
 /** Jobs handed to one thread at once: the one it hashes and the next. */
@@ -45,6 +47,8 @@ interface Thread {
 
 function createHashThreads(width: number): HashThreads {
   const threads: (Thread | undefined)[] = Array.from({ length: width }, () => undefined);
+  // Jobs waiting for a thread: one per login or password change in flight, so bounded by what the
+  // doors let in at once (the HTTP bridge's connection cap, one request each; the CLI's one call).
   const queue: Pending[] = [];
   let nextId = 0;
 
@@ -91,6 +95,9 @@ function createHashThreads(width: number): HashThreads {
   }
 
   return {
+    get threads() {
+      return threads.filter((t) => t !== undefined).length;
+    },
     run: ((job: HashJob) =>
       new Promise<string | boolean>((resolve, reject) => {
         queue.push({ id: nextId++, job, resolve, reject });

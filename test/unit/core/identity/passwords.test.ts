@@ -50,3 +50,12 @@ it('one set of threads per width in a process', () => {
   expect(hashThreads(2)).toBe(hashThreads(2));
   expect(hashThreads(1)).not.toBe(hashThreads(2));
 });
+
+it('never more threads than the width, however many hashes are asked for at once', async () => {
+  const set = hashThreads(3);
+  const options = { memoryCost: COST.memoryKib, timeCost: COST.timeCost, parallelism: COST.parallelism, algorithm: 2 };
+  const jobs = Array.from({ length: 12 }, (_, i) => set.run({ op: 'hash', password: `many ${i}`, options }));
+  expect(set.threads).toBe(3);
+  expect(new Set(await Promise.all(jobs)).size).toBe(12);
+  expect(set.threads).toBe(3);
+});
