@@ -12,6 +12,7 @@ import { auditLogins, createLoginAudit } from './login-audit';
 import { Peer } from './peer';
 import { createDeviceGateways, DeviceGateways } from './device-gateways';
 import { createDirectory, Directory, revocationPurgeCutoff } from './directory';
+import { Audit } from './identity/audit';
 import { createIdentity, Identity } from './identity/create-identity';
 import { DEFAULT_LOCKOUT } from './identity/lockout';
 import { DEFAULT_PASSWORD_COST, PasswordCost } from './identity/passwords';
@@ -118,7 +119,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     metrics: options.metrics,
   });
   // A change is recorded after the logins that came before it (the login that gave its caller a token).
-  const adminAudit: typeof identity.audit = async (event) => {
+  const adminAudit: Audit = async (event) => {
     await loginAudit.flush();
     await identity.audit(event);
   };

@@ -459,6 +459,38 @@ export function describeIdentityContract(current: () => Store): void {
       expect(await store.getFailures(['addr:y'])).toEqual([]);
     });
 
+    describe("attemptSucceeded with a login's writes", () => {
+      const loggedIn: AuditEvent = { at: 1_750_000_060_123, event: 'login', outcome: 'success', dialect: 'datarhei', username: 'ada', tenantId: 'acme', address: '192.0.2.7', detail: null };
+      const logins = async () => (await store.listAudit(100)).filter((e) => e.event === 'login');
+
+      it('settles the counters, adds the token and records the audit row, together; either alone too', async () => {
+        await store.addUser(ada());
+        await store.recordFailures(['acct:ada', 'addr:y'], T, T - 1, noLock);
+        await store.recordFailures(['addr:y'], T, T - 1, noLock);
+        const token = tokenRecord({ rotating: false });
+        await store.attemptSucceeded(['acct:ada'], ['addr:y'], { token, audit: loggedIn });
+        expect((await store.getFailures(['acct:ada', 'addr:y'])).map((c) => [c.key, c.failures])).toEqual([['addr:y', 1]]);
+        expect(await store.findRefreshToken(token.tokenHash)).toEqual(token);
+        expect(await logins()).toEqual([loggedIn]);
+        // A challenge (no token) and a token without an audit row.
+        await store.attemptSucceeded([], ['addr:y'], { audit: { ...loggedIn, detail: 'challenge' } });
+        const second = tokenRecord();
+        await store.attemptSucceeded([], [], { token: second });
+        expect(await store.getFailures(['addr:y'])).toMatchObject([{ failures: 0 }]);
+        expect(await store.findRefreshToken(second.tokenHash)).toEqual(second);
+        expect((await logins()).map((e) => e.detail)).toEqual(['challenge', null]);
+      });
+
+      it("a token whose user is gone: ERR_USER_NOT_FOUND, and neither the counters, the token nor the audit row is written", async () => {
+        await store.recordFailures(['acct:gone', 'addr:y'], T, T - 1, noLock);
+        const token = tokenRecord({ userId: 'u-gone' });
+        await expect(store.attemptSucceeded(['acct:gone'], ['addr:y'], { token, audit: loggedIn })).rejects.toMatchObject({ code: 'ERR_USER_NOT_FOUND' });
+        expect((await store.getFailures(['acct:gone', 'addr:y'])).map((c) => c.failures)).toEqual([1, 1]);
+        expect(await store.findRefreshToken(token.tokenHash)).toBeUndefined();
+        expect(await logins()).toEqual([]);
+      });
+    });
+
     it('clearFailures removes only the keys named', async () => {
       await store.recordFailures(['acct:ada', 'acct:bob'], T, T - 1, noLock);
       await store.clearFailures(['acct:ada', 'acct:none']);

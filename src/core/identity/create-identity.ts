@@ -21,7 +21,7 @@ export interface Identity {
   users: Users;
   passwords: Passwords;
   lockout: Lockout;
-  audit: Audit;
+  audit: AuditTrail;
   refresh: RefreshTokens;
   access: AccessTokens;
   /** HS256 secret of the EDR mobile JWT (the current one: it is re-read after a rotation). */

@@ -1,13 +1,16 @@
 /** Signs a session's access tokens in a dialect's claims and, at a login or a rotation, issues its refresh token. */
+import { RefreshTokenRecord } from '../../store/store';
 import { AccessTokens } from './access-tokens';
 import { Issued, LoginProfile, Session } from './login-profile';
 import { Presented, RefreshTokens } from './refresh-tokens';
 
 /**
- * 'new': a login starts a family; `rotate`: a rotating refresh spends the presented token and
- * continues its family. (A reusable token's refresh signs only access tokens: `signAccess`.)
+ * 'new': a login starts a family; `save`: the same, the new token stored by the caller's write (a
+ * password login stores it with its attempt's success and audit row: one store write); `rotate`: a
+ * rotating refresh spends the presented token and continues its family. (A reusable token's refresh
+ * signs only access tokens: `signAccess`.)
  */
-export type RefreshIssue = 'new' | { rotate: Presented; address: string };
+export type RefreshIssue = 'new' | { save: (record: RefreshTokenRecord) => Promise<void> } | { rotate: Presented; address: string };
 
 export type IssueTokens = <K extends string>(profile: LoginProfile<K>, session: Session, refresh: RefreshIssue) => Promise<Issued<K>>;
 
@@ -31,7 +34,12 @@ export function createIssueTokens(access: AccessTokens, refresh: RefreshTokens):
     const spec = jwt?.(session);
     const token = spec && access.sign(spec.claims, spec.ttlSeconds, spec.header).token;
     const options = { rotating, ttlSeconds, token };
-    const issued = which === 'new' ? await refresh.issue(session.user, profile.dialect, options) : await refresh.rotate(which.rotate, which.address, options);
+    const issued =
+      which === 'new'
+        ? await refresh.issue(session.user, profile.dialect, options)
+        : 'save' in which
+          ? await refresh.issue(session.user, profile.dialect, options, which.save)
+          : await refresh.rotate(which.rotate, which.address, options);
     return { user: session.user, access: signed, refreshToken: issued.token };
   };
 }

@@ -9,7 +9,7 @@
  * failure sets a lock: attempts still in flight (the owner's correct ones among them) lock no one.
  */
 import { TooManyAttempts } from '../../errors';
-import { Store } from '../../store/store';
+import { LoginWrites, Store } from '../../store/store';
 import { Clock } from '../clock';
 
 export interface LockoutPolicy {
@@ -33,10 +33,15 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = {
   freeFailures: 3,
 };
 
-/** One counted login attempt; exactly one of its methods is called once the password was checked. */
+/**
+ * One counted login attempt; exactly one of its methods is called once the password was checked.
+ * Until then it counts as a failure (no lock set): an attempt whose success was never written (the
+ * store refused the login's write) stays counted until the window forgets it.
+ */
 export interface Attempt {
   failed(): Promise<{ lockedOut: boolean }>;
-  succeeded(): Promise<void>;
+  /** `login`: what the login writes with it (its refresh token, its audit row), in the same store write. */
+  succeeded(login?: LoginWrites): Promise<void>;
 }
 
 /** Who an attempt is for: the user found under the name given, else the name itself. */
@@ -91,9 +96,9 @@ export function createLockout(store: Store, clock: Clock, policy: LockoutPolicy 
           const counters = await store.lockFailures([account, byAddress], at, (failures, key) => (key === account ? accountLock(failures) : addressLock(failures)));
           return { lockedOut: counters.some((c) => c.failures >= thresholdOf(c.key) && c.lockedUntil > at) };
         },
-        async succeeded() {
+        async succeeded(login) {
           // The account starts over; the address keeps its other failures but not this attempt. One write.
-          await store.attemptSucceeded([account], [byAddress]);
+          await store.attemptSucceeded([account], [byAddress], login);
         },
       };
     },

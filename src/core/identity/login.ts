@@ -1,18 +1,20 @@
 /**
  * Password logins of every dialect: the password check (lockout first; failures are audited by
- * users.authenticate), the audit of the success, and the tokens. A user who must change their
- * password gets a challenge where the dialect offers one. EDR's two steps go through here too: the
- * account step hands out a mobile JWT, which the login then shows as its account proof.
+ * users.verify), the audit of the success, and the tokens. What a login writes once the password
+ * checked out (the attempt's success, the refresh token, the audit row) is one store write. A user
+ * who must change their password gets a challenge where the dialect offers one. EDR's two steps go
+ * through here too: the account step hands out a mobile JWT, which the login then shows as its
+ * account proof.
  */
 import { GatewayError, InvalidCredentials } from '../../errors';
 import { Store, UserRecord } from '../../store/store';
 import { Clock, unixSeconds } from '../clock';
-import { Audit } from './audit';
+import { AuditInput, AuditTrail } from './audit';
 import { ChallengeSessions, NEW_PASSWORD_REQUIRED } from './challenge-sessions';
 import { IssueTokens } from './issue-tokens';
 import { Issued, LoginProfile } from './login-profile';
 import { MobileJwt } from './mobile-jwt';
-import { Users } from './users';
+import { Users, Verified } from './users';
 
 export interface PasswordLogin {
   username: unknown;
@@ -34,7 +36,7 @@ export type LoginResult<K extends string = string> =
 
 export interface LoginDeps {
   users: Users;
-  audit: Audit;
+  audit: AuditTrail;
   store: Pick<Store, 'findRole'>;
   clock: Clock;
   issue: IssueTokens;
@@ -54,26 +56,36 @@ export function createLogin({ users, audit, store, clock, issue, challenges, mob
     }
   }
 
+  /** The attempt's success and its audit row in one write; the event logged and counted once it committed. */
+  async function succeeded({ attempt }: Verified, success: AuditInput): Promise<void> {
+    const audited = audit.prepare(success);
+    await attempt.succeeded({ audit: audited.event });
+    audited.committed();
+  }
+
   async function login<K extends string>(request: PasswordLogin, profile: LoginProfile<K>, offersPasswordChange: boolean): Promise<LoginResult<K>> {
     const { username, password, tenantName, accountProof, address } = request;
     const { dialect } = profile;
     if (accountProof !== undefined) await checkAccountProof(username, accountProof, address, dialect);
-    const user = await users.authenticate({ username, password, tenantName, address, dialect, offersPasswordChange });
+    const verified = await users.verify({ username, password, tenantName, address, dialect, offersPasswordChange });
+    const { user, attempt } = verified;
     const success = { event: 'login', outcome: 'success', dialect, username: user.username, tenantId: user.tenantId, address } as const;
     if (user.mustChangePassword) {
-      // authenticate may have rehashed the password; the session is bound to the stored hash.
+      await succeeded(verified, { ...success, detail: `challenge ${NEW_PASSWORD_REQUIRED}` });
+      // verify may have rehashed the password; the session is bound to the stored hash.
       const current = (await users.active(user.userId)) ?? user;
-      await audit({ ...success, detail: `challenge ${NEW_PASSWORD_REQUIRED}` });
       return { kind: 'challenge', challenge: NEW_PASSWORD_REQUIRED, user: current, session: challenges.open(current) };
     }
-    const issued = await issue(profile, { user, subject: user.username, authTime: unixSeconds(clock) }, 'new');
-    await audit(success);
+    const audited = audit.prepare(success);
+    const session = { user, subject: user.username, authTime: unixSeconds(clock) };
+    const issued = await issue(profile, session, { save: (token) => attempt.succeeded({ token, audit: audited.event }) });
+    audited.committed();
     return { kind: 'tokens', ...issued, ...(profile.withRole ? { role: await store.findRole(user.role) } : {}) };
   }
 
   return {
     /** Throws InvalidArgument, InvalidCredentials, PasswordChangeRequired (a user who must change it), TooManyAttempts. */
-    // Not offered a password change, authenticate refuses a user who must make one: the result holds tokens.
+    // Not offered a password change, verify refuses a user who must make one: the result holds tokens.
     login: async <K extends string>(request: PasswordLogin, profile: LoginProfile<K>): Promise<Issued<K>> =>
       (await login(request, profile, false)) as Issued<K>,
 
@@ -83,8 +95,9 @@ export function createLogin({ users, audit, store, clock, issue, challenges, mob
     /** EDR's account step: the password checked, a short-lived mobile JWT bound to the account. */
     async accountStep(request: Pick<PasswordLogin, 'username' | 'password' | 'address'>, dialect: string): Promise<string> {
       const { username, password, address } = request;
-      const user = await users.authenticate({ username, password, address, dialect });
-      await audit({ event: 'login', outcome: 'success', dialect, username: user.username, tenantId: user.tenantId, address, detail: 'account step: mobile jwt issued' });
+      const verified = await users.verify({ username, password, address, dialect });
+      const { user } = verified;
+      await succeeded(verified, { event: 'login', outcome: 'success', dialect, username: user.username, tenantId: user.tenantId, address, detail: 'account step: mobile jwt issued' });
       return mobileJwt.sign(user.userId);
     },
   };

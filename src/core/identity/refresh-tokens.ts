@@ -30,7 +30,11 @@ export interface Presented {
 }
 
 export interface RefreshTokens {
-  issue(user: UserRecord, dialect: string, options: IssueOptions): Promise<{ token: string; familyId: string; expiresAt: number }>;
+  /**
+   * A new token, stored by `save` (the store's addRefreshToken by default; a login's own write, which
+   * stores it together with the attempt's success and the audit row: login.ts) before it is returned.
+   */
+  issue(user: UserRecord, dialect: string, options: IssueOptions, save?: (record: RefreshTokenRecord) => Promise<void>): Promise<{ token: string; familyId: string; expiresAt: number }>;
   /**
    * A token in force, found but not used yet (neither spent nor audited), with its user, active.
    * Throws TokenInvalid. `hash`: the token's hashToken, when the caller has it already. A reusable
@@ -129,9 +133,9 @@ export function createRefreshTokens(store: Store, clock: Clock, users: Users, au
     ({ event: 'refresh', outcome: 'success', dialect: record.dialect, username: user.username, tenantId: user.tenantId, address }) as const;
 
   const tokens: RefreshTokens = {
-    async issue(user, dialect, options) {
+    async issue(user, dialect, options, save = (record) => store.addRefreshToken(record)) {
       const { token, record } = made(user, dialect, options);
-      await store.addRefreshToken(record);
+      await save(record);
       return { token, familyId: record.familyId, expiresAt: record.expiresAt };
     },
 

@@ -1,6 +1,6 @@
 /**
  * Users of the HTTP login dialects: one store for all of them. Usernames are unique across the
- * gateway. `authenticate` is the only way to check a password: lockout first, one argon2id run
+ * gateway. `verify` is the only way to check a password: lockout first, one argon2id run
  * whether or not the user exists, the same error for every kind of failure.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,7 +11,7 @@ import { Clock } from '../clock';
 import { Directory } from '../directory';
 import { createEpochMemory } from '../epoch-memory';
 import { Audit } from './audit';
-import { Lockout } from './lockout';
+import { Attempt, Lockout } from './lockout';
 import { MAX_PASSWORD_LENGTH, Passwords } from './passwords';
 
 export interface NewUser {
@@ -39,14 +39,24 @@ export interface LoginAttempt {
   dialect: string;
 }
 
+/** A password checked (verify): the user, and the attempt to settle. */
+export interface Verified {
+  user: UserRecord;
+  attempt: Pick<Attempt, 'succeeded'>;
+}
+
 export interface Users {
   add(user: NewUser): Promise<UserRecord>;
   setPassword(username: string, password: string, options?: { mustChange?: boolean }): Promise<void>;
   update(username: string, patch: Omit<UserPatch, 'passwordHash'>): Promise<void>;
   remove(username: string): Promise<void>;
   find(username: string): Promise<UserRecord | undefined>;
-  /** Resolves to the user, or throws InvalidArgument / InvalidCredentials / PasswordChangeRequired / TooManyAttempts. */
-  authenticate(attempt: LoginAttempt): Promise<UserRecord>;
+  /**
+   * The password check: resolves to the user and the attempt, whose success is not written yet: the
+   * caller writes it exactly once, with what the login writes (`attempt.succeeded({ token, audit })`:
+   * one store write). Throws InvalidArgument / InvalidCredentials / PasswordChangeRequired / TooManyAttempts.
+   */
+  verify(attempt: LoginAttempt): Promise<Verified>;
   /** A user whose tokens may still be honoured: exists, enabled, tenant registered. */
   active(userId: string): Promise<UserRecord | undefined>;
   /** `active`'s answer from memory alone (nothing changed since it was read), without a promise; else undefined (then ask `active`). */
@@ -145,7 +155,7 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
 
     find: (username) => store.findUserByName(username),
 
-    async authenticate({ username, password, tenantName, address, dialect, offersPasswordChange = false }) {
+    async verify({ username, password, tenantName, address, dialect, offersPasswordChange = false }) {
       if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
         throw new InvalidArgument('username and password are required');
       }
@@ -163,15 +173,15 @@ export function createUsers({ store, clock, passwords, lockout, audit, directory
         if (lockedOut) await audit({ event: 'lockout', outcome: 'locked', dialect, username: name, address });
         throw new InvalidCredentials('invalid username or password');
       }
-      await attempt.succeeded();
       if (user.mustChangePassword && !offersPasswordChange) {
+        await attempt.succeeded();
         await audit({ event: 'login', outcome: 'failure', dialect, username: name, tenantId: user.tenantId, address, detail: 'password change required' });
         throw new PasswordChangeRequired('the password must be changed before logging in');
       }
-      if (!needsRehash) return user;
+      if (!needsRehash) return { user, attempt };
       const updated = { passwordHash: await passwords.hash(password), updatedAt: clock() };
       await changing(() => store.updateUser(user.userId, { passwordHash: updated.passwordHash }, updated.updatedAt));
-      return { ...user, ...updated };
+      return { user: { ...user, ...updated }, attempt };
     },
 
     remembered: (userId) => activeUsers.get(userId),

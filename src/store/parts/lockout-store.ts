@@ -1,4 +1,6 @@
 /** Failure counters for brute-force lockout, per key (an account, a client address). */
+import { AuditEvent } from './audit-store';
+import { RefreshTokenRecord } from './refresh-token-store';
 
 export interface FailureCounter {
   key: string;
@@ -6,6 +8,15 @@ export interface FailureCounter {
   /** Unix milliseconds; 0 when not locked. */
   lockedUntil: number;
   lastFailureAt: number;
+}
+
+/**
+ * What a password login writes together with its attempt's success (attemptSucceeded): the refresh
+ * token it issued (as addRefreshToken) and its audit row (as recordAudit).
+ */
+export interface LoginWrites {
+  token?: RefreshTokenRecord;
+  audit?: AuditEvent;
 }
 
 /** The lock to set after `failures` failures of `key`, in ms (0 = none). */
@@ -33,9 +44,11 @@ export interface LockoutStore {
   forgiveFailures(keys: string[]): Promise<void>;
   /**
    * An attempt counted by countAttempt succeeded, in one write: the `clear` keys' counters removed
-   * (as clearFailures), one failure taken back from each `forgive` key (as forgiveFailures). Atomic.
+   * (as clearFailures), one failure taken back from each `forgive` key (as forgiveFailures), and
+   * `login`'s token added and its audit row recorded: all or nothing (one transaction, one commit,
+   * one round trip). A token whose user is gone throws UserNotFound, and nothing is written.
    */
-  attemptSucceeded(clear: string[], forgive: string[]): Promise<void>;
+  attemptSucceeded(clear: string[], forgive: string[], login?: LoginWrites): Promise<void>;
   getFailures(keys: string[]): Promise<FailureCounter[]>;
   clearFailures(keys: string[]): Promise<void>;
 }

@@ -1,8 +1,10 @@
 /** Failure counters in PostgreSQL, shared by every instance: row and advisory locks order concurrent attempts. */
 import { CounterRow, toCounter } from '../rows';
-import { FailureCounter, LockFor, LockoutStore } from '../store';
+import { FailureCounter, LockFor, LockoutStore, LoginWrites } from '../store';
+import { AUDIT_COLUMNS, auditValues } from './audit-tables';
 import { Query } from './database';
 import { PostgresContext } from './postgres-context';
+import { addValues, REFRESH_TOKEN_COLUMNS, userMissing } from './refresh-token-tables';
 
 /** Any fixed number: the first half of countAttempt's advisory lock keys (migrations use another). */
 const ATTEMPT_LOCK_CLASS = 0x6d677732;
@@ -27,6 +29,30 @@ async function countKeys(q: Query, keys: string[], at: number, windowStart: numb
   }
   return out;
 }
+
+const params = (from: number, n: number) => Array.from({ length: n }, (_v, i) => `$${from + i}`).join(', ');
+
+/**
+ * attemptSucceeded as one statement (one round trip, atomic), named per shape (prepared once per
+ * connection): the `clear` keys deleted ($1), one failure taken back from the `forgive` ones ($2)
+ * but those cleared (a key in both lists is cleared: the UPDATE leaves it to the DELETE), and a
+ * login's token and audit row inserted when it has them (their values after $2, in that order).
+ */
+function succeeded(token: boolean, audit: boolean) {
+  const inserts: string[] = [];
+  let next = 3;
+  if (token) {
+    inserts.push(`added AS (INSERT INTO refresh_tokens (${REFRESH_TOKEN_COLUMNS}) VALUES (${params(next, 9)}))`);
+    next += 9;
+  }
+  if (audit) inserts.push(`recorded AS (INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${params(next, 9)}))`);
+  return {
+    name: `mgw_attempt_succeeded${token ? '_token' : ''}${audit ? '_audit' : ''}`,
+    text: `WITH ${['cleared AS (DELETE FROM failure_counters WHERE key = ANY($1::text[]))', ...inserts].join(', ')}
+           UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($2::text[]) AND NOT (key = ANY($1::text[]))`,
+  };
+}
+const SUCCEEDED = [succeeded(false, false), succeeded(false, true), succeeded(true, false), succeeded(true, true)];
 
 export function lockoutTables({ db, write }: PostgresContext): LockoutStore {
   return {
@@ -76,13 +102,12 @@ export function lockoutTables({ db, write }: PostgresContext): LockoutStore {
       await db.query('UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($1::text[])', [keys]);
     },
 
-    async attemptSucceeded(clear: string[], forgive: string[]) {
-      // One statement (one round trip, atomic). A key in both lists is cleared: the UPDATE leaves it to the DELETE.
-      await db.query(
-        `WITH cleared AS (DELETE FROM failure_counters WHERE key = ANY($1::text[]))
-         UPDATE failure_counters SET failures = GREATEST(failures - 1, 0) WHERE key = ANY($2::text[]) AND NOT (key = ANY($1::text[]))`,
-        [clear, forgive],
-      );
+    async attemptSucceeded(clear: string[], forgive: string[], login?: LoginWrites) {
+      const token = login?.token;
+      const audit = login?.audit;
+      const statement = SUCCEEDED[(token ? 2 : 0) + (audit ? 1 : 0)];
+      const values = [clear, forgive, ...(token ? addValues(token) : []), ...(audit ? auditValues(audit) : [])];
+      await (token ? db.query(statement, values).catch(userMissing(token)) : db.query(statement, values));
     },
 
     async getFailures(keys: string[]) {

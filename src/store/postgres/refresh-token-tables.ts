@@ -6,11 +6,13 @@ import { AUDIT_COLUMNS, auditValues } from './audit-tables';
 import { PostgresContext } from './postgres-context';
 import { onViolation } from './store-error';
 
+/** A token's columns and values, in order (exported for a part that adds a token in its own statement: lockout-tables.ts). */
+export const REFRESH_TOKEN_COLUMNS = 'token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at';
+
 /** The refresh path's statements, named: prepared once per connection. */
 const ADD = {
   name: 'mgw_refresh_token_add',
-  text: `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  text: `INSERT INTO refresh_tokens (${REFRESH_TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 };
 const FIND = {
   name: 'mgw_refresh_token_find',
@@ -46,8 +48,9 @@ const ROTATE = {
          SELECT count(*)::INTEGER AS n FROM spent`,
 };
 
-const addValues = (t: RefreshTokenRecord) => [t.tokenHash, t.familyId, t.userId, t.dialect, t.rotating, t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt];
-const userMissing = (t: RefreshTokenRecord) => onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) });
+export const addValues = (t: RefreshTokenRecord) => [t.tokenHash, t.familyId, t.userId, t.dialect, t.rotating, t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt];
+/** The typed error of a token whose user is gone (the foreign key refused it). */
+export const userMissing = (t: RefreshTokenRecord) => onViolation({ refresh_tokens_user_id_fkey: () => new UserNotFound(`user ${t.userId} does not exist`) });
 
 export function refreshTokenTables({ db, write }: PostgresContext): RefreshTokenStore {
   return {

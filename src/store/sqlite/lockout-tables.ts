@@ -3,7 +3,9 @@
  * processes on one file count one after the other.
  */
 import { CounterRow, toCounter } from '../rows';
-import { FailureCounter, LockFor, LockoutStore } from '../store';
+import { FailureCounter, LockFor, LockoutStore, LoginWrites } from '../store';
+import { auditValues, INSERT_AUDIT } from './audit-tables';
+import { insertRefreshToken } from './refresh-token-tables';
 import { SqliteContext } from './sqlite-context';
 
 export function lockoutTables({ sql, write }: SqliteContext): LockoutStore {
@@ -67,10 +69,14 @@ export function lockoutTables({ sql, write }: SqliteContext): LockoutStore {
       await write([], () => forgiveKeys(keys));
     },
 
-    async attemptSucceeded(clear: string[], forgive: string[]) {
+    // One savepoint of this turn's transaction (group-commit.ts): a login's writes after its password
+    // check commit together, and a token refused (its user gone) undoes the counters too.
+    async attemptSucceeded(clear: string[], forgive: string[], login?: LoginWrites) {
       await write([], () => {
         clearKeys(clear);
         forgiveKeys(forgive);
+        if (login?.token) insertRefreshToken(sql, login.token);
+        if (login?.audit) sql(INSERT_AUDIT).run(...auditValues(login.audit));
       });
     },
 

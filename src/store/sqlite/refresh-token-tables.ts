@@ -3,6 +3,7 @@ import { UserNotFound } from '../../errors';
 import { AuditEvent, RefreshTokenRecord, RefreshTokenStore } from '../store';
 import { auditValues, INSERT_AUDIT } from './audit-tables';
 import { SqliteContext, sqlValue } from './sqlite-context';
+import { Statements } from './statements';
 
 const ADD = `INSERT INTO refresh_tokens (token_hash, family_id, user_id, dialect, rotating, issued_at, expires_at, used_at, revoked_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -11,6 +12,19 @@ const SPEND = `UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND us
 /** The lookup's columns in order: family, user, dialect, rotating (0/1), issued, expires, used, revoked (the token's or its family's). */
 type RawTokenRow = [string, string, string, number, number, number, number | null, number | null];
 const addValues = (t: RefreshTokenRecord) => [t.tokenHash, t.familyId, t.userId, t.dialect, sqlValue(t.rotating), t.issuedAt, t.expiresAt, t.usedAt, t.revokedAt];
+
+/**
+ * Adds a token inside the caller's write (exported for a part that adds one in a write of its own:
+ * lockout-tables.ts). A user gone meanwhile throws the same typed error as PostgreSQL's.
+ */
+export function insertRefreshToken(sql: Statements['sql'], t: RefreshTokenRecord): void {
+  try {
+    sql(ADD).run(...addValues(t));
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new UserNotFound(`user ${t.userId} does not exist`);
+    throw err;
+  }
+}
 
 export function refreshTokenTables({ db, pluck, sql, write }: SqliteContext): RefreshTokenStore {
   // Raw (an array per row): better-sqlite3 builds a row object property by property, a fifth of this
@@ -21,9 +35,7 @@ export function refreshTokenTables({ db, pluck, sql, write }: SqliteContext): Re
   ).raw();
   return {
     async addRefreshToken(t: RefreshTokenRecord) {
-      await write([], () => {
-        sql(ADD).run(...addValues(t));
-      });
+      await write([], () => insertRefreshToken(sql, t));
     },
 
     async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
@@ -41,13 +53,8 @@ export function refreshTokenTables({ db, pluck, sql, write }: SqliteContext): Re
     async rotateRefreshToken(spentHash: string, at: number, next: RefreshTokenRecord, audit: AuditEvent) {
       return write([], () => {
         if (sql(SPEND).run(at, spentHash).changes !== 1) return false;
-        try {
-          sql(ADD).run(...addValues(next));
-        } catch (err) {
-          // The user went meanwhile: the same typed error as PostgreSQL's (the savepoint undoes the spend).
-          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new UserNotFound(`user ${next.userId} does not exist`);
-          throw err;
-        }
+        // A user gone meanwhile throws, and the savepoint undoes the spend.
+        insertRefreshToken(sql, next);
         sql(INSERT_AUDIT).run(...auditValues(audit));
         return true;
       });

@@ -29,8 +29,8 @@ beforeEach(async () => {
 afterEach(() => store.close());
 
 const attempt = (username: string, password: string, address = '192.0.2.1') =>
-  users.authenticate({ username, password, address, dialect: 'test' }).then(
-    () => 'ok',
+  users.verify({ username, password, address, dialect: 'test' }).then(
+    ({ attempt }) => attempt.succeeded().then(() => 'ok'),
     (e: { code: string }) => e.code,
   );
 
