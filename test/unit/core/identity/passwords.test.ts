@@ -59,3 +59,23 @@ it('never more threads than the width, however many hashes are asked for at once
   expect(new Set(await Promise.all(jobs)).size).toBe(12);
   expect(set.threads).toBe(3);
 });
+
+it('the hashing threads run nicer than the event loop (Linux scheduling priority), so a login flood cannot crowd it out', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { HASH_THREAD_NICENESS } = await import('../../../../src/core/identity/hash-threads');
+  /** The niceness of each thread of this process (/proc/self/task/TID/stat, field 19). */
+  const niceness = () =>
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return { tid: Number(tid), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+    });
+  const main = niceness().find((t) => t.tid === process.pid)!.nice;
+  const before = new Set(niceness().map((t) => t.tid));
+  const set = hashThreads(4);
+  const options = { memoryCost: COST.memoryKib, timeCost: COST.timeCost, parallelism: COST.parallelism, algorithm: 2 };
+  await Promise.all(Array.from({ length: 8 }, (_, i) => set.run({ op: 'hash', password: `nice ${i}`, options })));
+  // The four new threads hash at the process's niceness plus HASH_THREAD_NICENESS; the event loop keeps its own.
+  const hashing = niceness().filter((t) => !before.has(t.tid) && t.nice === Math.min(19, main + HASH_THREAD_NICENESS));
+  expect(hashing).toHaveLength(4);
+  expect(niceness().find((t) => t.tid === process.pid)!.nice).toBe(main);
+});
