@@ -9,8 +9,9 @@
  * The threads run at a lower scheduling priority than the event loop (HASH_THREAD_NICENESS more):
  * password guesses are the CPU load anyone can cause, and when cores are short the event loop
  * (refreshes, gRPC calls, health checks, the logins' own writes and answers) should run first, the
- * hashing on every cycle it leaves. Measured on 2 cores under a login flood (bench/README.md, issue
- * 13): logins / raw hash rate 0.85 → 0.90, event-loop p99 16 → 14.5 ms. Linux only (a thread's
+ * hashing on every cycle it leaves. Measured on 2 cores under a login flood (bench/identity, this
+ * build against itself at niceness 0, 6 rounds): event-loop p99 16.4 → 14.8 ms (lower in every
+ * round), logins / raw hash rate unchanged (0.87 / 0.86: the hashing loses no cycles). Linux only (a thread's
  * own ID from /proc/thread-self, setpriority on it; more niceness needs no privilege); where that
  * fails the threads keep the process's priority, which is what they had before.
  */
