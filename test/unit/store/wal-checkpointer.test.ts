@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditEvent } from '../../../src/store/parts/audit-store';
 import { openSqliteStore, SqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import { eventually } from '../../support/eventually';
 
 /**
  * The WAL checkpoints of the server's store run in a worker thread (wal-checkpointer.ts). Small
@@ -84,6 +85,27 @@ describe('WAL checkpoints in a worker thread', () => {
     // Without any checkpoint the WAL would pass 300 pages; the fail-safe starts it over past 40.
     expect(largest).toBeLessThan(LIMIT + (40 + 16) * PAGE);
     expect(store.db.prepare('SELECT count(*) FROM audit_events').pluck().get()).toBe(2400);
+  });
+
+  it('fsyncs the WAL soon after commits (one sync for a burst of them, none while nothing is written), short of any checkpoint', async () => {
+    const file = freshFile();
+    // No checkpoint in this test (the WAL never reaches the limit): every fsync counted is a WAL sync.
+    const store = openSqliteStore(file, { pollMs: 0, checkpointInWorker: { walBytes: 64 * 1024 * 1024, hardPages: 100_000, busyMs: BUSY_MS, syncMs: 100 } });
+    stores.push(store);
+    const checkpointer = store.checkpointer!;
+    expect(checkpointer.syncs).toBe(0);
+    await write(store, file, 20);
+    await eventually(async () => checkpointer.syncs >= 1);
+    // Twenty commits within far less than 20 × 100 ms: a sync per window, not one per commit.
+    expect(checkpointer.syncs).toBeLessThan(20);
+    // Nothing written since: no sync is asked for.
+    await new Promise((r) => setTimeout(r, 300));
+    const quiet = checkpointer.syncs;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(checkpointer.syncs).toBe(quiet);
+    await write(store, file, 1, 100);
+    await eventually(async () => checkpointer.syncs === quiet + 1);
+    expect(checkpointer.checkpoints).toBe(0);
   });
 
   it('closes the worker before the main connection, which checkpoints the whole WAL and deletes it', async () => {
