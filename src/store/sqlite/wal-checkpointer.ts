@@ -50,6 +50,9 @@ const SQLITE_DEFAULT_PAGES = 1000;
  * gateway's writes may wait that long: far under its busy timeout (5 s), past which they are refused.
  */
 export const CHECKPOINT_BUSY_MS = 250;
+/** PASSIVE passes before the TRUNCATE one at most, and the tail (frames written during the last) short enough to stop at. */
+const PASSIVE_PASSES = 4;
+const TAIL_FRAMES = 128;
 /** How soon after a commit the worker fsyncs the WAL (the most a power cut can lose, ms). */
 export const WAL_SYNC_MS = 200;
 
@@ -127,12 +130,20 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
-    let [first] = db.pragma('wal_checkpoint(PASSIVE)');
-    // Frames left behind: a commit was ending as the pass began (its read lock still held), or a
-    // reader's snapshot still needs them. Once more; still behind, or another checkpointer at work,
-    // the second pass would hold the write lock waiting for them: the WAL waits for the next checkpoint.
-    if (first.checkpointed < first.log) [first] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (first.busy !== 0 || first.checkpointed < first.log) return parentPort.postMessage({ ok: true, emptied: false });
+    // A pass copies the frames there were when it began; the next copies those written meanwhile, a
+    // shorter pass, so a shorter tail still. Passes go on while the tail is long (the TRUNCATE pass
+    // copies its tail holding the write lock, with the gateway's writes waiting) or frames are left
+    // behind (a commit was ending as the pass began, its read lock still held, or a reader's snapshot
+    // still needs them). Still behind after the last, or another checkpointer at work, the TRUNCATE
+    // pass would hold the write lock waiting for them: the WAL waits for the next checkpoint.
+    let [last] = db.pragma('wal_checkpoint(PASSIVE)');
+    for (let pass = 1; pass < workerData.passes && last.busy === 0; pass++) {
+      const [next] = db.pragma('wal_checkpoint(PASSIVE)');
+      const tail = next.log - last.log;
+      last = next;
+      if (tail <= workerData.tailFrames && last.checkpointed === last.log) break;
+    }
+    if (last.busy !== 0 || last.checkpointed < last.log) return parentPort.postMessage({ ok: true, emptied: false });
     const [r] = db.pragma('wal_checkpoint(TRUNCATE)');
     if (r.busy === 0) restart();
     parentPort.postMessage({ ok: true, emptied: r.busy === 0 });
@@ -148,7 +159,7 @@ export function startWalCheckpointer(db: Database.Database, file: string, option
   const busyMs = options.busyMs ?? CHECKPOINT_BUSY_MS;
   // None of the process's Node options: under `node --cpu-prof` (bench/http.js --profile) an inherited profiler would
   // sample this mostly idle thread a thousand times a second and write a second profile.
-  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { file, driver: require.resolve('better-sqlite3'), busyMs } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { file, driver: require.resolve('better-sqlite3'), busyMs, passes: PASSIVE_PASSES, tailFrames: TAIL_FRAMES } });
   // Never what keeps the process alive: a store left open must not hang the CLI or a test.
   worker.unref();
   const hardPages = options.hardPages ?? HARD_WAL_PAGES;
