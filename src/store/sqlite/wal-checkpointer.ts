@@ -20,9 +20,10 @@
  * not got yet; with the WAL fsynced only at checkpoints that was everything since the last one, a
  * time that grows with the checkpoint interval and has no bound on a quiet gateway. So the worker
  * also fdatasyncs the WAL file WAL_SYNC_MS after a commit (one sync for all the commits of that
- * time): a power cut loses at most the last WAL_SYNC_MS of commits, at any write rate and any
- * checkpoint interval. SQLite's recovery keeps the WAL's valid frames up to the last whole commit,
- * so a sync at any moment is safe.
+ * time; behind a checkpoint under way, once it ends): a power cut loses about the last WAL_SYNC_MS
+ * of commits, at any write rate and any checkpoint interval. SQLite's recovery keeps the WAL's valid
+ * frames up to the last whole commit, so a sync at any moment is safe. With the worker gone, the WAL
+ * is fsynced at checkpoints only, as before.
  */
 import { Worker } from 'node:worker_threads';
 import { Logger } from 'pino';
