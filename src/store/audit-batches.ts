@@ -1,6 +1,6 @@
 /**
- * Group commit of the audit trail (the PostgreSQL store's; the embedded store commits all its writes
- * in groups). Events recorded close together (in the same turn of the event loop, or while the batch
+ * Group commit of the audit trail, each store's (the embedded store's groups are savepoints of its
+ * own group commit, one per group rather than one per event). Events recorded close together (in the same turn of the event loop, or while the batch
  * before them is being written) reach the database in one statement, and a caller's promise settles
  * only when that statement committed: an acknowledged event is as durable as one written alone. A
  * batch the database refused is written again caller by caller when `alone(err)` says the statement,

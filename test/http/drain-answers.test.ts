@@ -64,7 +64,7 @@ it('answers a request arriving during the drain 503 with its request id, Retry-A
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
   // The first request (a refused login) is held in its audit write, so the drain has to wait for it.
-  const audit = spyOnStore(gw.gateway.core.store, 'recordAudits');
+  const audit = spyOnStore(gw.gateway.core.store, 'recordAudit');
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   const reached = new Promise<void>((resolve) => {

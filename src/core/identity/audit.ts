@@ -1,6 +1,5 @@
 /** The audit trail: every login, refresh, failure, lockout, revocation and administrative change, in the store and the log, without secrets. */
 import { Logger } from 'pino';
-import { createAuditBatches, MAX_AUDIT_BATCH } from '../../store/audit-batches';
 import { AuditEvent, Store } from '../../store/store';
 import { Clock } from '../clock';
 import { CoreMetrics, NO_METRICS } from '../metrics';
@@ -35,22 +34,15 @@ export const AUDIT_WARN_LINES_PER_MINUTE = 600;
 /** Child loggers kept for audit lines (one per kind, outcome and dialect seen). */
 const AUDIT_LINE_LOGGERS = 256;
 
-/** Events per store write of the audit's batches (the stores' own batch size). */
-export const AUDIT_EVENTS_PER_WRITE = MAX_AUDIT_BATCH;
-
 /**
- * The events recorded close together (one turn of the event loop, or while the write before them
- * commits) go to the store in one recordAudits call: a row per event, but one write, savepoint and
- * acknowledgement for the group instead of one each (~2.3 µs of CPU per event on the embedded store,
- * measured). The group commit of audit-batches.ts: each caller still resolves only once its event's
- * write committed (or failed, logged), so no acknowledged event is lost, and a group the store
- * refused is written again event by event, so one bad event costs no other its row.
+ * Records an event in the store, which groups the events recorded close together into one write
+ * (audit-batches.ts, each store's): each caller resolves only once its event's write committed, so
+ * no acknowledged event is lost. A failure to record it is logged, not thrown.
  */
 function createAuditWrites(store: Store, log: Logger) {
-  const batches = createAuditBatches((events) => store.recordAudits(events), { alone: () => true, max: AUDIT_EVENTS_PER_WRITE });
   return async (event: AuditEvent): Promise<void> => {
     try {
-      await batches.add([event]);
+      await store.recordAudit(event);
     } catch (err) {
       log.error({ err }, 'could not record an audit event');
     }

@@ -91,6 +91,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     checkpointer = startWalCheckpointer(db, file, { log: options.log, ...settings });
   }
   const context: SqliteContext = { db, write: changes.write, ...createStatements(db) };
+  const audit = auditTables(context);
   const store: SqliteStore = {
     kind: 'sqlite',
     db,
@@ -104,13 +105,15 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ...lockoutTables(context),
     ...identityPurgeTables(context),
     ...challengeTables(context),
-    ...auditTables(context),
+    ...audit.store,
     ...presenceTables(context),
     onChange: changes.onChange,
     async ping() {
       context.sql('SELECT 1').get();
     },
     async close() {
+      // Events already recorded are written before the connection goes (their callers still wait).
+      if (db.open) await audit.drain();
       changes.stop();
       // Writes already asked for are committed before the connection goes (their callers still wait).
       if (db.open) changes.flush();
