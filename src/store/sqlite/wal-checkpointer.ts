@@ -54,7 +54,7 @@ export const CHECKPOINT_BUSY_MS = 250;
 /** PASSIVE passes before the TRUNCATE one at most, and the tail (frames written during the last) short enough to stop at. */
 const PASSIVE_PASSES = 4;
 const TAIL_FRAMES = 128;
-/** How soon after a commit the worker fsyncs the WAL (the most a power cut can lose, ms). */
+/** How soon after a commit the worker fsyncs the WAL (about the most a power cut can lose, ms). */
 export const WAL_SYNC_MS = 200;
 
 export interface WalCheckpointerOptions {
@@ -197,7 +197,7 @@ export function startWalCheckpointer(db: Database.Database, file: string, option
   worker.on('message', (reply: Reply) => {
     if (reply.sync) {
       if (reply.ok) syncs++;
-      else options.log?.warn({ reason: reply.message }, 'an fsync of the WAL failed; the next commit asks again');
+      else options.log?.error({ reason: reply.message }, 'could not fsync the WAL (a failing disk?): the commits since the last sync may not survive a power cut; the next commit tries again');
       return;
     }
     if (reply.ok) {
