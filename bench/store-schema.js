@@ -6,7 +6,7 @@
 // (median of the rounds), WAL pages written per operation, and the median per-round CPU ratio to the
 // first candidate (min–max over the rounds).
 //
-//   node bench/store-schema.js [--tokens 200000] [--rounds 5] [--batches 300] [--only base,wr]
+//   npm run build && node bench/store-schema.js [--tokens 200000] [--rounds 5] [--batches 300] [--only base,wr]
 //                              [--phases rotation,...] [--dir DIR]
 //
 // --dir keeps each candidate's seeded file in DIR and starts from a copy of it when there, so a run
@@ -38,16 +38,18 @@ const USERS = 100;
 const USERS_SQL = `
   CREATE TABLE users (user_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL);
   CREATE TABLE revoked_refresh_families (family_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);`;
-const TOKEN_COLUMNS = `
-    token_hash TEXT PRIMARY KEY,
-    family_id  TEXT NOT NULL,
-    user_id    TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
-    dialect    TEXT NOT NULL,
-    rotating   INTEGER NOT NULL,
-    issued_at  INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    used_at    INTEGER,
-    revoked_at INTEGER`;
+/**
+ * The refresh_tokens columns as the gateway's migrations make them (dist/, `npm run build`), so every
+ * candidate differs from the real table only in what it varies.
+ */
+const TOKEN_COLUMNS = (() => {
+  const { MIGRATIONS } = require('../dist/store/sqlite/migrations');
+  const db = new Database(':memory:');
+  for (const m of MIGRATIONS) db.exec(m.sql);
+  const ddl = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'refresh_tokens'").pluck().get();
+  db.close();
+  return ddl.slice(ddl.indexOf('(') + 1, ddl.lastIndexOf(')'));
+})();
 const TOKEN_INDEXES = (skip = []) =>
   [
     ['by_user', 'CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id);'],
