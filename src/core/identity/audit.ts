@@ -34,21 +34,6 @@ export const AUDIT_WARN_LINES_PER_MINUTE = 600;
 /** Child loggers kept for audit lines (one per kind, outcome and dialect seen). */
 const AUDIT_LINE_LOGGERS = 256;
 
-/**
- * Records an event in the store, which groups the events recorded close together into one write
- * (audit-batches.ts, each store's): each caller resolves only once its event's write committed, so
- * no acknowledged event is lost. A failure to record it is logged, not thrown.
- */
-function createAuditWrites(store: Store, log: Logger) {
-  return async (event: AuditEvent): Promise<void> => {
-    try {
-      await store.recordAudit(event);
-    } catch (err) {
-      log.error({ err }, 'could not record an audit event');
-    }
-  };
-}
-
 export function createAudit(store: Store, clock: Clock, log: Logger, metrics: CoreMetrics = NO_METRICS): AuditTrail {
   const budget = createTokenBuckets({ capacity: AUDIT_WARN_LINES_PER_MINUTE, periodMs: 60_000, clock });
   let unlogged = 0;
@@ -98,11 +83,16 @@ export function createAudit(store: Store, clock: Clock, log: Logger, metrics: Co
     metrics.identityEvent(event.event, event.outcome, event.dialect);
   };
 
-  const recorded = createAuditWrites(store, log);
   const record: Audit = async (input) => {
     const event = made(input);
     told(event);
-    await recorded(event);
+    // The store groups the events recorded close together into one write (audit-batches.ts) and
+    // answers each once its write committed: no acknowledged event is lost.
+    try {
+      await store.recordAudit(event);
+    } catch (err) {
+      log.error({ err }, 'could not record an audit event');
+    }
   };
   const prepare = (input: AuditInput): PreparedAudit => {
     const event = made(input);
