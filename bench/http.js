@@ -299,6 +299,35 @@ function mainThreadSched(pid) {
   }
 }
 
+/** Involuntary context switches (preemptions) of every thread of these processes (/proc/PID/task/TID/status). */
+function preemptions(pids) {
+  let n = 0;
+  for (const pid of pids) {
+    let tasks = [];
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      try {
+        n += Number(fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8').match(/^nonvoluntary_ctxt_switches:\s+(\d+)/m)[1]);
+      } catch {
+        // A thread that ended in between.
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * wrk through a shell that, once wrk exited, prints its own children's CPU time (fields cutime and
+ * cstime of /proc/<shell>/stat, which now hold wrk's): the load generator's share of the machine.
+ */
+function withLoadgenCpu(argv) {
+  return ['sh', '-c', '"$@"; s=$?; echo "LOADGEN_CPU $(cut -d")" -f2 /proc/$$/stat | cut -d" " -f15,16)"; exit $s', 'sh', ...argv];
+}
+
 async function wrkOnce(phase, seconds, o, side) {
   if (phase === 'monogoto' || phase === 'edr') await topUp(side, phase, o);
   const g = phase === 'workers' ? side.clusterServer : side.server;
@@ -306,10 +335,13 @@ async function wrkOnce(phase, seconds, o, side) {
   const cpu0 = pids.map(cpuSeconds);
   const core0 = core0Ticks();
   const sched0 = mainThreadSched(g.pid);
+  const preempted0 = preemptions(pids);
   const from = monoUs();
-  const r = await runLoadgen(wrkArgs(phase, seconds, o, side), (seconds + 60) * 1000);
+  const r = await runLoadgen(withLoadgenCpu(wrkArgs(phase, seconds, o, side)), (seconds + 60) * 1000);
   const to = monoUs();
   const cpu = pids.map(cpuSeconds).reduce((a, c, i) => a + (c - cpu0[i]), 0);
+  const preempted = preemptions(pids) - preempted0;
+  const loadgenTicks = (r.stdout.match(/^LOADGEN_CPU (\d+) (\d+)$/m) ?? []).slice(1).map(Number);
   const core1 = core0Ticks();
   const sched1 = mainThreadSched(g.pid);
   const wallNs = (to - from) * 1000;
@@ -338,6 +370,10 @@ async function wrkOnce(phase, seconds, o, side) {
     // (meaningful for the pinned one-process gateway; the workers run on both cores).
     othersOnCore0Pct: Math.max(0, (100 * ((core1.busy - core0.busy) / 100 - (phase === 'workers' ? 0 : cpu))) / ((to - from) / 1e6)),
     serverUsPerOp: w.requests ? (cpu * 1e6) / w.requests : NaN,
+    // wrk's own CPU (user + system, USER_HZ 100) in % of one core: what it leaves the gateway of the machine.
+    loadgenPct: loadgenTicks.length === 2 ? (loadgenTicks[0] + loadgenTicks[1]) / ((to - from) / 1e6) : NaN,
+    // The gateway's threads taken off a CPU while runnable (another process woke up on it), per request.
+    preemptionsPerOp: w.requests ? preempted / w.requests : NaN,
     // The one process's main thread (the event loop): on a CPU, runnable but waiting for one (the host's
     // other processes), and the rest: blocked in a system call (disk) or idle, waiting for requests.
     loopOnCpuPct: phase === 'workers' ? NaN : (100 * (sched1.onCpu - sched0.onCpu)) / wallNs,
@@ -372,6 +408,8 @@ function summarise(results, phases) {
       othersPct: median(rs.map((r) => r.othersOnCore0Pct)),
       loopOnCpuPct: median(rs.map((r) => r.loopOnCpuPct)),
       loopWaitingPct: median(rs.map((r) => r.loopWaitingPct)),
+      loadgenPct: median(rs.map((r) => r.loadgenPct).filter(Number.isFinite)),
+      preemptionsPerOp: median(rs.map((r) => r.preemptionsPerOp).filter(Number.isFinite)),
       nonOk: rs.reduce((a, r) => a + r.nonOk, 0),
     };
   }
@@ -380,17 +418,21 @@ function summarise(results, phases) {
     if (!by[num] || !by[den]) continue;
     const perRound = [];
     const cpuPerRound = [];
+    const ceilingPerRound = [];
     for (const round of [...new Set(results.map((r) => r.round))]) {
       const n = results.find((r) => r.phase === num && r.round === round);
       const d = results.find((r) => r.phase === den && r.round === round);
       if (!n || !d) continue;
       perRound.push(n.rate / d.rate);
       if (Number.isFinite(d.serverUsPerOp / n.serverUsPerOp)) cpuPerRound.push(d.serverUsPerOp / n.serverUsPerOp);
+      // The workers' ceiling: every core-second wrk left them, spent at the one process's CPU per request.
+      if (k === 'workers' && Number.isFinite(n.loadgenPct)) ceilingPerRound.push((os.cpus().length * 100 - n.loadgenPct) / d.serverPct);
     }
     ratios[k] = {
       label, num, den, target, headline: median(perRound), interval: medianInterval(perRound), perRound,
       // The same from server CPU per request: what the rates would give with the server on its core throughout.
       cpu: median(cpuPerRound), cpuInterval: medianInterval(cpuPerRound), cpuPerRound,
+      ...(ceilingPerRound.length ? { ceiling: median(ceilingPerRound), ceilingInterval: medianInterval(ceilingPerRound) } : {}),
     };
   }
   return { by, ratios };
@@ -410,6 +452,11 @@ function writeReport(o, facts, results, summary, profile, phases, against) {
     L.push(`| ${r.label} (${fmt(by[r.num].rate)} / ${fmt(by[r.den].rate)} req/s) | **${fmt(r.headline, 2)}**${interval(r)} | ≥ ${r.target} | ${verdict(r)} | ${fmt(by[r.num].p99Ms, 1)} | ${fmt(r.cpu, 2)}${Number.isFinite(r.cpuInterval[0]) ? ` (${fmt(r.cpuInterval[0], 2)}–${fmt(r.cpuInterval[1], 2)})` : ''} |`);
   }
   if (ratios.workers) L.push('', `With \`--workers auto\` the refresh rate is ${fmt(by.workers.rate)} req/s, ${fmt(by.workers.rate / 16300, by.workers.rate < 1630 ? 3 : 2)}× the 16,300/s datarhei Core v16.15 (Go) served on this machine kind (issue 13; not measured here).`);
+  if (ratios.workers && Number.isFinite(ratios.workers.ceiling)) {
+    const w = ratios.workers;
+    const iv = Number.isFinite(w.ceilingInterval[0]) ? ` (${fmt(w.ceilingInterval[0], 2)}–${fmt(w.ceilingInterval[1], 2)})` : '';
+    L.push('', `The workers share the ${facts.nproc} cores with wrk, which took ${fmt(by.workers.loadgenPct)} % of one core in that phase (${fmt(by.refresh.loadgenPct)} % on its own core against the one process). Had the workers had all the rest and each request cost what it costs the one process, the ratio would be **${fmt(w.ceiling, 2)}**${iv}: the most this machine allows with its load generator on board. The workers used ${fmt(by.workers.serverPct)} % and paid ${fmt(by.workers.serverUs, 1)} µs per request against ${fmt(by.refresh.serverUs, 1)} µs; their threads were preempted ${fmt(by.workers.preemptionsPerOp, 2)} times per request against ${fmt(by.refresh.preemptionsPerOp, 2)} for the pinned process (each switch between the processes costs caches and, with this kernel's page-table isolation, the TLB).`);
+  }
   L.push('', valid ? 'Valid run: every answer in the measured windows was OK (rotating refreshes: 200 with a next token; introspection: 200 with `"active":true`).' : '**INVALID RUN: some answers in the measured windows were not OK (see the table per round).**');
   L.push('', 'Each ratio is the median of its per-round ratios (both phases of a round run within a minute or two of each other, the order alternating between rounds); the interval is a 90 % percentile bootstrap over the rounds. The last column divides the baseline\'s server CPU per request by the numerator\'s: what the rate ratio would be with the server saturating its core in both phases, less sensitive to CPU the shared host takes away (for `workers` it compares CPU per request of the one process with that of all the worker processes together: 1.0 = no extra cost per request from running several). Password logins against the raw argon2id rate, with the event loop\'s p99 delay, are measured by the identity part (bench/identity).', '');
   if (against) {
@@ -423,13 +470,13 @@ function writeReport(o, facts, results, summary, profile, phases, against) {
     L.push('');
   }
   L.push('## Per phase (medians over the rounds)', '');
-  L.push('| phase | req/s | min – max | p50 ms | p99 ms | server CPU | others on core 0 | event loop thread: on CPU / waiting for a CPU / blocked or idle | server CPU / request | non-OK |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push('| phase | req/s | min – max | p50 ms | p99 ms | server CPU | others on core 0 | event loop thread: on CPU / waiting for a CPU / blocked or idle | server CPU / request | wrk CPU | preemptions / request | non-OK |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const loop = (x) => (Number.isFinite(x.loopOnCpuPct) ? `${fmt(x.loopOnCpuPct)} / ${fmt(x.loopWaitingPct)} / ${fmt(Math.max(0, 100 - x.loopOnCpuPct - x.loopWaitingPct))} %` : '');
   for (const p of phases) {
     const b = by[p];
-    L.push(`| ${PHASES[p].title} | ${fmt(b.rate)} | ${fmt(b.min)} – ${fmt(b.max)} | ${fmt(b.p50Ms, 2)} | ${fmt(b.p99Ms, 2)} | ${fmt(b.serverPct)} % | ${p === 'workers' ? '' : `${fmt(b.othersPct)} %`} | ${loop(b)} | ${fmt(b.serverUs, 1)} µs | ${b.nonOk} |`);
+    L.push(`| ${PHASES[p].title} | ${fmt(b.rate)} | ${fmt(b.min)} – ${fmt(b.max)} | ${fmt(b.p50Ms, 2)} | ${fmt(b.p99Ms, 2)} | ${fmt(b.serverPct)} % | ${p === 'workers' ? '' : `${fmt(b.othersPct)} %`} | ${loop(b)} | ${fmt(b.serverUs, 1)} µs | ${fmt(b.loadgenPct)} % | ${fmt(b.preemptionsPerOp, 2)} | ${b.nonOk} |`);
   }
-  L.push('', 'Server CPU is the gateway\'s user + system time (all its processes, /proc/PID/stat) over the wrk run, in % of one core; one process is pinned to core 0, so near 100 % means the server was the limit. "Others on core 0" is core 0\'s busy time (/proc/stat) not charged to the gateway: other processes of the shared host competing with the pinned server (high values mean the rates measure the host, not the gateway; the CPU-per-request ratios hold up better). The event loop thread\'s time (/proc/PID/task/PID/schedstat) splits each window three ways: running, runnable but waiting for the CPU (the host\'s other processes), and neither: blocked in a system call (e.g. the disk) or idle for want of requests. With 32 connections always waiting for an answer, a large third part means the server waits on something other than the CPU.', '');
+  L.push('', 'Server CPU is the gateway\'s user + system time (all its processes, /proc/PID/stat) over the wrk run, in % of one core; one process is pinned to core 0, so near 100 % means the server was the limit. "Others on core 0" is core 0\'s busy time (/proc/stat) not charged to the gateway: other processes of the shared host competing with the pinned server (high values mean the rates measure the host, not the gateway; the CPU-per-request ratios hold up better). The event loop thread\'s time (/proc/PID/task/PID/schedstat) splits each window three ways: running, runnable but waiting for the CPU (the host\'s other processes), and neither: blocked in a system call (e.g. the disk) or idle for want of requests. With 32 connections always waiting for an answer, a large third part means the server waits on something other than the CPU. "wrk CPU" is the load generator\'s own user + system time in % of one core; "preemptions / request" counts the gateway\'s threads taken off a CPU while they could still run (/proc/PID/task/TID/status, nonvoluntary_ctxt_switches).', '');
   L.push('### Every round', '', '| round | phase | req/s | p99 ms | server CPU | others on core 0 | event loop: on CPU / waiting / blocked or idle | server CPU / request | non-OK |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) L.push(`| ${r.round} | ${r.phase} | ${fmt(r.rate)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.serverPct)} % | ${r.phase === 'workers' ? '' : `${fmt(r.othersOnCore0Pct)} %`} | ${loop(r)} | ${fmt(r.serverUsPerOp, 1)} µs | ${r.nonOk}${r.nonOk ? ` ${JSON.stringify(r.errors)}` : ''} |`);
   L.push('', '## Setup', '');
@@ -703,7 +750,7 @@ async function main() {
   if (o.json) fs.writeFileSync(o.json, JSON.stringify({ valid, rates: by, ratios, against }, null, 2));
   const lines = [''];
   for (const p of phases) lines.push(`${p.padEnd(10)} ${fmt(by[p].rate).padStart(7)} req/s  p99 ${fmt(by[p].p99Ms, 1).padStart(6)} ms  server ${fmt(by[p].serverPct)}%  ${fmt(by[p].serverUs, 1)} µs/req  non-OK ${by[p].nonOk}`);
-  for (const r of Object.values(ratios)) lines.push(`  ${r.label}: ${fmt(r.headline, 2)} (90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)}; target >= ${r.target}; from server CPU ${fmt(r.cpu, 2)}, ${fmt(r.cpuInterval[0], 2)}–${fmt(r.cpuInterval[1], 2)})`);
+  for (const r of Object.values(ratios)) lines.push(`  ${r.label}: ${fmt(r.headline, 2)} (90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)}; target >= ${r.target}; from server CPU ${fmt(r.cpu, 2)}, ${fmt(r.cpuInterval[0], 2)}–${fmt(r.cpuInterval[1], 2)}${Number.isFinite(r.ceiling) ? `; ceiling with wrk on the same cores ${fmt(r.ceiling, 2)}` : ''})`);
   if (against) {
     lines.push('', `this code / ${o.against} (rates; from server CPU per request):`);
     for (const [p, c] of Object.entries(against)) lines.push(`  ${p.padEnd(10)} ${fmt(c.rate, 2)} (${fmt(c.interval[0], 2)}–${fmt(c.interval[1], 2)}); ${fmt(c.cpu, 2)} (${fmt(c.cpuInterval[0], 2)}–${fmt(c.cpuInterval[1], 2)})   ${fmt(c.thisRate)} vs ${fmt(c.thatRate)} req/s`);

@@ -134,7 +134,9 @@ function summaryRows(parts) {
       const within = Number.isFinite(r.interval?.[0]) ? `; 90 % interval ${fmt(r.interval[0], 2)}–${fmt(r.interval[1], 2)} over ${r.perRound.length} rounds` : '';
       // The host can starve the pinned server unevenly between phases; the ratio of server CPU per request is steadier.
       const cpu = Number.isFinite(r.cpu) ? `; from server CPU per request ${fmt(r.cpu, 2)}` : '';
-      rows.push(['HTTP bridge', `${r.label} (${fmt(http.rates[r.num].rate)} / ${fmt(http.rates[r.den].rate)} req/s, p99 ${fmt(http.rates[r.num].p99Ms, 1)} ms${within}${cpu})`, r.headline, `≥ ${r.target}`, verdict(r.headline, r.target)]);
+      // The workers share the cores with wrk: the most they could reach on this machine (bench/http.js).
+      const ceiling = Number.isFinite(r.ceiling) ? `; ceiling with wrk on the same cores ${fmt(r.ceiling, 2)}` : '';
+      rows.push(['HTTP bridge', `${r.label} (${fmt(http.rates[r.num].rate)} / ${fmt(http.rates[r.den].rate)} req/s, p99 ${fmt(http.rates[r.num].p99Ms, 1)} ms${within}${cpu}${ceiling})`, r.headline, `≥ ${r.target}`, verdict(r.headline, r.target)]);
     }
   }
   const scale = parts.scale?.figures;
