@@ -4,12 +4,16 @@ import { AUDIT_ORDER, auditWhere, AuditSyntax } from '../audit-query';
 import { AuditRow, toAuditEvent, toStoredAuditEvent } from '../rows';
 import { AuditEvent, AuditQuery, AuditStore } from '../store';
 import { SqliteContext } from './sqlite-context';
+import { Statements } from './statements';
 
 const SQLITE_AUDIT: AuditSyntax = { param: () => '?', contains: (column, param) => `instr(${column}, ${param}) > 0` };
 
-/** One event's row (exported for a part that records an event in its own write: refresh-token-tables.ts). */
-export const INSERT_AUDIT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-export const auditValues = (e: AuditEvent) => [e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null];
+const INSERT_AUDIT = 'INSERT INTO audit_events (at, event, outcome, dialect, username, tenant_id, address, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** One event's row, inside the caller's write (exported for the parts that record an event in a write of their own: lockout-tables.ts, refresh-token-tables.ts). */
+export function insertAudit(sql: Statements['sql'], e: AuditEvent): void {
+  sql(INSERT_AUDIT).run(e.at, e.event, e.outcome, e.dialect, e.username, e.tenantId, e.address, e.detail, e.actor ?? null);
+}
 
 /** The statements that read and purge by time, exported so a test can hold them to the time index (EXPLAIN QUERY PLAN). */
 export const PURGE_AUDIT = 'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? ORDER BY at, id LIMIT ?)';
@@ -33,8 +37,7 @@ export function auditTables({ sql, write }: SqliteContext): AuditTables {
   const batches = createAuditBatches(
     (events) =>
       write([], () => {
-        const insert = sql(INSERT_AUDIT);
-        for (const e of events) insert.run(...auditValues(e));
+        for (const e of events) insertAudit(sql, e);
       }),
     { alone: () => true },
   );

@@ -4,7 +4,7 @@
  */
 import { CounterRow, toCounter } from '../rows';
 import { FailureCounter, LockFor, LockoutStore, LoginWrites } from '../store';
-import { auditValues, INSERT_AUDIT } from './audit-tables';
+import { insertAudit } from './audit-tables';
 import { insertRefreshToken } from './refresh-token-tables';
 import { SqliteContext } from './sqlite-context';
 
@@ -76,7 +76,7 @@ export function lockoutTables({ sql, write }: SqliteContext): LockoutStore {
         clearKeys(clear);
         forgiveKeys(forgive);
         if (login?.token) insertRefreshToken(sql, login.token);
-        if (login?.audit) sql(INSERT_AUDIT).run(...auditValues(login.audit));
+        if (login?.audit) insertAudit(sql, login.audit);
       });
     },
 

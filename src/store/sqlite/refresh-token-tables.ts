@@ -1,7 +1,7 @@
 /** Refresh tokens and revoked token families in the embedded database. */
 import { UserNotFound } from '../../errors';
 import { AuditEvent, RefreshTokenRecord, RefreshTokenStore } from '../store';
-import { auditValues, INSERT_AUDIT } from './audit-tables';
+import { insertAudit } from './audit-tables';
 import { SqliteContext, sqlValue } from './sqlite-context';
 import { Statements } from './statements';
 
@@ -55,7 +55,7 @@ export function refreshTokenTables({ db, pluck, sql, write }: SqliteContext): Re
         if (sql(SPEND).run(at, spentHash).changes !== 1) return false;
         // A user gone meanwhile throws, and the savepoint undoes the spend.
         insertRefreshToken(sql, next);
-        sql(INSERT_AUDIT).run(...auditValues(audit));
+        insertAudit(sql, audit);
         return true;
       });
     },
